@@ -1,0 +1,163 @@
+package dev.allspark.schemas.kafka;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Creates the topics of a {@link TopicCatalog} that are missing and reports the ones that exist
+ * with other settings (partitions, cleanup policy, max message size). Existing topics are never
+ * changed: altering a live topic is an operator's decision. Running it again changes nothing.
+ */
+public final class TopicsInitializer {
+  private static final Logger LOG = LoggerFactory.getLogger(TopicsInitializer.class);
+  private static final long TIMEOUT_SECONDS = 60;
+
+  private final Admin admin;
+  private final TopicCatalog catalog;
+  private final short replicationFactor;
+
+  /**
+   * @param replicationFactor replication factor of created topics, or -1 for the broker default
+   */
+  public TopicsInitializer(Admin admin, TopicCatalog catalog, short replicationFactor) {
+    if (replicationFactor == 0 || replicationFactor < -1) {
+      throw new IllegalArgumentException(
+          "replication factor must be -1 (broker default) or at least 1, got " + replicationFactor);
+    }
+    this.admin = admin;
+    this.catalog = catalog;
+    this.replicationFactor = replicationFactor;
+  }
+
+  /** What one run did. */
+  public record Report(List<String> created, List<String> unchanged, List<String> differences) {
+    public boolean consistent() {
+      return differences.isEmpty();
+    }
+  }
+
+  public Report run() throws InterruptedException {
+    try {
+      Set<String> existing = admin.listTopics().names().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+      List<String> created = new ArrayList<>();
+      List<String> unchanged = new ArrayList<>();
+      List<NewTopic> toCreate = new ArrayList<>();
+      List<Topic> present = new ArrayList<>();
+      for (Topic topic : Topic.values()) {
+        String name = catalog.name(topic);
+        if (existing.contains(name)) {
+          present.add(topic);
+        } else {
+          toCreate.add(
+              new NewTopic(name, Optional.of(topic.defaultPartitions()), rf())
+                  .configs(catalog.configs(topic)));
+        }
+      }
+      for (NewTopic topic : toCreate) {
+        try {
+          admin.createTopics(List.of(topic)).all().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+          created.add(topic.name());
+          LOG.info(
+              "created topic {} ({} partitions, {})",
+              topic.name(),
+              topic.numPartitions(),
+              topic.configs());
+        } catch (ExecutionException e) {
+          if (!(e.getCause() instanceof TopicExistsException)) {
+            throw e;
+          }
+          // Created concurrently by another initializer: check it like any existing topic.
+          present.add(topicNamed(topic.name()));
+        }
+      }
+      List<String> differences = compare(present);
+      for (Topic topic : present) {
+        String name = catalog.name(topic);
+        if (differences.stream().noneMatch(d -> d.startsWith(name + ":"))) {
+          unchanged.add(name);
+        }
+      }
+      differences.forEach(d -> LOG.warn("topic settings differ from the catalog: {}", d));
+      return new Report(List.copyOf(created), List.copyOf(unchanged), List.copyOf(differences));
+    } catch (ExecutionException e) {
+      throw new IllegalStateException(
+          "cannot initialize topics: " + e.getCause().getMessage(), e.getCause());
+    } catch (TimeoutException e) {
+      throw new IllegalStateException(
+          "cannot initialize topics: the cluster did not answer within "
+              + TIMEOUT_SECONDS
+              + " s (is the bootstrap address right?)",
+          e);
+    }
+  }
+
+  private Optional<Short> rf() {
+    return replicationFactor < 0 ? Optional.empty() : Optional.of(replicationFactor);
+  }
+
+  private Topic topicNamed(String name) {
+    return catalog.names().entrySet().stream()
+        .filter(e -> e.getValue().equals(name))
+        .findFirst()
+        .orElseThrow()
+        .getKey();
+  }
+
+  private List<String> compare(Collection<Topic> topics)
+      throws InterruptedException, ExecutionException, TimeoutException {
+    List<String> differences = new ArrayList<>();
+    if (topics.isEmpty()) {
+      return differences;
+    }
+    List<String> names = topics.stream().map(catalog::name).toList();
+    Map<String, TopicDescription> descriptions =
+        admin.describeTopics(names).allTopicNames().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+    Map<ConfigResource, Topic> resources = new HashMap<>();
+    for (Topic topic : topics) {
+      resources.put(new ConfigResource(ConfigResource.Type.TOPIC, catalog.name(topic)), topic);
+    }
+    Map<ConfigResource, Config> configs =
+        admin.describeConfigs(resources.keySet()).all().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+    for (Topic topic : topics) {
+      String name = catalog.name(topic);
+      int partitions = descriptions.get(name).partitions().size();
+      if (partitions != topic.defaultPartitions()) {
+        differences.add(
+            name + ": " + partitions + " partitions, catalog says " + topic.defaultPartitions());
+      }
+      Config config = configs.get(new ConfigResource(ConfigResource.Type.TOPIC, name));
+      for (Map.Entry<String, String> expected : catalog.configs(topic).entrySet()) {
+        ConfigEntry actual = config.get(expected.getKey());
+        String value = actual == null ? null : actual.value();
+        if (!expected.getValue().equals(value)) {
+          differences.add(
+              name
+                  + ": "
+                  + expected.getKey()
+                  + "="
+                  + value
+                  + ", catalog says "
+                  + expected.getValue());
+        }
+      }
+    }
+    return differences;
+  }
+}

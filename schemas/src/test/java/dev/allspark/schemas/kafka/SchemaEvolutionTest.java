@@ -1,0 +1,174 @@
+package dev.allspark.schemas.kafka;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.allspark.schemas.CameraFrame;
+import dev.allspark.schemas.ImageEncoding;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.apache.avro.Schema;
+import org.apache.avro.generic.GenericData;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.avro.message.BinaryMessageEncoder;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Schema evolution through single-object encoding: the reader finds the writer schema by
+ * fingerprint in the store and resolves it into its own.
+ */
+class SchemaEvolutionTest {
+
+  /** CameraFrame as an earlier release had it: no claim check, no metadata. */
+  static final Schema OLDER =
+      new Schema.Parser()
+          .parse(
+              """
+              {"type": "record", "name": "CameraFrame", "namespace": "dev.allspark.schemas",
+               "fields": [
+                 {"name": "frameId", "type": "string"},
+                 {"name": "vehicleId", "type": "string"},
+                 {"name": "cameraId", "type": "string"},
+                 {"name": "captureTime", "type": {"type": "long", "logicalType": "timestamp-millis"}},
+                 {"name": "width", "type": "int"},
+                 {"name": "height", "type": "int"},
+                 {"name": "encoding", "type": {"type": "enum", "name": "ImageEncoding",
+                   "symbols": ["UNKNOWN", "JPEG", "PNG"], "default": "UNKNOWN"}},
+                 {"name": "image", "type": "bytes"}
+               ]}
+              """);
+
+  /** CameraFrame as a later release might have it: an added field and enum symbol, defaulted. */
+  static final Schema NEWER =
+      new Schema.Parser()
+          .parse(
+              """
+              {"type": "record", "name": "CameraFrame", "namespace": "dev.allspark.schemas",
+               "fields": [
+                 {"name": "frameId", "type": "string"},
+                 {"name": "vehicleId", "type": "string"},
+                 {"name": "cameraId", "type": "string"},
+                 {"name": "captureTime", "type": {"type": "long", "logicalType": "timestamp-millis"}},
+                 {"name": "width", "type": "int"},
+                 {"name": "height", "type": "int"},
+                 {"name": "encoding", "type": {"type": "enum", "name": "ImageEncoding",
+                   "symbols": ["UNKNOWN", "JPEG", "PNG", "WEBP"], "default": "UNKNOWN"}},
+                 {"name": "image", "type": "bytes"},
+                 {"name": "imageRef", "type": ["null", "string"], "default": null},
+                 {"name": "metadata", "type": {"type": "map", "values": "string"}, "default": {}},
+                 {"name": "exposureMicros", "type": "long", "default": 0}
+               ]}
+              """);
+
+  static byte[] write(Schema schema, Map<String, Object> fields) throws IOException {
+    GenericRecord record = new GenericData.Record(schema);
+    fields.forEach(record::put);
+    ByteBuffer buffer =
+        new BinaryMessageEncoder<GenericRecord>(GenericData.get(), schema).encode(record);
+    byte[] bytes = new byte[buffer.remaining()];
+    buffer.get(bytes);
+    return bytes;
+  }
+
+  static Map<String, Object> commonFields(Schema schema, String encoding) {
+    Schema enumSchema = schema.getField("encoding").schema();
+    return new java.util.HashMap<>(
+        Map.of(
+            "frameId",
+            "f-1",
+            "vehicleId",
+            "v-1",
+            "cameraId",
+            "c-1",
+            "captureTime",
+            1_700_000_000_123L,
+            "width",
+            640,
+            "height",
+            480,
+            "encoding",
+            new GenericData.EnumSymbol(enumSchema, encoding),
+            "image",
+            ByteBuffer.wrap(new byte[] {1, 2, 3})));
+  }
+
+  static Path storeDir(Path dir, Schema... schemas) throws IOException {
+    int i = 0;
+    for (Schema schema : schemas) {
+      Files.writeString(dir.resolve("CameraFrame-v" + (i++) + ".avsc"), schema.toString());
+    }
+    return dir;
+  }
+
+  @Test
+  void newerReaderReadsARecordOfAnOlderWriter(@TempDir Path dir) throws IOException {
+    byte[] old = write(OLDER, commonFields(OLDER, "JPEG"));
+    AvroSerde<CameraFrame> reader =
+        new AvroSerde<>(CameraFrame.class, ReleasedSchemas.bundledPlus(storeDir(dir, OLDER)));
+
+    CameraFrame frame = reader.decode("camera.frames", old);
+
+    assertThat(frame.getFrameId()).isEqualTo("f-1");
+    assertThat(frame.getWidth()).isEqualTo(640);
+    assertThat(frame.getEncoding()).isEqualTo(ImageEncoding.JPEG);
+    assertThat(frame.getCaptureTime().toEpochMilli()).isEqualTo(1_700_000_000_123L);
+    // Fields the older writer did not know take their defaults.
+    assertThat(frame.getImageRef()).isNull();
+    assertThat(frame.getMetadata()).isEmpty();
+  }
+
+  @Test
+  void olderReaderReadsARecordOfANewerWriterWithAnAddedDefaultedField(@TempDir Path dir)
+      throws IOException {
+    Map<String, Object> fields = commonFields(NEWER, "WEBP");
+    fields.put("imageRef", null);
+    fields.put("metadata", Map.of("k", "v"));
+    fields.put("exposureMicros", 8000L);
+    byte[] newer = write(NEWER, fields);
+
+    // The current classes play the older reader; the newer writer schema reaches it through the
+    // schema folder (allspark.schemas.dir), as it would in a deployment.
+    AvroSerde<CameraFrame> reader = new AvroSerde<>(CameraFrame.class);
+    reader.configure(Map.of(AvroSerde.SCHEMAS_DIR_CONFIG, storeDir(dir, NEWER).toString()), false);
+
+    CameraFrame frame = reader.deserializer().deserialize("camera.frames", newer);
+
+    assertThat(frame.getFrameId()).isEqualTo("f-1");
+    assertThat(frame.getMetadata()).containsEntry("k", "v");
+    // A symbol the reader does not know becomes the enum's default; the added field is dropped.
+    assertThat(frame.getEncoding()).isEqualTo(ImageEncoding.UNKNOWN);
+    assertThat(frame.getSchema().getField("exposureMicros")).isNull();
+  }
+
+  @Test
+  void aWriterSchemaOutsideTheStoreIsRefusedWithItsReason() throws IOException {
+    Map<String, Object> fields = commonFields(NEWER, "PNG");
+    fields.put("imageRef", null);
+    fields.put("metadata", Map.of());
+    fields.put("exposureMicros", 1L);
+    byte[] newer = write(NEWER, fields);
+
+    assertThatThrownBy(() -> new AvroSerde<>(CameraFrame.class).decode("camera.frames", newer))
+        .isInstanceOfSatisfying(
+            RecordDecodeException.class,
+            e -> {
+              assertThat(e.topic()).isEqualTo("camera.frames");
+              assertThat(e.reason()).contains("not a released schema");
+            });
+  }
+
+  @Test
+  void aBadSchemaFolderIsReportedByItsSetting(@TempDir Path dir) throws IOException {
+    Files.writeString(dir.resolve("broken.avsc"), "{not json");
+    assertThatThrownBy(() -> ReleasedSchemas.bundledPlus(dir))
+        .hasMessageContaining("allspark.schemas.dir")
+        .hasMessageContaining("broken.avsc");
+    assertThat(List.of(ReleasedSchemas.bundled().size()))
+        .allMatch(n -> n >= ReleasedSchemas.CURRENT.size());
+  }
+}

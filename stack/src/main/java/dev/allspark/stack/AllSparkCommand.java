@@ -1,0 +1,51 @@
+package dev.allspark.stack;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** {@code bin/allspark}: the one command-line entry point of AllSpark Stream. */
+@Command(
+    name = "allspark",
+    mixinStandardHelpOptions = true,
+    versionProvider = VersionCommand.Provider.class,
+    description =
+        "AllSpark Stream: a segmentation model that keeps learning from a fleet's cameras.",
+    subcommands = {
+      VersionCommand.class,
+      TopicsCommand.class,
+      PendingCommands.Demo.class,
+      PendingCommands.Ingest.class,
+      PendingCommands.LabelingBridge.class,
+      PendingCommands.Trainer.class,
+      PendingCommands.Inference.class,
+      PendingCommands.Train.class,
+      PendingCommands.Evaluate.class,
+      PendingCommands.Bench.class,
+      CommandLine.HelpCommand.class
+    })
+public final class AllSparkCommand implements Runnable {
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(spec.commandLine().getOut());
+  }
+
+  /** The command line with the project's error handling: messages, not stack traces. */
+  static CommandLine commandLine() {
+    CommandLine cli = new CommandLine(new AllSparkCommand());
+    cli.setExecutionExceptionHandler(
+        (e, commandLine, parseResult) -> {
+          commandLine.getErr().println("allspark: " + e.getMessage());
+          if (Boolean.getBoolean("allspark.debug")) {
+            e.printStackTrace(commandLine.getErr());
+          }
+          return 1;
+        });
+    return cli;
+  }
+
+  public static void main(String[] args) {
+    System.exit(commandLine().execute(args));
+  }
+}

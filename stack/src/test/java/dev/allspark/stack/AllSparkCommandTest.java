@@ -1,0 +1,85 @@
+package dev.allspark.stack;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+class AllSparkCommandTest {
+
+  record Run(int exitCode, String out, String err) {}
+
+  static Run run(String... args) {
+    CommandLine cli = AllSparkCommand.commandLine();
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    cli.setOut(new PrintWriter(out, true));
+    cli.setErr(new PrintWriter(err, true));
+    int code = cli.execute(args);
+    return new Run(code, out.toString(), err.toString());
+  }
+
+  @Test
+  void helpListsEverySubcommand() {
+    Run run = run("--help");
+    assertThat(run.exitCode()).isZero();
+    for (String sub :
+        new String[] {
+          "demo",
+          "ingest",
+          "labeling-bridge",
+          "trainer",
+          "inference",
+          "train",
+          "evaluate",
+          "bench",
+          "topics",
+          "version"
+        }) {
+      assertThat(run.out()).containsPattern("(?m)^\\s+" + sub + "\\s");
+    }
+  }
+
+  @Test
+  void versionNamesTheBuildAndItsEngines() {
+    Run run = run("version");
+    assertThat(run.exitCode()).isZero();
+    assertThat(run.out())
+        .containsPattern("AllSpark Stream \\d+\\.\\d+\\.\\d+")
+        .contains("Kafka clients 4.3.1")
+        .contains("DJL 0.36.0");
+  }
+
+  @Test
+  void topicsCreateRequiresABootstrapAddress() {
+    Run run = run("topics", "create");
+    assertThat(run.exitCode()).isEqualTo(2);
+    assertThat(run.err()).contains("Missing required option: '--bootstrap=HOST:PORT'");
+  }
+
+  @Test
+  void topicsListShowsTheCatalog() {
+    Run run = run("topics", "list");
+    assertThat(run.exitCode()).isZero();
+    assertThat(run.out()).contains("camera.frames").contains("compact").contains("CameraFrame");
+  }
+
+  @Test
+  void anUnreachableBrokerFailsWithAMessageNotAStackTrace() {
+    Run run =
+        run(
+            "topics",
+            "create",
+            "--bootstrap",
+            "127.0.0.1:1",
+            "--admin-config",
+            "default.api.timeout.ms=3000",
+            "--admin-config",
+            "request.timeout.ms=2000");
+    assertThat(run.exitCode()).isEqualTo(1);
+    assertThat(run.err()).startsWith("allspark: cannot initialize topics");
+    assertThat(run.err()).doesNotContain("\tat ");
+  }
+}
