@@ -1,0 +1,121 @@
+package dev.allspark.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+import java.util.Map;
+
+/**
+ * The whole segmentation network: Mix Transformer encoder ({@code backbone.*}), the AllSpark
+ * bottleneck on its last stage ({@code decoder.allspark.*}) and the SegFormer head ({@code
+ * decoder.decoder.*}), with logits up-sampled to the input size (bilinear, align_corners=false), as
+ * in the reference's {@code SemiDecoder}.
+ *
+ * <p>Three ways to run it:
+ *
+ * <ul>
+ *   <li>{@link #trainForward}: AllSpark training on labeled + unlabeled images;
+ *   <li>{@link #supervisedForward}: training on labeled images alone (the baseline), with the
+ *       bottleneck run per image as at inference;
+ *   <li>{@link #predict}: evaluation mode; each image's result is independent of the batch.
+ * </ul>
+ */
+public final class AllSparkNet extends Layer {
+  private final ModelConfig config;
+  private final MixTransformer backbone;
+  private final AllSparkBottleneck allspark;
+  private final SegFormerHead head;
+
+  public AllSparkNet(ModelConfig config, long seed) {
+    this.config = config;
+    backbone = addChildBlock("backbone", new MixTransformer(config));
+    Decoder decoder = addChildBlock("decoder", new Decoder(config, seed));
+    allspark = decoder.allspark;
+    head = decoder.head;
+  }
+
+  /** Creates the network and its parameters on {@code manager}'s device. */
+  public static AllSparkNet create(ModelConfig config, NDManager manager, long seed) {
+    AllSparkNet net = new AllSparkNet(config, seed);
+    net.initialize(
+        manager, DataType.FLOAT32, new Shape(1, 3, config.trainingCrop(), config.trainingCrop()));
+    return net;
+  }
+
+  public ModelConfig config() {
+    return config;
+  }
+
+  public SemanticMemory memory() {
+    return allspark.memory();
+  }
+
+  /** Every parameter and state array by reference-style name. */
+  public Map<String, Parameter> namedParameters() {
+    return ParameterNames.of(this);
+  }
+
+  /**
+   * AllSpark training forward.
+   *
+   * @param images [2B, 3, H, W]: B labeled then B unlabeled
+   * @param unlabeledScores [B, K, H, W] logits of the pseudo-labeling pass on the unlabeled images
+   * @param useMemory read the Semantic Memory (after warm-up)
+   * @return logits [2B, K, H, W]
+   */
+  public NDArray trainForward(NDArray images, NDArray unlabeledScores, boolean useMemory) {
+    NDList features = backbone.features(images, true);
+    NDArray reborn = allspark.forwardTrain(features.get(3), unlabeledScores, useMemory);
+    return upsampledLogits(replaceLast(features, reborn), images, true);
+  }
+
+  /** Supervised-only training forward: [B, 3, H, W] -> logits [B, K, H, W]. */
+  public NDArray supervisedForward(NDArray images) {
+    NDList features = backbone.features(images, true);
+    NDArray reborn = allspark.forwardInference(features.get(3));
+    return upsampledLogits(replaceLast(features, reborn), images, true);
+  }
+
+  /** Evaluation forward: [B, 3, H, W] -> logits [B, K, H, W]. */
+  public NDArray predict(NDArray images) {
+    NDList features = backbone.features(images, false);
+    NDArray reborn = allspark.forwardInference(features.get(3));
+    return upsampledLogits(replaceLast(features, reborn), images, false);
+  }
+
+  private NDArray upsampledLogits(NDList features, NDArray images, boolean training) {
+    NDArray logits = head.apply(features, training);
+    return Bilinear.resize(logits, images.getShape().get(2), images.getShape().get(3), false);
+  }
+
+  private static NDList replaceLast(NDList features, NDArray last) {
+    return new NDList(features.get(0), features.get(1), features.get(2), last);
+  }
+
+  /** The reference's {@code SemiDecoder}: AllSpark then the head. */
+  static final class Decoder extends Layer {
+    final AllSparkBottleneck allspark;
+    final SegFormerHead head;
+
+    Decoder(ModelConfig config, long seed) {
+      int last = config.dims()[3];
+      allspark =
+          addChildBlock(
+              "allspark",
+              new AllSparkBottleneck(
+                  last,
+                  config.allsparkHeads(),
+                  config.numClasses(),
+                  config.memoryTokens(),
+                  config.allsparkDropout(),
+                  seed));
+      head =
+          addChildBlock(
+              "decoder",
+              new SegFormerHead(config.dims(), config.decoderDim(), config.numClasses(), 0.1f));
+    }
+  }
+}
