@@ -37,13 +37,15 @@ public final class AllSparkBottleneck extends Layer {
       int channels, int heads, int classes, int memoryTokens, float dropout, long seed) {
     this.channels = channels;
     mapIn =
-        addChildBlock("map_in", new Sequential0(new Conv(channels, channels, 1, 1, 0, 1, true)))
+        addChildBlock(
+                "map_in", new Sequential0(new Conv(channels, channels, 1, 1, 0, 1, true, true)))
             .conv();
     attnNorm = addChildBlock("attn_norm", new Norm(channels, NORM_EPS));
     attn = addChildBlock("attn", new ChannelCrossAttention(channels, heads, dropout));
     encoderNorm = addChildBlock("encoder_norm", new Norm(channels, NORM_EPS));
     mapOut =
-        addChildBlock("map_out", new Sequential0(new Conv(channels, channels, 1, 1, 0, 1, true)))
+        addChildBlock(
+                "map_out", new Sequential0(new Conv(channels, channels, 1, 1, 0, 1, true, true)))
             .conv();
     memory = new SemanticMemory(classes, channels, memoryTokens, seed);
   }

@@ -59,6 +59,55 @@ public final class AllSparkNet extends Layer {
   }
 
   /**
+   * Loads pretrained encoder weights. Names are the Mix Transformer's own, as in the official
+   * SegFormer / AllSpark MiT checkpoints ({@code patch_embed1.proj.weight}, {@code
+   * block1.0.attn.q.weight}, {@code block1.0.mlp.dwconv.dwconv.weight}, {@code norm1.weight}, ...),
+   * optionally prefixed with {@code backbone.}; classifier-only tensors of ImageNet checkpoints
+   * ({@code head.*}) are ignored.
+   *
+   * @return how many encoder tensors were loaded
+   * @throws IllegalArgumentException naming the tensors that are missing, unknown or mis-shaped
+   */
+  public int loadPretrainedEncoder(Map<String, Checkpoint.Tensor> tensors) {
+    Map<String, Parameter> params = namedParameters();
+    java.util.List<String> unknown = new java.util.ArrayList<>();
+    java.util.Set<String> loaded = new java.util.HashSet<>();
+    for (Map.Entry<String, Checkpoint.Tensor> e : tensors.entrySet()) {
+      String name = e.getKey().startsWith("backbone.") ? e.getKey() : "backbone." + e.getKey();
+      if (e.getKey().startsWith("head.")) {
+        continue;
+      }
+      Parameter p = params.get(name);
+      if (p == null) {
+        unknown.add(e.getKey());
+        continue;
+      }
+      Shape expected = p.getArray().getShape();
+      if (!expected.equals(new Shape(e.getValue().shape()))) {
+        throw new IllegalArgumentException(
+            "pretrained tensor "
+                + e.getKey()
+                + " has shape "
+                + new Shape(e.getValue().shape())
+                + ", the encoder needs "
+                + expected
+                + " (is the model size right?)");
+      }
+      p.getArray().set(e.getValue().data());
+      loaded.add(name);
+    }
+    java.util.List<String> missing =
+        params.keySet().stream()
+            .filter(n -> n.startsWith("backbone.") && !loaded.contains(n))
+            .toList();
+    if (!unknown.isEmpty() || !missing.isEmpty()) {
+      throw new IllegalArgumentException(
+          "pretrained weights do not fit the encoder: unknown " + unknown + ", missing " + missing);
+    }
+    return loaded.size();
+  }
+
+  /**
    * AllSpark training forward.
    *
    * @param images [2B, 3, H, W]: B labeled then B unlabeled

@@ -38,6 +38,6 @@ final class Bilinear {
       w[o * in + i0] += (float) (1 - lambda);
       w[o * in + i1] += (float) lambda;
     }
-    return manager.create(w, new Shape(out, in));
+    return HostArrays.floats(manager, w, new Shape(out, in));
   }
 }

@@ -63,7 +63,7 @@ public final class Checkpoint {
     }
 
     public NDArray toArray(NDManager manager) {
-      return manager.create(data, new Shape(shape));
+      return HostArrays.floats(manager, data, new Shape(shape));
     }
   }
 

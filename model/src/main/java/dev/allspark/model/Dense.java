@@ -7,6 +7,7 @@ import ai.djl.nn.core.Linear;
 import ai.djl.training.initializer.ConstantInitializer;
 import ai.djl.training.initializer.Initializer;
 import ai.djl.training.initializer.TruncatedNormalInitializer;
+import ai.djl.training.initializer.UniformInitializer;
 import ai.djl.training.initializer.XavierInitializer;
 
 /** {@code nn.Linear}: weight [out, in], optional bias, over the last axis. */
@@ -14,9 +15,19 @@ final class Dense extends Layer {
   private final Parameter weight;
   private final Parameter bias;
 
-  private Dense(int in, int out, boolean withBias, Initializer init) {
+  private Dense(int in, int out, boolean withBias, Initializer init, Initializer biasInit) {
     weight = param("weight", new Shape(out, in), init);
-    bias = withBias ? param("bias", new Shape(out), new ConstantInitializer(0f)) : null;
+    bias = withBias ? param("bias", new Shape(out), biasInit) : null;
+  }
+
+  private Dense(int in, int out, boolean withBias, Initializer init) {
+    this(in, out, withBias, init, new ConstantInitializer(0f));
+  }
+
+  /** PyTorch's default: weight and bias uniform in +-1/sqrt(in) (the reference's head). */
+  static Dense torchDefault(int in, int out, boolean withBias) {
+    UniformInitializer init = new UniformInitializer((float) (1 / Math.sqrt(in)));
+    return new Dense(in, out, withBias, init, init);
   }
 
   /** SegFormer's initialisation: truncated normal, std 0.02, zero bias. */

@@ -44,6 +44,6 @@ public final class ImageTensors {
       }
       System.arraycopy(chw[i], 0, all, i * plane, plane);
     }
-    return manager.create(all, new Shape(chw.length, 3, h, w));
+    return HostArrays.floats(manager, all, new Shape(chw.length, 3, h, w));
   }
 }

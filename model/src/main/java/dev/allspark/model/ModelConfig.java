@@ -97,6 +97,22 @@ public record ModelConfig(
     }
   }
 
+  /** The same network for another training crop. */
+  public ModelConfig withCrop(int crop) {
+    return new ModelConfig(
+        numClasses,
+        dims,
+        depths,
+        heads,
+        reductions,
+        mlpRatio,
+        dropPath,
+        decoderDim,
+        allsparkHeads,
+        allsparkDropout,
+        crop);
+  }
+
   /**
    * The last stage's grid side for a square input: four stride-2/4 convolutions, "same" padding.
    */

@@ -10,6 +10,8 @@ import ai.djl.nn.Activation;
 /**
  * SegFormer's all-MLP decoder: each stage projected to a common width, up-sampled to stride 4,
  * concatenated, fused by a 1x1 conv + BatchNorm + ReLU, Dropout2d, and classified by a 1x1 conv.
+ * Its layers keep PyTorch's default initialisation, as in the reference (which only re-initialises
+ * the encoder), so that the initial logits are small.
  */
 public final class SegFormerHead extends Layer {
   private final Dense[] linear = new Dense[4];
@@ -22,7 +24,7 @@ public final class SegFormerHead extends Layer {
       linear[i] = addChildBlock("linear_c" + (i + 1), new Mlp(inDims[i], embedding)).proj();
     }
     fuse = addChildBlock("linear_fuse", new Fuse(embedding * 4, embedding));
-    pred = addChildBlock("linear_pred", new Conv(embedding, classes, 1, 1, 0, 1, true));
+    pred = addChildBlock("linear_pred", new Conv(embedding, classes, 1, 1, 0, 1, true, true));
     this.dropout = dropout;
   }
 
@@ -67,7 +69,7 @@ public final class SegFormerHead extends Layer {
     private final Dense proj;
 
     Mlp(int in, int out) {
-      proj = addChildBlock("proj", Dense.segformer(in, out, true));
+      proj = addChildBlock("proj", Dense.torchDefault(in, out, true));
     }
 
     Dense proj() {
@@ -81,7 +83,7 @@ public final class SegFormerHead extends Layer {
     private final BatchNorm2d bn;
 
     Fuse(int in, int out) {
-      conv = addChildBlock("conv", new Conv(in, out, 1, 1, 0, 1, false));
+      conv = addChildBlock("conv", new Conv(in, out, 1, 1, 0, 1, false, true));
       bn = addChildBlock("bn", new BatchNorm2d(out));
     }
 

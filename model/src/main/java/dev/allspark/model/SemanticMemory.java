@@ -122,7 +122,7 @@ public final class SemanticMemory {
 
   /** The memory as keys/values source: [classes, tokens, slots] (each queue read as [N, C]). */
   NDArray asTokens(NDManager manager) {
-    return manager.create(queue, new Shape(classes, slots, tokens)).transpose(0, 2, 1);
+    return HostArrays.floats(manager, queue, new Shape(classes, slots, tokens)).transpose(0, 2, 1);
   }
 
   @Override

@@ -1,5 +1,8 @@
 package dev.allspark.stack;
 
+import dev.allspark.trainer.cli.BenchCommand;
+import dev.allspark.trainer.cli.EvaluateCommand;
+import dev.allspark.trainer.cli.TrainCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -18,9 +21,9 @@ import picocli.CommandLine.Command;
       PendingCommands.LabelingBridge.class,
       PendingCommands.Trainer.class,
       PendingCommands.Inference.class,
-      PendingCommands.Train.class,
-      PendingCommands.Evaluate.class,
-      PendingCommands.Bench.class,
+      TrainCommand.class,
+      EvaluateCommand.class,
+      BenchCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class AllSparkCommand implements Runnable {

@@ -41,13 +41,4 @@ final class PendingCommands {
 
   @Command(name = "inference", description = "Run the segmentation service.")
   static final class Inference extends Pending {}
-
-  @Command(name = "train", description = "Train offline on a CamVid-layout folder.")
-  static final class Train extends Pending {}
-
-  @Command(name = "evaluate", description = "Evaluate a checkpoint: mIoU and per-class IoU.")
-  static final class Evaluate extends Pending {}
-
-  @Command(name = "bench", description = "Measure training and inference speed.")
-  static final class Bench extends Pending {}
 }

@@ -1,0 +1,108 @@
+package dev.allspark.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import ai.djl.ndarray.NDManager;
+import ai.djl.nn.Parameter;
+import com.google.gson.Gson;
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SafeTensorsTest {
+
+  /** Writes tensors as F32 safetensors (the layout of the format's specification). */
+  static void write(Path file, Map<String, Checkpoint.Tensor> tensors) throws Exception {
+    Map<String, Object> header = new LinkedHashMap<>();
+    header.put("__metadata__", Map.of("format", "pt"));
+    ByteArrayOutputStream data = new ByteArrayOutputStream();
+    for (var e : tensors.entrySet()) {
+      long begin = data.size();
+      ByteBuffer b =
+          ByteBuffer.allocate(4 * e.getValue().data().length).order(ByteOrder.LITTLE_ENDIAN);
+      b.asFloatBuffer().put(e.getValue().data());
+      data.write(b.array());
+      header.put(
+          e.getKey(),
+          Map.of(
+              "dtype",
+              "F32",
+              "shape",
+              e.getValue().shape(),
+              "data_offsets",
+              List.of(begin, (long) data.size())));
+    }
+    byte[] json = new Gson().toJson(header).getBytes(StandardCharsets.UTF_8);
+    ByteBuffer out =
+        ByteBuffer.allocate(8 + json.length + data.size()).order(ByteOrder.LITTLE_ENDIAN);
+    out.putLong(json.length).put(json).put(data.toByteArray());
+    Files.write(file, out.array());
+  }
+
+  @Test
+  void loadsAMixTransformerCheckpointByItsOwnNames(@TempDir Path dir) throws Exception {
+    try (NDManager m = NDManager.newBaseManager()) {
+      AllSparkNet source = AllSparkNet.create(ModelConfig.tiny(5, 65), m, 1);
+      Map<String, Checkpoint.Tensor> encoder = new LinkedHashMap<>();
+      for (Map.Entry<String, Parameter> e : source.namedParameters().entrySet()) {
+        if (e.getKey().startsWith("backbone.")) {
+          Checkpoint.Tensor t = Checkpoint.Tensor.of(e.getValue().getArray());
+          float[] shifted = t.data().clone();
+          for (int i = 0; i < shifted.length; i++) {
+            shifted[i] += 0.5f;
+          }
+          encoder.put(
+              e.getKey().substring("backbone.".length()),
+              new Checkpoint.Tensor(t.shape(), shifted));
+        }
+      }
+      encoder.put("head.weight", new Checkpoint.Tensor(new long[] {2}, new float[] {1, 2}));
+      Path file = dir.resolve("mit.safetensors");
+      write(file, encoder);
+
+      AllSparkNet target = AllSparkNet.create(ModelConfig.tiny(5, 65), m, 2);
+      int loaded = target.loadPretrainedEncoder(SafeTensors.read(file));
+      assertThat(loaded).isEqualTo(encoder.size() - 1);
+      assertThat(
+              target
+                  .namedParameters()
+                  .get("backbone.block1.0.attn.q.weight")
+                  .getArray()
+                  .toFloatArray())
+          .containsExactly(encoder.get("block1.0.attn.q.weight").data());
+    }
+  }
+
+  @Test
+  void aMisShapedTensorIsNamed(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("bad.safetensors");
+    write(
+        file,
+        Map.of(
+            "patch_embed1.proj.weight", new Checkpoint.Tensor(new long[] {2}, new float[] {1, 2})));
+    try (NDManager m = NDManager.newBaseManager()) {
+      AllSparkNet net = AllSparkNet.create(ModelConfig.tiny(5, 65), m, 1);
+      assertThatThrownBy(() -> net.loadPretrainedEncoder(SafeTensors.read(file)))
+          .hasMessageContaining("patch_embed1.proj.weight")
+          .hasMessageContaining("is the model size right");
+    }
+  }
+
+  @Test
+  void halfPrecisionValuesConvertExactly() {
+    assertThat(SafeTensors.halfToFloat((short) 0x3c00)).isEqualTo(1f);
+    assertThat(SafeTensors.halfToFloat((short) 0xc000)).isEqualTo(-2f);
+    assertThat(SafeTensors.halfToFloat((short) 0x3555)).isEqualTo(0.33325195f);
+    assertThat(SafeTensors.halfToFloat((short) 0x0001)).isEqualTo(5.9604645e-8f);
+    assertThat(SafeTensors.halfToFloat((short) 0x7c00)).isEqualTo(Float.POSITIVE_INFINITY);
+  }
+}

@@ -1,0 +1,41 @@
+package dev.allspark.trainer;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import dev.allspark.model.AllSparkNet;
+import dev.allspark.model.ConfusionMatrix;
+import dev.allspark.model.HostArrays;
+import dev.allspark.model.Segmenter;
+import java.util.List;
+import java.util.function.IntConsumer;
+
+/**
+ * mIoU of a network over a whole split, by the CamVid protocol: every frame at its full resolution,
+ * scores up-sampled to the label map before the argmax, one confusion matrix for all frames, void
+ * ignored.
+ */
+public final class Evaluation {
+  private Evaluation() {}
+
+  public static ConfusionMatrix run(
+      AllSparkNet net, NDManager base, List<Sample> frames, IntConsumer progress) {
+    ConfusionMatrix matrix = new ConfusionMatrix(net.config().numClasses());
+    int done = 0;
+    for (Sample frame : frames) {
+      if (!frame.labeled()) {
+        throw new IllegalArgumentException(frame.id() + " has no label map to evaluate against");
+      }
+      try (NDManager scope = base.newSubManager()) {
+        int w = frame.image().width();
+        int h = frame.image().height();
+        NDArray input =
+            HostArrays.floats(scope, frame.image().normalizedChw(), new Shape(1, 3, h, w));
+        Segmenter.Result result = Segmenter.decode(net.predict(input), h, w)[0];
+        matrix.add(result.classes(), frame.labels());
+      }
+      progress.accept(++done);
+    }
+    return matrix;
+  }
+}

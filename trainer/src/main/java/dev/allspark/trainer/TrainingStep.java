@@ -1,0 +1,127 @@
+package dev.allspark.trainer;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
+import dev.allspark.model.AllSparkNet;
+import dev.allspark.model.HostArrays;
+import java.util.List;
+
+/**
+ * One training iteration, as the reference's {@code train_allspark.py}:
+ *
+ * <ol>
+ *   <li>pseudo-labels: the same network in evaluation mode on the unlabeled images, no gradient;
+ *   <li>one training forward of labeled + unlabeled images (the AllSpark block groups the unlabeled
+ *       channels into the Semantic Memory, and reads the memory after warm-up);
+ *   <li>loss = (CE(labeled, void ignored) + CE(unlabeled, pseudo-labels)) / 2;
+ *   <li>SGD step.
+ * </ol>
+ *
+ * Supervised-only: labeled images alone, labeled loss alone. Every iteration allocates on its own
+ * sub-manager, closed at the end, so native memory stays flat over a long run.
+ */
+public final class TrainingStep {
+  private final AllSparkNet net;
+  private final SgdMomentum optimizer;
+  private final Method method;
+  private final NDManager base;
+
+  /**
+   * What an iteration measured. {@code skipped}: the loss was not finite, so the update was not
+   * applied (gradients dropped) rather than poisoning the weights.
+   */
+  public record Losses(float total, float supervised, float unsupervised, boolean skipped) {
+    Losses(float total, float supervised, float unsupervised) {
+      this(total, supervised, unsupervised, !Float.isFinite(total));
+    }
+  }
+
+  public TrainingStep(AllSparkNet net, SgdMomentum optimizer, Method method, NDManager base) {
+    this.net = net;
+    this.optimizer = optimizer;
+    this.method = method;
+    this.base = base;
+  }
+
+  /**
+   * @param labeled augmented labeled crops (all the same size)
+   * @param unlabeled augmented unlabeled crops, as many as labeled (ignored when supervised)
+   * @param useMemory read the Semantic Memory (after warm-up)
+   */
+  public Losses run(List<Sample> labeled, List<Sample> unlabeled, float lr, boolean useMemory) {
+    try (NDManager step = base.newSubManager()) {
+      NDArray xL = images(step, labeled);
+      NDArray yL = labels(step, labeled);
+      Losses losses;
+      if (method == Method.SUPERVISED) {
+        try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+          NDArray loss = CrossEntropy.loss(net.supervisedForward(xL), yL);
+          collector.backward(loss);
+          float value = loss.getFloat();
+          losses = new Losses(value, value, 0f);
+        }
+      } else {
+        if (unlabeled.size() != labeled.size()) {
+          throw new IllegalArgumentException(
+              "AllSpark needs as many unlabeled as labeled images, got "
+                  + unlabeled.size()
+                  + " and "
+                  + labeled.size());
+        }
+        NDArray xU = images(step, unlabeled);
+        // 1. pseudo-labels from the network in evaluation mode (no gradient is recorded here)
+        NDArray scores = net.predict(xU);
+        NDArray pseudo = scores.argMax(1).toType(DataType.INT64, false);
+        try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+          // 2. one forward of labeled then unlabeled images
+          NDArray logits =
+              net.trainForward(NDArrays.concat(new NDList(xL, xU), 0), scores, useMemory);
+          NDList parts = logits.split(2, 0);
+          // 3. the two cross-entropies, averaged
+          NDArray lossL = CrossEntropy.loss(parts.get(0), yL);
+          NDArray lossU = CrossEntropy.loss(parts.get(1), pseudo);
+          NDArray loss = lossL.add(lossU).div(2f);
+          collector.backward(loss);
+          losses = new Losses(loss.getFloat(), lossL.getFloat(), lossU.getFloat());
+        }
+      }
+      // 4. parameter update, gradients zeroed; a non-finite loss updates nothing
+      if (losses.skipped()) {
+        optimizer.zeroGradients();
+      } else {
+        optimizer.step(lr);
+      }
+      return losses;
+    }
+  }
+
+  static NDArray images(NDManager manager, List<Sample> samples) {
+    int w = samples.get(0).image().width();
+    int h = samples.get(0).image().height();
+    int plane = 3 * w * h;
+    float[] all = new float[samples.size() * plane];
+    for (int i = 0; i < samples.size(); i++) {
+      System.arraycopy(samples.get(i).image().normalizedChw(), 0, all, i * plane, plane);
+    }
+    return HostArrays.floats(manager, all, new Shape(samples.size(), 3, h, w));
+  }
+
+  static NDArray labels(NDManager manager, List<Sample> samples) {
+    int w = samples.get(0).image().width();
+    int h = samples.get(0).image().height();
+    long[] all = new long[samples.size() * w * h];
+    for (int i = 0; i < samples.size(); i++) {
+      int[] labels = samples.get(i).labels();
+      for (int p = 0; p < labels.length; p++) {
+        all[i * w * h + p] = labels[p];
+      }
+    }
+    return HostArrays.longs(manager, all, new Shape(samples.size(), h, w));
+  }
+}

@@ -1,0 +1,200 @@
+package dev.allspark.trainer.cli;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import dev.allspark.model.AllSparkNet;
+import dev.allspark.model.Checkpoint;
+import dev.allspark.model.ClassSet;
+import dev.allspark.model.ModelConfig;
+import dev.allspark.model.Segmenter;
+import dev.allspark.trainer.Method;
+import dev.allspark.trainer.RgbImage;
+import dev.allspark.trainer.Sample;
+import dev.allspark.trainer.SgdMomentum;
+import dev.allspark.trainer.TrainingStep;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code allspark bench}: training and inference speed, as JSON. */
+@Command(
+    name = "bench",
+    mixinStandardHelpOptions = true,
+    description = "Measure training and inference speed; prints JSON.",
+    subcommands = {BenchCommand.TrainStep.class, BenchCommand.Infer.class})
+public final class BenchCommand implements Runnable {
+  @Override
+  public void run() {
+    throw new IllegalArgumentException("choose a benchmark: bench train-step or bench infer");
+  }
+
+  static Map<String, Object> environment() {
+    Map<String, Object> env = new LinkedHashMap<>();
+    env.put("device", Engine.getInstance().defaultDevice().toString());
+    env.put(
+        "engine", Engine.getInstance().getEngineName() + " " + Engine.getInstance().getVersion());
+    env.put("cores", Runtime.getRuntime().availableProcessors());
+    return env;
+  }
+
+  @Command(
+      name = "train-step",
+      mixinStandardHelpOptions = true,
+      description =
+          "Seconds per AllSpark training iteration of the default model (crop 129; 2+2 and 4+4).")
+  static final class TrainStep implements Callable<Integer> {
+    @Option(
+        names = "--iterations",
+        defaultValue = "10",
+        description = "Timed iterations per batch size.")
+    int iterations;
+
+    @Option(names = "--warmup", defaultValue = "3", description = "Untimed iterations first.")
+    int warmup;
+
+    @Option(names = "--crop", defaultValue = "129")
+    int crop;
+
+    @Option(
+        names = "--batches",
+        split = ",",
+        defaultValue = "2,4",
+        description = "Labeled batch sizes.")
+    List<Integer> batches;
+
+    @Override
+    public Integer call() {
+      Map<String, Object> out = new LinkedHashMap<>();
+      out.put("benchmark", "train-step");
+      out.put("model", "b0");
+      out.put("crop", crop);
+      out.putAll(environment());
+      Map<String, Object> results = new LinkedHashMap<>();
+      Random rng = new Random(1);
+      for (int batch : batches) {
+        try (NDManager manager = NDManager.newBaseManager(Engine.getInstance().defaultDevice())) {
+          AllSparkNet net =
+              AllSparkNet.create(ModelConfig.b0(ClassSet.CAMVID.size()).withCrop(crop), manager, 1);
+          try (SgdMomentum optimizer =
+              new SgdMomentum(net.namedParameters(), 0.9f, 1e-4f, manager)) {
+            TrainingStep step = new TrainingStep(net, optimizer, Method.ALLSPARK, manager);
+            List<Sample> labeled = randomSamples(batch, crop, rng, true);
+            List<Sample> unlabeled = randomSamples(batch, crop, rng, false);
+            for (int i = 0; i < warmup; i++) {
+              step.run(labeled, unlabeled, 0.001f, i % 2 == 0);
+            }
+            long t0 = System.nanoTime();
+            for (int i = 0; i < iterations; i++) {
+              step.run(labeled, unlabeled, 0.001f, true);
+            }
+            double seconds = (System.nanoTime() - t0) / 1e9 / iterations;
+            results.put(
+                batch + "+" + batch,
+                Map.of("secondsPerIteration", Json.round(seconds), "iterations", iterations));
+            System.err.printf("batch %d+%d: %.3f s/iteration%n", batch, batch, seconds);
+          }
+        }
+      }
+      out.put("results", results);
+      System.out.println(Json.of(out));
+      return 0;
+    }
+  }
+
+  @Command(
+      name = "infer",
+      mixinStandardHelpOptions = true,
+      description =
+          "Inference frames/s at 480x360 (model forward + up-sampled class map), batch 1 and 8.")
+  static final class Infer implements Callable<Integer> {
+    @Option(
+        names = "--checkpoint",
+        paramLabel = "FILE",
+        description = "Weights to use (default: random B0).")
+    Path checkpoint;
+
+    @Option(names = "--frames", defaultValue = "32", description = "Timed frames per batch size.")
+    int frames;
+
+    @Option(names = "--batches", split = ",", defaultValue = "1,8")
+    List<Integer> batches;
+
+    @Option(names = "--width", defaultValue = "480")
+    int width;
+
+    @Option(names = "--height", defaultValue = "360")
+    int height;
+
+    @Override
+    public Integer call() throws Exception {
+      Map<String, Object> out = new LinkedHashMap<>();
+      out.put("benchmark", "infer");
+      out.put("resolution", width + "x" + height);
+      out.put("checkpoint", checkpoint == null ? "random b0" : checkpoint.toString());
+      out.putAll(environment());
+      Map<String, Object> results = new LinkedHashMap<>();
+      try (NDManager manager = NDManager.newBaseManager(Engine.getInstance().defaultDevice())) {
+        AllSparkNet net =
+            checkpoint == null
+                ? AllSparkNet.create(ModelConfig.b0(ClassSet.CAMVID.size()), manager, 1)
+                : Checkpoint.read(checkpoint).instantiate(manager);
+        for (int batch : batches) {
+          int rounds = Math.max(1, frames / batch);
+          runBatches(manager, net, batch, 1); // warm-up
+          long t0 = System.nanoTime();
+          runBatches(manager, net, batch, rounds);
+          double seconds = (System.nanoTime() - t0) / 1e9;
+          double fps = rounds * batch / seconds;
+          results.put(
+              "batch" + batch,
+              Map.of(
+                  "framesPerSecond",
+                  Json.round(fps),
+                  "msPerBatch",
+                  Json.round(1000 * seconds / rounds)));
+          System.err.printf("batch %d: %.2f frames/s%n", batch, fps);
+        }
+      }
+      out.put("results", results);
+      System.out.println(Json.of(out));
+      return 0;
+    }
+
+    private void runBatches(NDManager manager, AllSparkNet net, int batch, int rounds) {
+      for (int r = 0; r < rounds; r++) {
+        try (NDManager scope = manager.newSubManager()) {
+          NDArray images = scope.randomNormal(new Shape(batch, 3, height, width));
+          Segmenter.decode(net.predict(images), height, width);
+        }
+      }
+    }
+  }
+
+  static List<Sample> randomSamples(int n, int crop, Random rng, boolean labeled) {
+    List<Sample> out = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      float[] r = new float[crop * crop];
+      float[] g = new float[crop * crop];
+      float[] b = new float[crop * crop];
+      int[] labels = labeled ? new int[crop * crop] : null;
+      for (int p = 0; p < r.length; p++) {
+        r[p] = rng.nextFloat();
+        g[p] = rng.nextFloat();
+        b[p] = rng.nextFloat();
+        if (labels != null) {
+          labels[p] = rng.nextInt(11);
+        }
+      }
+      out.add(new Sample("bench-" + i, RgbImage.planes(crop, crop, r, g, b), labels));
+    }
+    return out;
+  }
+}

@@ -1,0 +1,85 @@
+package dev.allspark.trainer.cli;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDManager;
+import dev.allspark.model.AllSparkNet;
+import dev.allspark.model.Checkpoint;
+import dev.allspark.model.ConfusionMatrix;
+import dev.allspark.trainer.CamVidFolder;
+import dev.allspark.trainer.Evaluation;
+import dev.allspark.trainer.Progress;
+import dev.allspark.trainer.RgbImage;
+import dev.allspark.trainer.Sample;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code allspark evaluate}: mIoU and per-class IoU of a checkpoint on a folder pair. */
+@Command(
+    name = "evaluate",
+    mixinStandardHelpOptions = true,
+    description = {
+      "mIoU and per-class IoU of a checkpoint over every image in --images that has a label map",
+      "of the same name in --labels (full resolution, one confusion matrix, void ignored)."
+    })
+public final class EvaluateCommand implements Callable<Integer> {
+  @Option(names = "--checkpoint", required = true, paramLabel = "FILE")
+  Path checkpoint;
+
+  @Option(names = "--images", required = true, paramLabel = "DIR")
+  Path images;
+
+  @Option(names = "--labels", required = true, paramLabel = "DIR")
+  Path labels;
+
+  @Option(names = "--json", description = "Print JSON instead of a table.")
+  boolean json;
+
+  @Override
+  public Integer call() throws IOException {
+    Checkpoint ckpt = Checkpoint.read(checkpoint);
+    List<String> names = new ArrayList<>();
+    try (Stream<Path> files = Files.list(images)) {
+      for (Path f : files.sorted().toList()) {
+        String name = f.getFileName().toString();
+        if (name.matches("(?i).*\\.(png|jpe?g)$") && Files.exists(labels.resolve(name))) {
+          names.add(name);
+        }
+      }
+    }
+    if (names.isEmpty()) {
+      throw new IllegalArgumentException(
+          "no image in " + images + " has a label map of the same name in " + labels);
+    }
+    Progress progress = new Progress(System.err, "eval", names.size());
+    try (NDManager manager = NDManager.newBaseManager(Engine.getInstance().defaultDevice())) {
+      AllSparkNet net = ckpt.instantiate(manager);
+      List<Sample> frames = new ArrayList<>();
+      for (String name : names) {
+        frames.add(
+            new Sample(
+                name,
+                RgbImage.of(CamVidFolder.readImage(images.resolve(name))),
+                CamVidFolder.readLabels(labels.resolve(name))));
+      }
+      ConfusionMatrix m = Evaluation.run(net, manager, frames, done -> progress.update(done, ""));
+      if (json) {
+        System.out.println(Json.evaluation(checkpoint.toString(), ckpt.classes(), m, names.size()));
+      } else {
+        System.out.printf("%-12s %6s%n", "class", "IoU");
+        double[] iou = m.iou();
+        for (int c = 0; c < iou.length; c++) {
+          System.out.printf("%-12s %5.1f%%%n", ckpt.classes().names().get(c), 100 * iou[c]);
+        }
+        System.out.printf("%-12s %5.1f%%  (%d frames)%n", "mIoU", 100 * m.meanIou(), names.size());
+      }
+      return 0;
+    }
+  }
+}

@@ -1,0 +1,62 @@
+package dev.allspark.trainer.cli;
+
+import com.google.gson.GsonBuilder;
+import dev.allspark.model.ClassSet;
+import dev.allspark.model.ConfusionMatrix;
+import dev.allspark.trainer.Method;
+import dev.allspark.trainer.OfflineTraining;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** JSON summaries printed on standard output (progress goes to standard error). */
+final class Json {
+  private Json() {}
+
+  static String of(Object value) {
+    return new GsonBuilder()
+        .setPrettyPrinting()
+        .serializeSpecialFloatingPointValues()
+        .create()
+        .toJson(value);
+  }
+
+  static Map<String, Object> iou(ClassSet classes, double[] iou) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    for (int c = 0; c < iou.length; c++) {
+      out.put(classes.names().get(c), round(iou[c]));
+    }
+    return out;
+  }
+
+  static double round(double v) {
+    return Double.isNaN(v) ? v : Math.round(v * 10000) / 10000.0;
+  }
+
+  static String trainingResult(
+      Method method, String split, int iterations, int crop, int batch, OfflineTraining.Result r) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("method", method.name().toLowerCase());
+    out.put("split", split);
+    out.put("iterations", iterations);
+    out.put("crop", crop);
+    out.put("batch", batch + "+" + (method == Method.ALLSPARK ? batch : 0));
+    out.put("valMiou", round(r.valMiou()));
+    out.put("valIou", iou(ClassSet.CAMVID, r.valIou()));
+    out.put("secondsPerIteration", round(r.secondsPerIteration()));
+    out.put("skippedIterations", r.skippedIterations());
+    out.put("history", r.history());
+    out.put("checkpointSha256", r.checkpointSha256());
+    return of(out);
+  }
+
+  static String evaluation(String checkpoint, ClassSet classes, ConfusionMatrix m, int frames) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("checkpoint", checkpoint);
+    out.put("frames", frames);
+    out.put("pixels", m.pixels());
+    out.put("mIoU", round(m.meanIou()));
+    out.put("pixelAccuracy", round(m.pixelAccuracy()));
+    out.put("iou", iou(classes, m.iou()));
+    return of(out);
+  }
+}

@@ -1,0 +1,132 @@
+package dev.allspark.trainer.cli;
+
+import dev.allspark.model.ClassSet;
+import dev.allspark.model.ModelConfig;
+import dev.allspark.trainer.Method;
+import dev.allspark.trainer.OfflineTraining;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code allspark train}: offline training on a CamVid-layout folder. */
+@Command(
+    name = "train",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Train offline on a CamVid-layout folder (train/, trainannot/, val/, valannot/, splits/),",
+      "evaluate on val/ every --eval-every iterations and at the end, write a checkpoint."
+    })
+public final class TrainCommand implements Callable<Integer> {
+  @Option(
+      names = "--data",
+      required = true,
+      paramLabel = "DIR",
+      description = "CamVid-layout folder.")
+  Path data;
+
+  @Option(
+      names = "--split",
+      defaultValue = "1_8",
+      description = "Label budget: 1_4, 1_8, 1_16 or full (default: ${DEFAULT-VALUE}).")
+  String split;
+
+  @Option(
+      names = "--method",
+      defaultValue = "allspark",
+      description = "allspark or supervised (default: ${DEFAULT-VALUE}).")
+  String method;
+
+  @Option(
+      names = "--iterations",
+      defaultValue = "2000",
+      description = "Training iterations (default: ${DEFAULT-VALUE}).")
+  int iterations;
+
+  @Option(
+      names = "--crop",
+      defaultValue = "129",
+      description = "Square training crop (default: ${DEFAULT-VALUE}).")
+  int crop;
+
+  @Option(
+      names = "--batch",
+      defaultValue = "4",
+      description =
+          "Labeled images per iteration; AllSpark adds as many unlabeled (default: ${DEFAULT-VALUE}).")
+  int batch;
+
+  @Option(
+      names = "--seed",
+      defaultValue = "1",
+      description = "Random seed (default: ${DEFAULT-VALUE}).")
+  long seed;
+
+  @Option(names = "--out", paramLabel = "FILE", description = "Checkpoint to write at the end.")
+  Path out;
+
+  @Option(
+      names = "--eval-every",
+      defaultValue = "0",
+      description =
+          "Evaluate on val/ every N iterations; 0 = only at the end (default: ${DEFAULT-VALUE}).")
+  int evalEvery;
+
+  @Option(
+      names = "--lr",
+      defaultValue = "0.01",
+      description = "Base learning rate (default: ${DEFAULT-VALUE}).")
+  double lr;
+
+  @Option(
+      names = "--lr-warmup",
+      defaultValue = "100",
+      description = "Iterations of linear learning-rate warm-up (default: ${DEFAULT-VALUE}).")
+  int lrWarmup;
+
+  @Option(
+      names = "--memory-warmup",
+      defaultValue = "200",
+      description = "Iterations before the Semantic Memory is read (default: ${DEFAULT-VALUE}).")
+  int memoryWarmup;
+
+  @Option(names = "--model", defaultValue = "b0", description = "b0 (default) or tiny.")
+  String model;
+
+  @Override
+  public Integer call() throws Exception {
+    Method m =
+        switch (method.toLowerCase(Locale.ROOT)) {
+          case "allspark" -> Method.ALLSPARK;
+          case "supervised" -> Method.SUPERVISED;
+          default ->
+              throw new IllegalArgumentException(
+                  "--method " + method + ": expected allspark or supervised");
+        };
+    if (!split.matches("1_4|1_8|1_16|full")) {
+      throw new IllegalArgumentException("--split " + split + ": expected 1_4, 1_8, 1_16 or full");
+    }
+    ModelConfig config = Models.named(model, ClassSet.CAMVID.size(), crop);
+    OfflineTraining.Result result =
+        new OfflineTraining(
+                new OfflineTraining.Settings(
+                    data,
+                    split,
+                    m,
+                    iterations,
+                    crop,
+                    batch,
+                    seed,
+                    out,
+                    evalEvery,
+                    lr,
+                    lrWarmup,
+                    memoryWarmup,
+                    config),
+                System.err)
+            .run();
+    System.out.println(Json.trainingResult(m, split, iterations, crop, batch, result));
+    return 0;
+  }
+}

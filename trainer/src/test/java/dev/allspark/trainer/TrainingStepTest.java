@@ -1,0 +1,62 @@
+package dev.allspark.trainer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDManager;
+import dev.allspark.model.AllSparkNet;
+import dev.allspark.model.ModelConfig;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+class TrainingStepTest {
+
+  static List<Sample> samples(int n, int crop, boolean labeled, Random rng) {
+    return java.util.stream.IntStream.range(0, n)
+        .mapToObj(i -> AugmentationTest.coded(crop, crop))
+        .map(s -> labeled ? s : new Sample(s.id(), s.image(), null))
+        .toList();
+  }
+
+  @Test
+  void supervisedStepsFitAFixedBatch() {
+    Engine.getInstance().setRandomSeed(1);
+    try (NDManager m = NDManager.newBaseManager()) {
+      AllSparkNet net = AllSparkNet.create(ModelConfig.tiny(11, 65), m, 1);
+      try (SgdMomentum sgd = new SgdMomentum(net.namedParameters(), 0.9f, 1e-4f, m)) {
+        TrainingStep step = new TrainingStep(net, sgd, Method.SUPERVISED, m);
+        List<Sample> batch = samples(2, 65, true, new Random(1));
+        float first = step.run(batch, List.of(), 0.05f, false).total();
+        float last = first;
+        for (int i = 0; i < 25; i++) {
+          last = step.run(batch, List.of(), 0.05f, false).total();
+        }
+        assertThat(last).isLessThan(first * 0.8f);
+      }
+    }
+  }
+
+  @Test
+  void allSparkStepsTrainBothLossesAndFillTheMemory() {
+    Engine.getInstance().setRandomSeed(2);
+    try (NDManager m = NDManager.newBaseManager()) {
+      AllSparkNet net = AllSparkNet.create(ModelConfig.tiny(11, 65), m, 1);
+      float[] memoryBefore = net.memory().queue();
+      try (SgdMomentum sgd = new SgdMomentum(net.namedParameters(), 0.9f, 1e-4f, m)) {
+        TrainingStep step = new TrainingStep(net, sgd, Method.ALLSPARK, m);
+        Random rng = new Random(3);
+        TrainingStep.Losses first =
+            step.run(samples(2, 65, true, rng), samples(2, 65, false, rng), 0.05f, false);
+        TrainingStep.Losses later = first;
+        for (int i = 0; i < 4; i++) {
+          later = step.run(samples(2, 65, true, rng), samples(2, 65, false, rng), 0.05f, true);
+        }
+        assertThat(first.supervised()).isPositive();
+        assertThat(first.unsupervised()).isPositive();
+        assertThat(later.total()).isFinite();
+        assertThat(net.memory().queue()).isNotEqualTo(memoryBefore);
+      }
+    }
+  }
+}
