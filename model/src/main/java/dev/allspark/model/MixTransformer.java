@@ -177,11 +177,20 @@ public final class MixTransformer extends Layer {
       NDArray source = x;
       if (sr != null) {
         NDArray grid = x.transpose(0, 2, 1).reshape(b, c, h, w);
+        // The strided conv ignores the rows and columns past the last full window; cut them
+        // first (same result) because libtorch's CPU convolution backward left the gradient of
+        // those uncovered cells uninitialised now and then.
+        int coveredH = h / reduction * reduction;
+        int coveredW = w / reduction * reduction;
+        if (coveredH != h || coveredW != w) {
+          grid = grid.get(":, :, :" + coveredH + ", :" + coveredW);
+        }
         source = norm.apply(sr.apply(grid).reshape(b, c, -1).transpose(0, 2, 1));
       }
-      NDArray keyValue = kv.apply(source).reshape(b, -1, 2, heads, d).transpose(2, 0, 3, 1, 4);
-      NDArray key = keyValue.get(0);
-      NDArray value = keyValue.get(1);
+      // (split, not get(0)/get(1): DJL's integer indexing gave corrupt gradients now and then)
+      NDList keyValue = kv.apply(source).reshape(b, -1, 2, heads, d).split(2, 2);
+      NDArray key = keyValue.get(0).reshape(b, -1, heads, d).transpose(0, 2, 1, 3);
+      NDArray value = keyValue.get(1).reshape(b, -1, heads, d).transpose(0, 2, 1, 3);
       // 3. scaled dot-product attention, heads merged back to [B, N, C]
       NDArray attention = query.matMul(key.transpose(0, 1, 3, 2)).mul(scale).softmax(-1);
       NDArray merged = attention.matMul(value).transpose(0, 2, 1, 3).reshape(b, n, c);

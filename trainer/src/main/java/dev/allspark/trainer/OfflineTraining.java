@@ -130,15 +130,26 @@ public final class OfflineTraining {
           TrainingStep.Losses losses =
               step.run(l, u, schedule.at(it), it >= settings.memoryWarmup());
           trainNanos += System.nanoTime() - t0;
-          lossAverage =
-              Double.isNaN(lossAverage)
-                  ? losses.total()
-                  : 0.95 * lossAverage + 0.05 * losses.total();
+          if (losses.skipped()) {
+            skipped++;
+            log.printf(
+                "iteration %d: non-finite loss or gradient (%s), update skipped (%d so far)%n",
+                it + 1, losses, skipped);
+          } else {
+            lossAverage =
+                Double.isNaN(lossAverage)
+                    ? losses.total()
+                    : 0.95 * lossAverage + 0.05 * losses.total();
+          }
           progress.update(
               it + 1,
               String.format(
-                  "loss %.3f (sup %.3f, unsup %.3f) lr %.4f",
-                  lossAverage, losses.supervised(), losses.unsupervised(), schedule.at(it)));
+                  "loss %.3f (sup %.3f, unsup %.3f) |g| %.2f lr %.4f",
+                  lossAverage,
+                  losses.supervised(),
+                  losses.unsupervised(),
+                  losses.gradientNorm(),
+                  schedule.at(it)));
           boolean last = it + 1 == settings.iterations();
           if (settings.evalEvery() > 0 && (it + 1) % settings.evalEvery() == 0 && !last) {
             ConfusionMatrix m = evaluate(net, manager, val);

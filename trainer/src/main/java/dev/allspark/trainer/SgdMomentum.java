@@ -3,6 +3,7 @@ package dev.allspark.trainer;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.nn.Parameter;
 import dev.allspark.model.Checkpoint;
 import java.util.LinkedHashMap;
@@ -14,6 +15,8 @@ import java.util.Map;
  * are plain named tensors, so they go into checkpoints and a resumed run continues exactly.
  */
 public final class SgdMomentum implements AutoCloseable {
+  private static final NDIndex ALL = new NDIndex("...");
+
   private final Map<String, Parameter> params;
   private final float momentum;
   private final float weightDecay;
@@ -38,14 +41,30 @@ public final class SgdMomentum implements AutoCloseable {
     this.manager = manager.newSubManager();
   }
 
-  /** One update with learning rate {@code lr}, then the gradients are zeroed. */
-  public void step(float lr) {
+  /** The global L2 norm of the current gradients (NaN or infinite when any is). */
+  public float gradientNorm() {
+    try (NDScope scope = new NDScope()) {
+      double squares = 0;
+      for (Parameter p : params.values()) {
+        squares += p.getArray().getGradient().square().sum().getFloat();
+      }
+      return (float) Math.sqrt(squares);
+    }
+  }
+
+  /**
+   * One update with learning rate {@code lr}, then the gradients are zeroed.
+   *
+   * @param scale factor applied to every gradient first (gradient clipping)
+   */
+  public void step(float lr, float scale) {
     // Temporaries of the update would otherwise land on the parameters' long-lived manager.
     try (NDScope scope = new NDScope()) {
       for (Map.Entry<String, Parameter> e : params.entrySet()) {
         NDArray weight = e.getValue().getArray();
         NDArray grad = weight.getGradient();
-        NDArray direction = weightDecay == 0 ? grad : grad.add(weight.mul(weightDecay));
+        NDArray scaled = scale == 1f ? grad : grad.mul(scale);
+        NDArray direction = weightDecay == 0 ? scaled : scaled.add(weight.mul(weightDecay));
         NDArray buffer = buffers.get(e.getKey());
         if (buffer == null) {
           buffer = direction.duplicate();
@@ -61,12 +80,18 @@ public final class SgdMomentum implements AutoCloseable {
     }
   }
 
-  /** Zeroes every gradient without updating (e.g. after a skipped step). */
+  /** One update without clipping. */
+  public void step(float lr) {
+    step(lr, 1f);
+  }
+
+  /** Zeroes every gradient without updating (e.g. after a skipped step); NaN is cleared too. */
   public void zeroGradients() {
-    try (NDScope scope = new NDScope()) {
+    try (NDManager scope = manager.newSubManager()) {
       for (Parameter p : params.values()) {
         NDArray grad = p.getArray().getGradient();
-        grad.subi(grad);
+        grad.attach(scope); // temporaries of set() land on the scope, not the weights' manager
+        grad.set(ALL, 0f); // x - x would leave NaN where x is NaN or infinite
       }
     }
   }

@@ -31,22 +31,42 @@ public final class TrainingStep {
   private final SgdMomentum optimizer;
   private final Method method;
   private final NDManager base;
+  private final float maxGradientNorm;
+  private final RunningStatistics statistics;
+  private final GradientGuard guard = new GradientGuard(100, 3);
 
   /**
    * What an iteration measured. {@code skipped}: the loss was not finite, so the update was not
    * applied (gradients dropped) rather than poisoning the weights.
    */
-  public record Losses(float total, float supervised, float unsupervised, boolean skipped) {
-    Losses(float total, float supervised, float unsupervised) {
-      this(total, supervised, unsupervised, !Float.isFinite(total));
-    }
-  }
+  public record Losses(
+      float total, float supervised, float unsupervised, float gradientNorm, boolean skipped) {}
 
   public TrainingStep(AllSparkNet net, SgdMomentum optimizer, Method method, NDManager base) {
+    this(net, optimizer, method, base, 0f);
+  }
+
+  /**
+   * @param maxGradientNorm global gradient norm the update is clipped to (0 = no clipping, the
+   *     reference's behaviour)
+   */
+  public TrainingStep(
+      AllSparkNet net,
+      SgdMomentum optimizer,
+      Method method,
+      NDManager base,
+      float maxGradientNorm) {
     this.net = net;
     this.optimizer = optimizer;
     this.method = method;
     this.base = base;
+    this.maxGradientNorm = maxGradientNorm;
+    this.statistics = new RunningStatistics(net, base);
+  }
+
+  /** How many updates the gradient guard refused so far. */
+  public long skippedSteps() {
+    return guard.refused();
   }
 
   /**
@@ -56,6 +76,7 @@ public final class TrainingStep {
    */
   public Losses run(List<Sample> labeled, List<Sample> unlabeled, float lr, boolean useMemory) {
     try (NDManager step = base.newSubManager()) {
+      statistics.save();
       NDArray xL = images(step, labeled);
       NDArray yL = labels(step, labeled);
       Losses losses;
@@ -64,7 +85,7 @@ public final class TrainingStep {
           NDArray loss = CrossEntropy.loss(net.supervisedForward(xL), yL);
           collector.backward(loss);
           float value = loss.getFloat();
-          losses = new Losses(value, value, 0f);
+          losses = new Losses(value, value, 0f, 0f, false);
         }
       } else {
         if (unlabeled.size() != labeled.size()) {
@@ -88,16 +109,21 @@ public final class TrainingStep {
           NDArray lossU = CrossEntropy.loss(parts.get(1), pseudo);
           NDArray loss = lossL.add(lossU).div(2f);
           collector.backward(loss);
-          losses = new Losses(loss.getFloat(), lossL.getFloat(), lossU.getFloat());
+          losses = new Losses(loss.getFloat(), lossL.getFloat(), lossU.getFloat(), 0f, false);
         }
       }
-      // 4. parameter update, gradients zeroed; a non-finite loss updates nothing
-      if (losses.skipped()) {
+      // 4. parameter update; a non-finite loss or gradient, or a gradient far above the recent
+      // ones, updates nothing, and the BatchNorm statistics its forward pass moved are put back
+      float norm = Float.isFinite(losses.total()) ? optimizer.gradientNorm() : Float.NaN;
+      boolean skipped = !guard.accept(norm);
+      if (skipped) {
         optimizer.zeroGradients();
+        statistics.restore();
       } else {
-        optimizer.step(lr);
+        optimizer.step(
+            lr, maxGradientNorm > 0 && norm > maxGradientNorm ? maxGradientNorm / norm : 1f);
       }
-      return losses;
+      return new Losses(losses.total(), losses.supervised(), losses.unsupervised(), norm, skipped);
     }
   }
 
