@@ -31,7 +31,8 @@ final class BatchNorm2d extends Layer {
             runningVar.getArray(),
             weight.getArray(),
             bias.getArray(),
-            -1, // -1: DJL passes straight to libtorch (channels on axis 1); 1 would re-attach the input to a temporary manager
+            -1, // -1: DJL passes straight to libtorch (channels on axis 1); 1 would re-attach the
+            // input to a temporary manager
             0.9f, // DJL counts momentum as the running statistics' share: torch momentum 0.1
             1e-5f,
             training)

@@ -8,8 +8,8 @@ import ai.djl.training.initializer.ConstantInitializer;
 /**
  * {@code nn.LayerNorm} over the last axis, with affine weight and bias, written with elementwise
  * operations. libtorch 2.7.1's fused CPU {@code layer_norm} kernel, reached through DJL, returned
- * garbage gradients now and then (bit-identical forward passes, gradients of 1e15 and more in
- * the spatially reduced attention of stages 1-2), so it is not used.
+ * garbage gradients now and then (bit-identical forward passes, gradients of 1e15 and more in the
+ * spatially reduced attention of stages 1-2), so it is not used.
  */
 final class Norm extends Layer {
   private final Parameter weight;

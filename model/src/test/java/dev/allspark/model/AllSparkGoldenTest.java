@@ -10,6 +10,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
+import dev.allspark.testkit.SharedData;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.util.HashMap;

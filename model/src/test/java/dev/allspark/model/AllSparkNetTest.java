@@ -67,4 +67,22 @@ class AllSparkNetTest {
           .isEqualTo(new Shape(1, 5, 90, 120));
     }
   }
+
+  @Test
+  void aFramesPredictionDoesNotDependOnItsMicroBatch() {
+    try (NDManager m = NDManager.newBaseManager()) {
+      Engine.getInstance().setRandomSeed(5);
+      AllSparkNet net = AllSparkNet.create(ModelConfig.tiny(5, 65), m, 1);
+      NDArray frames = m.randomNormal(new Shape(3, 3, 72, 96));
+      float[] together = net.predict(frames).toFloatArray();
+      int per = together.length / 3;
+      for (int i = 0; i < 3; i++) {
+        float[] alone = net.predict(frames.get(i + ":" + (i + 1))).toFloatArray();
+        for (int j = 0; j < per; j++) {
+          assertThat(alone[j])
+              .isCloseTo(together[i * per + j], org.assertj.core.data.Offset.offset(1e-4f));
+        }
+      }
+    }
+  }
 }

@@ -113,12 +113,15 @@ public final class TrainingStep {
         }
       }
       // 4. parameter update; a non-finite loss or gradient, or a gradient far above the recent
-      // ones, updates nothing, and the BatchNorm statistics its forward pass moved are put back
+      // ones, updates nothing, and a non-finite forward pass's BatchNorm statistics are undone
       float norm = Float.isFinite(losses.total()) ? optimizer.gradientNorm() : Float.NaN;
       boolean skipped = !guard.accept(norm);
       if (skipped) {
         optimizer.zeroGradients();
-        statistics.restore();
+        if (!Float.isFinite(losses.total())) {
+          // only a non-finite forward pass can have spoilt the statistics
+          statistics.restore();
+        }
       } else {
         optimizer.step(
             lr, maxGradientNorm > 0 && norm > maxGradientNorm ? maxGradientNorm / norm : 1f);

@@ -49,4 +49,46 @@ class SgdMomentumTest {
       }
     }
   }
+
+  @Test
+  void zeroingAndNormingLeaveNoArraysBehind() {
+    try (NDManager m = NDManager.newBaseManager()) {
+      Parameter p =
+          Parameter.builder()
+              .setName("w")
+              .setType(Parameter.Type.WEIGHT)
+              .optShape(new Shape(4))
+              .optInitializer(new ConstantInitializer(1f))
+              .build();
+      p.initialize(m, DataType.FLOAT32);
+      try (SgdMomentum sgd = new SgdMomentum(Map.of("w", p), 0.9f, 0.1f, m)) {
+        try (GradientCollector c = Engine.getInstance().newGradientCollector()) {
+          c.backward(p.getArray().mul(3f).sum());
+        }
+        sgd.step(0.1f);
+        // the losses' own arrays land on m: count after each backward, around the optimizer calls
+        try (NDManager lossScope = m.newSubManager()) {
+          try (GradientCollector c = Engine.getInstance().newGradientCollector()) {
+            NDArray x = lossScope.create(Float.NaN);
+            c.backward(x.mul(p.getArray()).sum());
+          }
+        }
+        int before = m.getManagedArrays().size();
+        assertThat(sgd.gradientNorm()).isNaN();
+        int afterNorm = m.getManagedArrays().size();
+        sgd.zeroGradients();
+        int afterZero = m.getManagedArrays().size();
+        assertThat(sgd.gradientNorm()).isZero();
+        try (NDManager lossScope = m.newSubManager()) {
+          try (GradientCollector c = Engine.getInstance().newGradientCollector()) {
+            NDArray x = lossScope.create(2f);
+            c.backward(x.mul(p.getArray()).sum());
+          }
+        }
+        sgd.step(0.1f);
+        assertThat(new int[] {afterNorm, afterZero, m.getManagedArrays().size()})
+            .containsExactly(before, before, before);
+      }
+    }
+  }
 }

@@ -1,4 +1,4 @@
-package dev.allspark.model;
+package dev.allspark.testkit;
 
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -6,10 +6,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** Locates {@code ../shared} (beside the checkout); tests skip with a message when absent. */
-final class SharedData {
+public final class SharedData {
   private SharedData() {}
 
-  static Path dir() {
+  public static Path dir() {
     String configured = System.getProperty("allspark.shared.dir");
     if (configured != null) {
       return Path.of(configured).toAbsolutePath().normalize();
@@ -19,7 +19,7 @@ final class SharedData {
   }
 
   /** The file under {@code shared/}, or a skipped test when it is absent. */
-  static Path require(String relative) {
+  public static Path require(String relative) {
     Path path = dir().resolve(relative);
     assumeTrue(
         Files.exists(path),
