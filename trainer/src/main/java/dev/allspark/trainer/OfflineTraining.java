@@ -38,6 +38,7 @@ public final class OfflineTraining {
       double lr,
       int lrWarmup,
       int memoryWarmup,
+      int unsupervisedRampUp,
       ModelConfig model) {
     public Settings {
       if (iterations < 1) {
@@ -128,7 +129,12 @@ public final class OfflineTraining {
           }
           long t0 = System.nanoTime();
           TrainingStep.Losses losses =
-              step.run(l, u, schedule.at(it), it >= settings.memoryWarmup());
+              step.run(
+                  l,
+                  u,
+                  schedule.at(it),
+                  it >= settings.memoryWarmup(),
+                  rampUp(it, settings.unsupervisedRampUp()));
           trainNanos += System.nanoTime() - t0;
           if (losses.skipped()) {
             skipped++;
@@ -182,6 +188,15 @@ public final class OfflineTraining {
         return new Result(m.meanIou(), iou, secondsPerIteration, skipped, history, sha);
       }
     }
+  }
+
+  /** Laine and Aila's sigmoid-shaped ramp exp(-5 (1 - t)^2), t = it / length; 1 without ramp. */
+  static float rampUp(int iteration, int length) {
+    if (length <= 0 || iteration >= length) {
+      return 1f;
+    }
+    double t = iteration / (double) length;
+    return (float) Math.exp(-5 * (1 - t) * (1 - t));
   }
 
   private ConfusionMatrix evaluate(AllSparkNet net, NDManager manager, List<Sample> val) {

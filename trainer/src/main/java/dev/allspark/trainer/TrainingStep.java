@@ -75,6 +75,19 @@ public final class TrainingStep {
    * @param useMemory read the Semantic Memory (after warm-up)
    */
   public Losses run(List<Sample> labeled, List<Sample> unlabeled, float lr, boolean useMemory) {
+    return run(labeled, unlabeled, lr, useMemory, 1f);
+  }
+
+  /**
+   * @param unsupervisedWeight weight of the pseudo-label loss (1 = the reference; a ramp from 0
+   *     keeps a network trained from scratch from fitting its own early, meaningless labels)
+   */
+  public Losses run(
+      List<Sample> labeled,
+      List<Sample> unlabeled,
+      float lr,
+      boolean useMemory,
+      float unsupervisedWeight) {
     try (NDManager step = base.newSubManager()) {
       statistics.save();
       NDArray xL = images(step, labeled);
@@ -107,7 +120,7 @@ public final class TrainingStep {
           // 3. the two cross-entropies, averaged
           NDArray lossL = CrossEntropy.loss(parts.get(0), yL);
           NDArray lossU = CrossEntropy.loss(parts.get(1), pseudo);
-          NDArray loss = lossL.add(lossU).div(2f);
+          NDArray loss = lossL.add(lossU.mul(unsupervisedWeight)).div(2f);
           collector.backward(loss);
           losses = new Losses(loss.getFloat(), lossL.getFloat(), lossU.getFloat(), 0f, false);
         }

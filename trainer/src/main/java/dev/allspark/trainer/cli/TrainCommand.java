@@ -91,6 +91,14 @@ public final class TrainCommand implements Callable<Integer> {
       description = "Iterations before the Semantic Memory is read (default: ${DEFAULT-VALUE}).")
   int memoryWarmup;
 
+  @Option(
+      names = "--unsup-rampup",
+      defaultValue = "0",
+      description =
+          "Iterations over which the pseudo-label loss weight ramps from 0 to 1; 0 = the"
+              + " reference (full weight from the start) (default: ${DEFAULT-VALUE}).")
+  int unsupRampUp;
+
   @Option(names = "--model", defaultValue = "b0", description = "b0 (default) or tiny.")
   String model;
 
@@ -123,6 +131,7 @@ public final class TrainCommand implements Callable<Integer> {
                     lr,
                     lrWarmup,
                     memoryWarmup,
+                    unsupRampUp,
                     config),
                 System.err)
             .run();
