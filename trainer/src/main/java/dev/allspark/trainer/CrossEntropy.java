@@ -22,4 +22,15 @@ final class CrossEntropy {
     NDArray weight = valid.toType(DataType.FLOAT32, false);
     return picked.mul(weight).sum().neg().div(weight.sum().maximum(1f));
   }
+
+  /**
+   * Cross-entropy over the pixels where {@code mask} is true, divided by the number of all pixels
+   * (FixMatch-style confidence masking).
+   *
+   * @param mask [B, H, W] boolean
+   */
+  static NDArray maskedLoss(NDArray logits, NDArray labels, NDArray mask) {
+    NDArray picked = logits.logSoftmax(1).gather(labels.expandDims(1), 1).squeeze(1);
+    return picked.mul(mask.toType(DataType.FLOAT32, false)).sum().neg().div(labels.size());
+  }
 }

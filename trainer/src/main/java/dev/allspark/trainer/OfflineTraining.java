@@ -39,6 +39,7 @@ public final class OfflineTraining {
       int lrWarmup,
       int memoryWarmup,
       int unsupervisedRampUp,
+      float pseudoThreshold,
       ModelConfig model) {
     public Settings {
       if (iterations < 1) {
@@ -50,6 +51,10 @@ public final class OfflineTraining {
       if (lrWarmup >= iterations) {
         throw new IllegalArgumentException(
             "--lr-warmup (" + lrWarmup + ") must be below --iterations (" + iterations + ")");
+      }
+      if (!(pseudoThreshold >= 0f && pseudoThreshold < 1f)) {
+        throw new IllegalArgumentException(
+            "--pseudo-threshold must be in [0, 1), got " + pseudoThreshold);
       }
       if (model.trainingCrop() != crop) {
         throw new IllegalArgumentException(
@@ -134,7 +139,8 @@ public final class OfflineTraining {
                   u,
                   schedule.at(it),
                   it >= settings.memoryWarmup(),
-                  rampUp(it, settings.unsupervisedRampUp()));
+                  rampUp(it, settings.unsupervisedRampUp()),
+                  settings.pseudoThreshold());
           trainNanos += System.nanoTime() - t0;
           if (losses.skipped()) {
             skipped++;

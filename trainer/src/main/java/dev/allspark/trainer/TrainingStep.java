@@ -75,19 +75,23 @@ public final class TrainingStep {
    * @param useMemory read the Semantic Memory (after warm-up)
    */
   public Losses run(List<Sample> labeled, List<Sample> unlabeled, float lr, boolean useMemory) {
-    return run(labeled, unlabeled, lr, useMemory, 1f);
+    return run(labeled, unlabeled, lr, useMemory, 1f, 0f);
   }
 
   /**
    * @param unsupervisedWeight weight of the pseudo-label loss (1 = the reference; a ramp from 0
    *     keeps a network trained from scratch from fitting its own early, meaningless labels)
+   * @param pseudoThreshold pseudo-labelled pixels whose max softmax is below this count nothing (0
+   *     = every pixel counts, as in the reference); the loss is still divided by all pixels, so an
+   *     unsure network gets a small unsupervised loss rather than a confident one
    */
   public Losses run(
       List<Sample> labeled,
       List<Sample> unlabeled,
       float lr,
       boolean useMemory,
-      float unsupervisedWeight) {
+      float unsupervisedWeight,
+      float pseudoThreshold) {
     try (NDManager step = base.newSubManager()) {
       statistics.save();
       NDArray xL = images(step, labeled);
@@ -112,6 +116,8 @@ public final class TrainingStep {
         // 1. pseudo-labels from the network in evaluation mode (no gradient is recorded here)
         NDArray scores = net.predict(xU);
         NDArray pseudo = scores.argMax(1).toType(DataType.INT64, false);
+        NDArray confident =
+            pseudoThreshold > 0f ? scores.softmax(1).max(new int[] {1}).gte(pseudoThreshold) : null;
         try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
           // 2. one forward of labeled then unlabeled images
           NDArray logits =
@@ -119,7 +125,10 @@ public final class TrainingStep {
           NDList parts = logits.split(2, 0);
           // 3. the two cross-entropies, averaged
           NDArray lossL = CrossEntropy.loss(parts.get(0), yL);
-          NDArray lossU = CrossEntropy.loss(parts.get(1), pseudo);
+          NDArray lossU =
+              confident == null
+                  ? CrossEntropy.loss(parts.get(1), pseudo)
+                  : CrossEntropy.maskedLoss(parts.get(1), pseudo, confident);
           NDArray loss = lossL.add(lossU.mul(unsupervisedWeight)).div(2f);
           collector.backward(loss);
           losses = new Losses(loss.getFloat(), lossL.getFloat(), lossU.getFloat(), 0f, false);

@@ -32,4 +32,17 @@ class CrossEntropyTest {
       assertThat(CrossEntropy.loss(logits, labels).getFloat()).isZero();
     }
   }
+
+  @Test
+  void maskedLossCountsOnlyConfidentPixelsButDividesByAll() {
+    try (NDManager m = NDManager.newBaseManager()) {
+      NDArray logits = m.create(new float[] {0, 2, 0, 0, 0, 5}, new Shape(1, 2, 1, 3));
+      NDArray labels = m.create(new long[] {1, 0, 1}, new Shape(1, 1, 3));
+      NDArray mask = m.create(new boolean[] {false, true, true}, new Shape(1, 1, 3));
+      double p1 = -Math.log(Math.exp(2) / (Math.exp(2) + 1));
+      double p2 = -Math.log(Math.exp(5) / (Math.exp(5) + 1));
+      assertThat(CrossEntropy.maskedLoss(logits, labels, mask).getFloat())
+          .isCloseTo((float) ((p1 + p2) / 3), within(1e-6f));
+    }
+  }
 }

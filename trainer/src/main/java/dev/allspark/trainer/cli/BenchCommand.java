@@ -33,7 +33,8 @@ import picocli.CommandLine.Option;
 public final class BenchCommand implements Runnable {
   @Override
   public void run() {
-    throw new IllegalArgumentException("choose a benchmark: bench train-step or bench infer");
+    throw new IllegalArgumentException(
+        "choose a benchmark: bench train-step, bench infer or bench inference");
   }
 
   static Map<String, Object> environment() {

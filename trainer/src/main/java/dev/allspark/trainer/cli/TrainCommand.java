@@ -99,6 +99,15 @@ public final class TrainCommand implements Callable<Integer> {
               + " reference (full weight from the start) (default: ${DEFAULT-VALUE}).")
   int unsupRampUp;
 
+  @Option(
+      names = "--pseudo-threshold",
+      defaultValue = "0",
+      description =
+          "Pseudo-labelled pixels with a max softmax below this count nothing in the"
+              + " unsupervised loss; 0 = the reference (every pixel counts)"
+              + " (default: ${DEFAULT-VALUE}).")
+  float pseudoThreshold;
+
   @Option(names = "--model", defaultValue = "b0", description = "b0 (default) or tiny.")
   String model;
 
@@ -132,6 +141,7 @@ public final class TrainCommand implements Callable<Integer> {
                     lrWarmup,
                     memoryWarmup,
                     unsupRampUp,
+                    pseudoThreshold,
                     config),
                 System.err)
             .run();
