@@ -1,0 +1,184 @@
+package dev.allspark.schemas.kafka;
+
+import dev.allspark.schemas.CheckpointChunk;
+import dev.allspark.schemas.CheckpointManifest;
+import dev.allspark.schemas.CheckpointRecord;
+import dev.allspark.schemas.TopicPartitionOffset;
+import java.nio.ByteBuffer;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.kafka.clients.producer.ProducerRecord;
+
+/**
+ * How checkpoint files travel on {@code model.checkpoints}: a file is cut into chunks (key {@code
+ * v<version>/chunk/<index>}), followed by its manifest (key {@code v<version>/manifest}) with the
+ * SHA-256 and size of the whole file. A reader keeps chunks until the manifest arrives, then
+ * verifies and releases the file ({@link Assembler}).
+ */
+public final class CheckpointTopic {
+  /** Chunk payload size: well below the topic's 2 MiB message limit. */
+  public static final int DEFAULT_CHUNK_BYTES = 1 << 20;
+
+  private CheckpointTopic() {}
+
+  public static String chunkKey(long version, int index) {
+    return "v" + version + "/chunk/" + index;
+  }
+
+  public static String manifestKey(long version) {
+    return "v" + version + "/manifest";
+  }
+
+  public static String sha256(byte[] bytes) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /**
+   * The records that publish one checkpoint file, chunks first, manifest last. Send them in order
+   * to the single partition of the topic (inside one transaction, so a reader never sees half).
+   */
+  public static List<ProducerRecord<String, CheckpointRecord>> records(
+      String topic,
+      long version,
+      Long parentVersion,
+      byte[] file,
+      String format,
+      Map<String, Double> metrics,
+      List<TopicPartitionOffset> watermark,
+      int chunkBytes) {
+    if (chunkBytes < 1) {
+      throw new IllegalArgumentException("chunk size must be >= 1, got " + chunkBytes);
+    }
+    int count = Math.max(1, (file.length + chunkBytes - 1) / chunkBytes);
+    List<ProducerRecord<String, CheckpointRecord>> out = new ArrayList<>(count + 1);
+    for (int i = 0; i < count; i++) {
+      int from = i * chunkBytes;
+      int to = Math.min(file.length, from + chunkBytes);
+      CheckpointChunk chunk =
+          CheckpointChunk.newBuilder()
+              .setVersion(version)
+              .setIndex(i)
+              .setCount(count)
+              .setData(ByteBuffer.wrap(file, from, to - from).slice())
+              .build();
+      out.add(
+          new ProducerRecord<>(
+              topic,
+              0,
+              chunkKey(version, i),
+              CheckpointRecord.newBuilder().setBody(chunk).build()));
+    }
+    CheckpointManifest manifest =
+        CheckpointManifest.newBuilder()
+            .setVersion(version)
+            .setParentVersion(parentVersion)
+            .setSha256(sha256(file))
+            .setSizeBytes(file.length)
+            .setChunkCount(count)
+            .setFormat(format)
+            .setMetrics(Map.copyOf(metrics))
+            .setWatermark(List.copyOf(watermark))
+            .setCreatedAt(Instant.now())
+            .build();
+    out.add(
+        new ProducerRecord<>(
+            topic,
+            0,
+            manifestKey(version),
+            CheckpointRecord.newBuilder().setBody(manifest).build()));
+    return out;
+  }
+
+  /** A verified checkpoint file with its manifest. */
+  public record Published(CheckpointManifest manifest, byte[] file) {
+    public long version() {
+      return manifest.getVersion();
+    }
+  }
+
+  /** A version whose chunks do not add up to its manifest. */
+  public record Refused(long version, String reason) {}
+
+  /** The outcome of one record: nothing yet, a complete checkpoint, or a refused one. */
+  public sealed interface Outcome permits Pending, Complete, Rejected {}
+
+  public record Pending() implements Outcome {}
+
+  public record Complete(Published checkpoint) implements Outcome {}
+
+  public record Rejected(Refused refusal) implements Outcome {}
+
+  /**
+   * Reassembles checkpoint files from the topic's records, in offset order. Chunks of a version are
+   * kept until its manifest arrives; then the file is checked against the manifest's chunk count,
+   * size and SHA-256 and released or refused. Not thread-safe.
+   */
+  public static final class Assembler {
+    private final Map<Long, TreeMap<Integer, byte[]>> chunks = new TreeMap<>();
+
+    public Outcome accept(CheckpointRecord record) {
+      Object body = record.getBody();
+      if (body instanceof CheckpointChunk chunk) {
+        ByteBuffer data = chunk.getData().duplicate();
+        byte[] bytes = new byte[data.remaining()];
+        data.get(bytes);
+        chunks
+            .computeIfAbsent(chunk.getVersion(), v -> new TreeMap<>())
+            .put(chunk.getIndex(), bytes);
+        return new Pending();
+      }
+      CheckpointManifest manifest = (CheckpointManifest) body;
+      long version = manifest.getVersion();
+      TreeMap<Integer, byte[]> parts = chunks.remove(version);
+      if (parts == null) {
+        return new Rejected(new Refused(version, "manifest without any chunk"));
+      }
+      for (int i = 0; i < manifest.getChunkCount(); i++) {
+        if (!parts.containsKey(i)) {
+          return new Rejected(
+              new Refused(
+                  version, "chunk " + i + " of " + manifest.getChunkCount() + " is missing"));
+        }
+      }
+      if (parts.size() != manifest.getChunkCount()) {
+        return new Rejected(
+            new Refused(
+                version, parts.size() + " chunks for a manifest of " + manifest.getChunkCount()));
+      }
+      long size = 0;
+      for (byte[] part : parts.values()) {
+        size += part.length;
+      }
+      if (size != manifest.getSizeBytes()) {
+        return new Rejected(
+            new Refused(
+                version,
+                "chunks hold " + size + " bytes, manifest says " + manifest.getSizeBytes()));
+      }
+      byte[] file = new byte[(int) size];
+      int at = 0;
+      for (byte[] part : parts.values()) {
+        System.arraycopy(part, 0, file, at, part.length);
+        at += part.length;
+      }
+      String actual = sha256(file);
+      if (!actual.equalsIgnoreCase(manifest.getSha256())) {
+        return new Rejected(
+            new Refused(
+                version,
+                "sha256 mismatch: manifest " + manifest.getSha256() + ", content " + actual));
+      }
+      return new Complete(new Published(manifest, file));
+    }
+  }
+}
