@@ -1,5 +1,6 @@
 package dev.allspark.stack;
 
+import dev.allspark.inference.cli.InferenceCommand;
 import dev.allspark.trainer.cli.BenchCommand;
 import dev.allspark.trainer.cli.EvaluateCommand;
 import dev.allspark.trainer.cli.TrainCommand;
@@ -20,7 +21,7 @@ import picocli.CommandLine.Command;
       PendingCommands.Ingest.class,
       PendingCommands.LabelingBridge.class,
       PendingCommands.Trainer.class,
-      PendingCommands.Inference.class,
+      InferenceCommand.class,
       TrainCommand.class,
       EvaluateCommand.class,
       BenchCommand.class,
@@ -37,6 +38,8 @@ public final class AllSparkCommand implements Runnable {
   /** The command line with the project's error handling: messages, not stack traces. */
   static CommandLine commandLine() {
     CommandLine cli = new CommandLine(new AllSparkCommand());
+    // the inference benchmark needs a broker, which only this module can start
+    cli.getSubcommands().get("bench").addSubcommand("inference", new BenchInferenceCommand());
     cli.setExecutionExceptionHandler(
         (e, commandLine, parseResult) -> {
           commandLine.getErr().println("allspark: " + e.getMessage());

@@ -38,7 +38,4 @@ final class PendingCommands {
 
   @Command(name = "trainer", description = "Run the online trainer service.")
   static final class Trainer extends Pending {}
-
-  @Command(name = "inference", description = "Run the segmentation service.")
-  static final class Inference extends Pending {}
 }

@@ -60,6 +60,20 @@ class AllSparkCommandTest {
   }
 
   @Test
+  void inferenceRefusesABadSettingNamingIt() {
+    Run run = run("inference", "--bootstrap", "127.0.0.1:1", "--model-version", "newest");
+    assertThat(run.exitCode()).isEqualTo(1);
+    assertThat(run.err())
+        .contains("--model-version / ALLSPARK_INFERENCE_MODEL_VERSION = 'newest' is invalid");
+  }
+
+  @Test
+  void benchOffersTheInferenceServiceBenchmark() {
+    Run run = run("bench", "--help");
+    assertThat(run.out()).contains("train-step").contains("infer").contains("inference");
+  }
+
+  @Test
   void topicsListShowsTheCatalog() {
     Run run = run("topics", "list");
     assertThat(run.exitCode()).isZero();

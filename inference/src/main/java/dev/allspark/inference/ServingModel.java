@@ -1,0 +1,109 @@
+package dev.allspark.inference;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import dev.allspark.model.AllSparkNet;
+import dev.allspark.model.Checkpoint;
+import dev.allspark.model.ImageTensors;
+import dev.allspark.model.Segmenter;
+import java.awt.Graphics2D;
+import java.awt.RenderingHints;
+import java.awt.image.BufferedImage;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One loaded checkpoint, ready to segment: the network on its own NDManager (CPU or GPU, the
+ * engine's default device) and the version it came from. Only the inference worker thread calls
+ * {@link #segment}; {@link #close()} frees its native memory once no batch uses it.
+ */
+final class ServingModel implements AutoCloseable {
+  private final long version;
+  private final NDManager manager;
+  private final AllSparkNet net;
+  private final int inputWidth;
+  private final int inputHeight;
+
+  private ServingModel(
+      long version, NDManager manager, AllSparkNet net, int inputWidth, int inputHeight) {
+    this.version = version;
+    this.manager = manager;
+    this.net = net;
+    this.inputWidth = inputWidth;
+    this.inputHeight = inputHeight;
+  }
+
+  /** Loads a verified checkpoint file and runs one warm-up batch, so the first real one is fast. */
+  static ServingModel load(long version, byte[] file, int inputWidth, int inputHeight) {
+    Checkpoint checkpoint = Checkpoint.fromBytes(file);
+    NDManager manager = NDManager.newBaseManager(Engine.getInstance().defaultDevice());
+    try {
+      AllSparkNet net = checkpoint.instantiate(manager);
+      ServingModel model = new ServingModel(version, manager, net, inputWidth, inputHeight);
+      model.warmUp();
+      return model;
+    } catch (RuntimeException e) {
+      manager.close();
+      throw e;
+    }
+  }
+
+  long version() {
+    return version;
+  }
+
+  int numClasses() {
+    return net.config().numClasses();
+  }
+
+  private void warmUp() {
+    BufferedImage blank = new BufferedImage(inputWidth, inputHeight, BufferedImage.TYPE_INT_RGB);
+    segment(List.of(blank, blank));
+  }
+
+  /**
+   * Segments a micro-batch. Each image is resized to the model's input; each result is at its own
+   * image's size. In evaluation mode the network treats every image on its own, so a result does
+   * not depend on the other images of the batch.
+   */
+  List<Segmenter.Result> segment(List<BufferedImage> images) {
+    float[][] chw = new float[images.size()][];
+    for (int i = 0; i < chw.length; i++) {
+      chw[i] = ImageTensors.normalizedChw(resized(images.get(i)));
+    }
+    List<Segmenter.Result> out = new ArrayList<>(images.size());
+    try (NDManager batch = manager.newSubManager()) {
+      NDArray logits = net.predict(ImageTensors.batch(batch, chw, inputHeight, inputWidth));
+      for (int i = 0; i < chw.length; i++) {
+        BufferedImage image = images.get(i);
+        NDArray one = logits.get(i).expandDims(0);
+        out.add(Segmenter.decode(one, image.getHeight(), image.getWidth())[0]);
+      }
+    }
+    return out;
+  }
+
+  private BufferedImage resized(BufferedImage image) {
+    if (image.getWidth() == inputWidth
+        && image.getHeight() == inputHeight
+        && image.getType() == BufferedImage.TYPE_INT_RGB) {
+      return image;
+    }
+    BufferedImage out = new BufferedImage(inputWidth, inputHeight, BufferedImage.TYPE_INT_RGB);
+    Graphics2D g = out.createGraphics();
+    try {
+      g.setRenderingHint(
+          RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
+      g.drawImage(image, 0, 0, inputWidth, inputHeight, null);
+    } finally {
+      g.dispose();
+    }
+    return out;
+  }
+
+  @Override
+  public void close() {
+    manager.close();
+  }
+}
