@@ -6,8 +6,10 @@ import dev.allspark.schemas.LabelReason;
 import dev.allspark.schemas.LabelRequest;
 import dev.allspark.schemas.Segmentation;
 import dev.allspark.schemas.SegmentationTimings;
+import dev.allspark.schemas.images.FrameDecoder;
 import dev.allspark.schemas.kafka.AvroSerde;
 import dev.allspark.schemas.kafka.Topic;
+import dev.allspark.schemas.ops.OpsServer;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -150,7 +152,14 @@ public final class InferenceService implements AutoCloseable {
     this.pollThread = new Thread(this::pollLoop, "inference-poll");
     this.ops =
         settings.httpPort() >= 0
-            ? new OpsServer(settings.httpPort(), metrics.registry, this::health)
+            ? new OpsServer(
+                settings.httpPort(),
+                "inference",
+                metrics.registry::scrape,
+                () -> {
+                  Health h = health();
+                  return new OpsServer.Health(h.ready(), h.json());
+                })
             : null;
   }
 
@@ -181,7 +190,30 @@ public final class InferenceService implements AutoCloseable {
       long modelVersion,
       String status,
       Map<Long, String> refused,
-      List<Long> available) {}
+      List<Long> available) {
+    /** The body of {@code /health}. */
+    public String json() {
+      StringBuilder r = new StringBuilder("{");
+      for (Map.Entry<Long, String> e : refused.entrySet()) {
+        if (r.length() > 1) {
+          r.append(',');
+        }
+        r.append('"').append(e.getKey()).append("\":").append(OpsServer.quote(e.getValue()));
+      }
+      r.append('}');
+      return "{\"ready\":"
+          + ready
+          + ",\"modelVersion\":"
+          + modelVersion
+          + ",\"status\":"
+          + OpsServer.quote(status)
+          + ",\"availableVersions\":"
+          + available
+          + ",\"refusedVersions\":"
+          + r
+          + "}";
+    }
+  }
 
   public Health health() {
     long version = metrics.version.get();

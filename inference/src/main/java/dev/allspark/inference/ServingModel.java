@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.allspark.model.AllSparkNet;
 import dev.allspark.model.Checkpoint;
+import dev.allspark.model.EngineThreads;
 import dev.allspark.model.ImageTensors;
 import dev.allspark.model.Segmenter;
 import java.awt.Graphics2D;
@@ -36,6 +37,7 @@ final class ServingModel implements AutoCloseable {
 
   /** Loads a verified checkpoint file and runs one warm-up batch, so the first real one is fast. */
   static ServingModel load(long version, byte[] file, int inputWidth, int inputHeight) {
+    EngineThreads.noGradients();
     Checkpoint checkpoint = Checkpoint.fromBytes(file);
     NDManager manager = NDManager.newBaseManager(Engine.getInstance().defaultDevice());
     try {
@@ -68,6 +70,7 @@ final class ServingModel implements AutoCloseable {
    * not depend on the other images of the batch.
    */
   List<Segmenter.Result> segment(List<BufferedImage> images) {
+    EngineThreads.noGradients(); // cheap; the calling thread may be new
     float[][] chw = new float[images.size()][];
     for (int i = 0; i < chw.length; i++) {
       chw[i] = ImageTensors.normalizedChw(resized(images.get(i)));

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.allspark.schemas.CameraFrame;
+import dev.allspark.schemas.images.FrameDecoder;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 

@@ -158,6 +158,11 @@ public final class Checkpoint {
     return optimizer;
   }
 
+  /** The Semantic Memory's ring buffers, as saved. */
+  public float[] memoryQueue() {
+    return memoryQueue.clone();
+  }
+
   /** Hex SHA-256 of the file this was read from (null before it is written). */
   public String sha256() {
     return sha256;

@@ -4,6 +4,7 @@ import dev.allspark.inference.cli.InferenceCommand;
 import dev.allspark.trainer.cli.BenchCommand;
 import dev.allspark.trainer.cli.EvaluateCommand;
 import dev.allspark.trainer.cli.TrainCommand;
+import dev.allspark.trainer.cli.TrainerCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -20,7 +21,7 @@ import picocli.CommandLine.Command;
       PendingCommands.Demo.class,
       PendingCommands.Ingest.class,
       PendingCommands.LabelingBridge.class,
-      PendingCommands.Trainer.class,
+      TrainerCommand.class,
       InferenceCommand.class,
       TrainCommand.class,
       EvaluateCommand.class,

@@ -35,7 +35,4 @@ final class PendingCommands {
 
   @Command(name = "labeling-bridge", description = "Serve the labeling API and page.")
   static final class LabelingBridge extends Pending {}
-
-  @Command(name = "trainer", description = "Run the online trainer service.")
-  static final class Trainer extends Pending {}
 }

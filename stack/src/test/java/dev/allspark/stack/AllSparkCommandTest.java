@@ -68,6 +68,15 @@ class AllSparkCommandTest {
   }
 
   @Test
+  void trainerRefusesABadSettingNamingIt() {
+    Run run = run("trainer", "--bootstrap", "127.0.0.1:1", "--set", "ALLSPARK_TRAINER_BATCH=0");
+    assertThat(run.exitCode()).isEqualTo(1);
+    assertThat(run.err()).contains("--batch / ALLSPARK_TRAINER_BATCH = '0' is invalid");
+    run = run("trainer", "--bootstrap", "127.0.0.1:1", "--set", "ALLSPARK_TRAINER_BACTH=2");
+    assertThat(run.err()).contains("ALLSPARK_TRAINER_BACTH: not a trainer setting");
+  }
+
+  @Test
   void benchOffersTheInferenceServiceBenchmark() {
     Run run = run("bench", "--help");
     assertThat(run.out()).contains("train-step").contains("infer").contains("inference");

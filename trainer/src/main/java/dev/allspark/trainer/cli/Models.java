@@ -3,10 +3,10 @@ package dev.allspark.trainer.cli;
 import dev.allspark.model.ModelConfig;
 
 /** The model sizes the command line offers. */
-final class Models {
+public final class Models {
   private Models() {}
 
-  static ModelConfig named(String name, int classes, int crop) {
+  public static ModelConfig named(String name, int classes, int crop) {
     ModelConfig base =
         switch (name) {
           case "b0" -> ModelConfig.b0(classes);

@@ -1,25 +1,27 @@
-package dev.allspark.inference;
+package dev.allspark.schemas.ops;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.function.Supplier;
 
 /**
- * {@code /metrics} (Prometheus text format), {@code /health} (JSON; 200 when ready to serve, 503
- * otherwise, with the reason) and {@code /health/live} (200 while the process runs).
+ * The HTTP endpoints every service has: {@code /metrics} (Prometheus text format), {@code /health}
+ * (JSON; 200 when ready, 503 otherwise, with the reason) and {@code /health/live} (200 while the
+ * process runs). On the JDK's own HTTP server: no web framework for three read-only routes.
  */
-final class OpsServer implements AutoCloseable {
+public final class OpsServer implements AutoCloseable {
+  /** What {@code /health} answers: ready or not, and a JSON body saying why. */
+  public record Health(boolean ready, String json) {}
+
   private final HttpServer server;
 
-  OpsServer(int port, PrometheusMeterRegistry registry, Supplier<InferenceService.Health> health) {
+  public OpsServer(int port, String name, Supplier<String> metrics, Supplier<Health> health) {
     try {
       server = HttpServer.create(new InetSocketAddress(port), 16);
     } catch (IOException e) {
@@ -30,46 +32,24 @@ final class OpsServer implements AutoCloseable {
         Executors.newFixedThreadPool(
             2,
             r -> {
-              Thread t = new Thread(r, "inference-http");
+              Thread t = new Thread(r, name + "-http");
               t.setDaemon(true);
               return t;
             }));
     server.createContext(
-        "/metrics",
-        ex -> send(ex, 200, "text/plain; version=0.0.4; charset=utf-8", registry.scrape()));
+        "/metrics", ex -> send(ex, 200, "text/plain; version=0.0.4; charset=utf-8", metrics.get()));
     server.createContext(
         "/health/live", ex -> send(ex, 200, "application/json", "{\"live\":true}"));
     server.createContext(
         "/health",
         ex -> {
-          InferenceService.Health h = health.get();
-          send(ex, h.ready() ? 200 : 503, "application/json", json(h));
+          Health h = health.get();
+          send(ex, h.ready() ? 200 : 503, "application/json", h.json());
         });
   }
 
-  static String json(InferenceService.Health h) {
-    StringBuilder refused = new StringBuilder("{");
-    for (Map.Entry<Long, String> e : h.refused().entrySet()) {
-      if (refused.length() > 1) {
-        refused.append(',');
-      }
-      refused.append('"').append(e.getKey()).append("\":").append(quote(e.getValue()));
-    }
-    refused.append('}');
-    return "{\"ready\":"
-        + h.ready()
-        + ",\"modelVersion\":"
-        + h.modelVersion()
-        + ",\"status\":"
-        + quote(h.status())
-        + ",\"availableVersions\":"
-        + h.available()
-        + ",\"refusedVersions\":"
-        + refused
-        + "}";
-  }
-
-  private static String quote(String s) {
+  /** A JSON string literal. */
+  public static String quote(String s) {
     StringBuilder b = new StringBuilder("\"");
     for (char c : s.toCharArray()) {
       switch (c) {
@@ -98,11 +78,11 @@ final class OpsServer implements AutoCloseable {
     }
   }
 
-  void start() {
+  public void start() {
     server.start();
   }
 
-  int port() {
+  public int port() {
     return server.getAddress().getPort();
   }
 

@@ -1,4 +1,4 @@
-package dev.allspark.inference;
+package dev.allspark.schemas.images;
 
 import dev.allspark.schemas.CameraFrame;
 import dev.allspark.schemas.ImageEncoding;
@@ -12,10 +12,10 @@ import javax.imageio.ImageIO;
  * Checks a camera frame and decodes its image. Every refusal says what is wrong, for the DLQ
  * header.
  */
-final class FrameDecoder {
+public final class FrameDecoder {
   /** A frame that cannot be segmented, with the reason. */
-  static final class BadFrame extends Exception {
-    BadFrame(String reason) {
+  public static final class BadFrame extends Exception {
+    public BadFrame(String reason) {
       super(reason, null, false, false);
     }
   }
@@ -23,12 +23,12 @@ final class FrameDecoder {
   private final int maxBytes;
   private final long maxPixels;
 
-  FrameDecoder(int maxBytes, long maxPixels) {
+  public FrameDecoder(int maxBytes, long maxPixels) {
     this.maxBytes = maxBytes;
     this.maxPixels = maxPixels;
   }
 
-  BufferedImage decode(CameraFrame frame) throws BadFrame {
+  public BufferedImage decode(CameraFrame frame) throws BadFrame {
     if (frame.getFrameId() == null || frame.getFrameId().isBlank()) {
       throw new BadFrame("frameId is empty");
     }

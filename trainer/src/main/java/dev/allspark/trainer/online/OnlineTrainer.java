@@ -1,0 +1,795 @@
+package dev.allspark.trainer.online;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDManager;
+import dev.allspark.model.AllSparkNet;
+import dev.allspark.model.Checkpoint;
+import dev.allspark.model.ClassSet;
+import dev.allspark.model.ConfusionMatrix;
+import dev.allspark.model.EngineThreads;
+import dev.allspark.model.ModelConfig;
+import dev.allspark.schemas.CameraFrame;
+import dev.allspark.schemas.CheckpointManifest;
+import dev.allspark.schemas.CheckpointRecord;
+import dev.allspark.schemas.LabeledFrame;
+import dev.allspark.schemas.TopicPartitionOffset;
+import dev.allspark.schemas.images.FrameDecoder;
+import dev.allspark.schemas.kafka.AvroSerde;
+import dev.allspark.schemas.kafka.CheckpointTopic;
+import dev.allspark.schemas.kafka.Topic;
+import dev.allspark.schemas.ops.OpsServer;
+import dev.allspark.trainer.Augmentation;
+import dev.allspark.trainer.Evaluation;
+import dev.allspark.trainer.Method;
+import dev.allspark.trainer.RgbImage;
+import dev.allspark.trainer.Sample;
+import dev.allspark.trainer.SgdMomentum;
+import dev.allspark.trainer.TrainingStep;
+import dev.allspark.trainer.cli.Models;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.awt.Graphics2D;
+import java.awt.RenderingHints;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicLong;
+import javax.imageio.ImageIO;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The online trainer: AllSpark (or supervised-only) steps, forever, on labeled frames from {@code
+ * frames.labeled} and unlabeled frames from {@code camera.frames}; it publishes a checkpoint to
+ * {@code model.checkpoints} every {@code evalEvery} steps when held-out mIoU has not regressed by
+ * more than the margin, and saves its whole state atomically so that a restart resumes where it
+ * stopped.
+ *
+ * <p>One thread does everything in turn (poll both topics without waiting, one training step,
+ * evaluation, publication, save), so the state it saves is always consistent: weights, optimizer,
+ * Semantic Memory and pointers, step, the last published version and mIoU, and the offsets of
+ * {@code camera.frames}. The labeled set is not saved: {@code frames.labeled} is compacted and is
+ * read again from its beginning on every start.
+ *
+ * <p>Learning rate: linear warm-up, then constant. A stream has no last iteration for a poly
+ * schedule to decay towards, and a constant rate keeps the model able to follow new labels and a
+ * drifting fleet; the publication gate, not a decaying rate, keeps a noisy step from reaching
+ * production.
+ */
+public final class OnlineTrainer implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(OnlineTrainer.class);
+  public static final String STATE_FILE = "trainer-state.ckpt";
+  public static final String REASON_HEADER = "allspark.dlq.reason";
+
+  private final OnlineSettings s;
+  private final ClassSet classes = ClassSet.CAMVID;
+  private final ModelConfig config;
+  private final Thread thread;
+  private final PrometheusMeterRegistry registry =
+      new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final OpsServer ops;
+  private final AvroSerde<LabeledFrame> labeledSerde = new AvroSerde<>(LabeledFrame.class);
+  private final AvroSerde<CameraFrame> frameSerde = new AvroSerde<>(CameraFrame.class);
+  private final AvroSerde<CheckpointRecord> checkpointSerde =
+      new AvroSerde<>(CheckpointRecord.class);
+  private final FrameDecoder decoder = new FrameDecoder(16 << 20, 4096L * 4096L);
+  private final LabeledSet labeled;
+  private final FrameWindow window;
+  private final PublicationGate gate;
+
+  private volatile boolean running = true;
+  private volatile boolean halted;
+  private volatile String status = "starting";
+  private volatile String fatal;
+  private volatile KafkaConsumer<String, byte[]> framesConsumer;
+  private volatile KafkaConsumer<String, byte[]> labelsConsumer;
+
+  // progress, read by metrics and tests
+  private final AtomicLong step = new AtomicLong();
+  private volatile long resumedStep = -1;
+  private volatile float[] resumedMemory;
+  private volatile long publishedVersion = -1;
+  private volatile double publishedMiou = Double.NaN;
+  private volatile long publishedAtMillis;
+  private volatile double lastMiou = Double.NaN;
+  private volatile float lastSupervised = Float.NaN;
+  private volatile float lastUnsupervised = Float.NaN;
+  private volatile double stepsPerSecond;
+  private final Counter labelsSeen;
+  private final Counter labelsRejected;
+  private final Counter withheld;
+  private final List<Long> published = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private Map<TopicPartition, Long> savedFrameOffsets = Map.of();
+
+  public OnlineTrainer(OnlineSettings settings) {
+    this.s = settings;
+    this.config = Models.named(settings.model(), classes.size(), settings.crop());
+    this.labeled = new LabeledSet(classes.size(), settings.holdoutFraction());
+    this.window =
+        new FrameWindow(settings.windowSize(), settings.windowSampleFraction(), settings.seed());
+    this.gate = new PublicationGate(settings.margin());
+    this.thread = new Thread(this::run, "online-trainer");
+    this.labelsSeen = Counter.builder("allspark.trainer.labels.seen").register(registry);
+    this.labelsRejected = Counter.builder("allspark.trainer.labels.rejected").register(registry);
+    this.withheld = Counter.builder("allspark.trainer.checkpoints.withheld").register(registry);
+    Gauge.builder("allspark.trainer.step", step, AtomicLong::get).register(registry);
+    Gauge.builder("allspark.trainer.loss.supervised", this, t -> t.lastSupervised)
+        .register(registry);
+    Gauge.builder("allspark.trainer.loss.unsupervised", this, t -> t.lastUnsupervised)
+        .register(registry);
+    Gauge.builder("allspark.trainer.steps.per.second", this, t -> t.stepsPerSecond)
+        .register(registry);
+    Gauge.builder("allspark.trainer.buffer.unlabeled", window, FrameWindow::size)
+        .register(registry);
+    Gauge.builder("allspark.trainer.labels.train", labeled, LabeledSet::trainSize)
+        .register(registry);
+    Gauge.builder("allspark.trainer.labels.heldout", labeled, LabeledSet::holdoutSize)
+        .register(registry);
+    Gauge.builder("allspark.trainer.validation.miou", this, t -> t.lastMiou).register(registry);
+    Gauge.builder("allspark.trainer.published.version", this, t -> t.publishedVersion)
+        .register(registry);
+    Gauge.builder(
+            "allspark.trainer.seconds.since.publication",
+            this,
+            t ->
+                t.publishedAtMillis == 0
+                    ? Double.NaN
+                    : (System.currentTimeMillis() - t.publishedAtMillis) / 1000.0)
+        .register(registry);
+    this.ops =
+        settings.httpPort() >= 0
+            ? new OpsServer(
+                settings.httpPort(),
+                "trainer",
+                registry::scrape,
+                () -> new OpsServer.Health(fatal == null && running, healthJson()))
+            : null;
+  }
+
+  public OnlineTrainer start() {
+    if (ops != null) {
+      ops.start();
+    }
+    thread.start();
+    return this;
+  }
+
+  public int httpPort() {
+    return ops == null ? -1 : ops.port();
+  }
+
+  /** What the trainer is doing, for logs and health. */
+  public String status() {
+    return fatal != null ? "failed: " + fatal : status;
+  }
+
+  public long step() {
+    return step.get();
+  }
+
+  /** The step the trainer resumed at, or -1 when it started from scratch. */
+  public long resumedStep() {
+    return resumedStep;
+  }
+
+  /** The Semantic Memory restored from the state, or null. */
+  public float[] resumedMemory() {
+    return resumedMemory;
+  }
+
+  public long publishedVersion() {
+    return publishedVersion;
+  }
+
+  /** Versions this run published. */
+  public List<Long> published() {
+    return List.copyOf(published);
+  }
+
+  public double withheldCount() {
+    return withheld.count();
+  }
+
+  public Path stateFile() {
+    return s.stateDir().resolve(STATE_FILE);
+  }
+
+  private String healthJson() {
+    return "{\"status\":"
+        + OpsServer.quote(status())
+        + ",\"step\":"
+        + step.get()
+        + ",\"publishedVersion\":"
+        + publishedVersion
+        + ",\"validationMiou\":"
+        + (Double.isNaN(lastMiou) ? "null" : lastMiou)
+        + ",\"labelsTrain\":"
+        + labeled.trainSize()
+        + ",\"labelsHeldOut\":"
+        + labeled.holdoutSize()
+        + ",\"unlabeledBuffer\":"
+        + window.size()
+        + "}";
+  }
+
+  private Map<String, Object> clientConfig() {
+    Map<String, Object> c = new HashMap<>(s.kafkaOverrides());
+    c.put("bootstrap.servers", s.bootstrap());
+    return c;
+  }
+
+  private Device device() {
+    return switch (s.device()) {
+      case "cpu" -> Device.cpu();
+      case "gpu" -> {
+        if (Engine.getInstance().getGpuCount() == 0) {
+          throw new IllegalStateException(
+              OnlineSettings.Key.DEVICE.label() + " = gpu, but the engine sees no GPU");
+        }
+        yield Device.gpu();
+      }
+      default -> Engine.getInstance().defaultDevice();
+    };
+  }
+
+  private void run() {
+    try {
+      train();
+    } catch (WakeupException e) {
+      // halted
+    } catch (Exception | Error e) {
+      if (!halted) {
+        fatal = e.getMessage() == null ? e.toString() : e.getMessage();
+        log.error("online trainer stopped", e);
+      }
+    }
+  }
+
+  private void train() throws Exception {
+    EngineThreads.noGradients();
+    Device device = device();
+    Engine.getInstance().setRandomSeed((int) s.seed());
+    Random rng = new Random(s.seed());
+    Augmentation augmentation = new Augmentation(s.crop(), classes.voidLabel());
+    try (NDManager manager = NDManager.newBaseManager(device)) {
+      AllSparkNet net = AllSparkNet.create(config, manager, s.seed());
+      try (SgdMomentum optimizer = new SgdMomentum(net.namedParameters(), 0.9f, 1e-4f, manager)) {
+        resume(net, optimizer);
+        long topicVersion = newestPublishedVersion();
+        long nextVersion =
+            Math.max(0, Math.max(topicVersion, publishedVersion)) + 1; // versions start at 1
+        log.info(
+            "online trainer on {} ({} model, {}): step {}, next version {}",
+            device,
+            s.model(),
+            s.method(),
+            step.get(),
+            nextVersion);
+        TrainingStep trainingStep = new TrainingStep(net, optimizer, s.method(), manager);
+        Map<String, Object> lc = clientConfig();
+        lc.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        lc.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        lc.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 16 << 20);
+        lc.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 50);
+        Map<String, Object> fc = new HashMap<>(lc);
+        fc.put(ConsumerConfig.GROUP_ID_CONFIG, s.groupId());
+        fc.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        Map<String, Object> pc = clientConfig();
+        pc.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "allspark-trainer-" + s.groupId());
+        pc.put(ProducerConfig.ACKS_CONFIG, "all");
+        pc.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 4 << 20);
+        Map<String, Object> dc = clientConfig();
+        dc.put(ProducerConfig.ACKS_CONFIG, "all");
+        dc.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        dc.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 16 << 20);
+        try (KafkaConsumer<String, byte[]> labels =
+                new KafkaConsumer<>(lc, new StringDeserializer(), new ByteArrayDeserializer());
+            KafkaConsumer<String, byte[]> frames =
+                new KafkaConsumer<>(fc, new StringDeserializer(), new ByteArrayDeserializer());
+            KafkaProducer<String, byte[]> producer =
+                new KafkaProducer<>(pc, new StringSerializer(), new ByteArraySerializer());
+            KafkaProducer<String, byte[]> dlq =
+                new KafkaProducer<>(dc, new StringSerializer(), new ByteArraySerializer())) {
+          labelsConsumer = labels;
+          framesConsumer = frames;
+          producer.initTransactions();
+          List<TopicPartition> labelPartitions =
+              partitions(labels, s.topics().name(Topic.FRAMES_LABELED));
+          labels.assign(labelPartitions);
+          labels.seekToBeginning(labelPartitions);
+          frames.subscribe(List.of(s.topics().name(Topic.CAMERA_FRAMES)), new SeekToSaved(frames));
+          long windowStart = System.nanoTime();
+          long windowSteps = 0;
+          while (running && (s.maxSteps() == 0 || step.get() < s.maxSteps())) {
+            pollLabels(labels, dlq);
+            pollFrames(frames);
+            String waiting = waitingFor();
+            if (waiting != null) {
+              status = waiting;
+              labels.poll(Duration.ofMillis(100)).forEach(r -> acceptLabel(r, dlq));
+              continue;
+            }
+            // one step
+            List<Sample> l = new ArrayList<>(s.batch());
+            List<Sample> u = new ArrayList<>(s.batch());
+            for (int i = 0; i < s.batch(); i++) {
+              Sample x = augmentation.scaleCropFlip(labeled.draw(rng), rng);
+              l.add(new Sample(x.id(), augmentation.photometric(x.image(), rng), x.labels()));
+              if (s.method() == Method.ALLSPARK) {
+                u.add(augmentation.scaleCropFlip(window.draw(rng), rng));
+              }
+            }
+            long n = step.get();
+            float lr =
+                (float) (s.lr() * Math.min(1.0, (n + 1) / (double) Math.max(1, s.lrWarmup())));
+            TrainingStep.Losses losses =
+                trainingStep.run(l, u, lr, n >= s.memoryWarmup(), 1f, s.pseudoThreshold());
+            lastSupervised = losses.supervised();
+            lastUnsupervised = losses.unsupervised();
+            n = step.incrementAndGet();
+            windowSteps++;
+            double elapsed = (System.nanoTime() - windowStart) / 1e9;
+            if (elapsed > 5) {
+              stepsPerSecond = windowSteps / elapsed;
+              windowStart = System.nanoTime();
+              windowSteps = 0;
+            }
+            status =
+                String.format(
+                    "training: step %d, loss sup %.3f unsup %.3f, %d labels (+%d held out), %d unlabeled",
+                    n,
+                    losses.supervised(),
+                    losses.unsupervised(),
+                    labeled.trainSize(),
+                    labeled.holdoutSize(),
+                    window.size());
+            if (n % s.evalEvery() == 0) {
+              ConfusionMatrix m = Evaluation.run(net, manager, labeled.holdout(), done -> {});
+              lastMiou = m.meanIou();
+              PublicationGate.Decision d = gate.decide(lastMiou, publishedMiou);
+              if (d.publish()) {
+                publish(net, producer, nextVersion, labels, frames);
+                nextVersion++;
+                log.info("step {}: published version {}: {}", n, publishedVersion, d.reason());
+              } else {
+                withheld.increment();
+                log.info("step {}: checkpoint withheld: {}", n, d.reason());
+              }
+              save(net, optimizer, frames);
+            } else if (n % s.saveEvery() == 0) {
+              save(net, optimizer, frames);
+            }
+          }
+          if (!halted) {
+            save(net, optimizer, frames);
+            status = "stopped at step " + step.get();
+          }
+        }
+      }
+    }
+  }
+
+  /** Why training cannot start yet, or null. */
+  private String waitingFor() {
+    boolean labelsOk = labeled.trainSize() >= s.minLabels() && labeled.holdoutSize() >= 1;
+    boolean framesOk = s.method() == Method.SUPERVISED || window.size() >= 1;
+    if (labelsOk && framesOk) {
+      return null;
+    }
+    return String.format(
+        "waiting: %d training labels (need %d), %d held out (need 1), %d unlabeled frames (need %d)",
+        labeled.trainSize(),
+        s.minLabels(),
+        labeled.holdoutSize(),
+        window.size(),
+        s.method() == Method.SUPERVISED ? 0 : 1);
+  }
+
+  private void pollLabels(KafkaConsumer<String, byte[]> labels, KafkaProducer<String, byte[]> dlq) {
+    for (ConsumerRecord<String, byte[]> r : labels.poll(Duration.ZERO)) {
+      acceptLabel(r, dlq);
+    }
+  }
+
+  private void acceptLabel(ConsumerRecord<String, byte[]> r, KafkaProducer<String, byte[]> dlq) {
+    labelsSeen.increment();
+    String reason;
+    try {
+      labeled.put(toSample(labeledSerde.decode(r)));
+      return;
+    } catch (FrameDecoder.BadFrame e) {
+      reason = e.getMessage();
+    } catch (RuntimeException e) {
+      reason = "unreadable record: " + e.getMessage();
+    }
+    labelsRejected.increment();
+    log.warn(
+        "labeled frame at {}/{}@{} to the DLQ: {}", r.topic(), r.partition(), r.offset(), reason);
+    RecordHeaders headers = new RecordHeaders();
+    r.headers().forEach(headers::add);
+    headers.add(REASON_HEADER, reason.getBytes(StandardCharsets.UTF_8));
+    headers.add(
+        "allspark.dlq.source",
+        (r.topic() + "/" + r.partition() + "@" + r.offset()).getBytes(StandardCharsets.UTF_8));
+    dlq.send(
+        new ProducerRecord<>(
+            s.topics().name(Topic.FRAMES_LABELED_DLQ), null, r.key(), r.value(), headers));
+  }
+
+  private void pollFrames(KafkaConsumer<String, byte[]> frames) {
+    for (ConsumerRecord<String, byte[]> r : frames.poll(Duration.ZERO)) {
+      if (!window.admit()) {
+        continue;
+      }
+      try {
+        CameraFrame frame = frameSerde.decode(r);
+        BufferedImage image = decoder.decode(frame);
+        window.add(new Sample(frame.getFrameId(), RgbImage.of(resize(image)), null));
+      } catch (FrameDecoder.BadFrame | RuntimeException e) {
+        // the inference service routes bad frames to the DLQ; here they are only skipped
+        log.debug("frame at {}@{} skipped: {}", r.partition(), r.offset(), e.getMessage());
+      }
+    }
+  }
+
+  /** A labeled frame at the training size, or the reason it cannot be used. */
+  Sample toSample(LabeledFrame lf) throws FrameDecoder.BadFrame {
+    CameraFrame frame = lf.getFrame();
+    BufferedImage image = decoder.decode(frame);
+    var mask = lf.getMask();
+    if (!classes.id().equals(mask.getClassSetVersion())) {
+      throw new FrameDecoder.BadFrame(
+          "mask class set '"
+              + mask.getClassSetVersion()
+              + "', the trainer uses '"
+              + classes.id()
+              + "'");
+    }
+    ByteBuffer data = mask.getMask().duplicate();
+    byte[] bytes = new byte[data.remaining()];
+    data.get(bytes);
+    BufferedImage m;
+    try {
+      m = ImageIO.read(new ByteArrayInputStream(bytes));
+    } catch (IOException e) {
+      throw new FrameDecoder.BadFrame("mask does not decode as PNG: " + e.getMessage());
+    }
+    if (m == null) {
+      throw new FrameDecoder.BadFrame("mask does not decode as PNG");
+    }
+    if (m.getWidth() != image.getWidth() || m.getHeight() != image.getHeight()) {
+      throw new FrameDecoder.BadFrame(
+          "mask is "
+              + m.getWidth()
+              + "x"
+              + m.getHeight()
+              + ", the frame "
+              + image.getWidth()
+              + "x"
+              + image.getHeight());
+    }
+    int w = s.trainWidth();
+    int h = s.trainHeight();
+    int[] labels = new int[w * h];
+    var raster = m.getRaster();
+    for (int y = 0; y < m.getHeight(); y++) {
+      for (int x = 0; x < m.getWidth(); x++) {
+        int v = raster.getSample(x, y, 0);
+        if (v >= classes.size() && v != classes.voidLabel() && v != 255) {
+          throw new FrameDecoder.BadFrame(
+              "class id "
+                  + v
+                  + " at ("
+                  + x
+                  + ", "
+                  + y
+                  + ") is not a "
+                  + classes.id()
+                  + " class (0.."
+                  + (classes.size() - 1)
+                  + ", void "
+                  + classes.voidLabel()
+                  + " or 255)");
+        }
+      }
+    }
+    // nearest-neighbour resize of the labels to the training size
+    for (int y = 0; y < h; y++) {
+      int sy = Math.min(m.getHeight() - 1, (int) ((y + 0.5) * m.getHeight() / h));
+      for (int x = 0; x < w; x++) {
+        int sx = Math.min(m.getWidth() - 1, (int) ((x + 0.5) * m.getWidth() / w));
+        int v = raster.getSample(sx, sy, 0);
+        labels[y * w + x] = v >= classes.size() ? classes.voidLabel() : v;
+      }
+    }
+    return new Sample(lf.getFrameId(), RgbImage.of(resize(image)), labels);
+  }
+
+  private BufferedImage resize(BufferedImage image) {
+    int w = s.trainWidth();
+    int h = s.trainHeight();
+    BufferedImage out = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+    Graphics2D g = out.createGraphics();
+    try {
+      g.setRenderingHint(
+          RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
+      g.drawImage(image, 0, 0, w, h, null);
+    } finally {
+      g.dispose();
+    }
+    return out;
+  }
+
+  private void publish(
+      AllSparkNet net,
+      KafkaProducer<String, byte[]> producer,
+      long version,
+      KafkaConsumer<String, byte[]> labels,
+      KafkaConsumer<String, byte[]> frames) {
+    Map<String, Double> metrics = new LinkedHashMap<>();
+    metrics.put("val.mIoU", lastMiou);
+    metrics.put("step", (double) step.get());
+    metrics.put("labels.train", (double) labeled.trainSize());
+    metrics.put("labels.heldOut", (double) labeled.holdoutSize());
+    Map<String, String> info = new LinkedHashMap<>();
+    info.put("method", s.method().name().toLowerCase());
+    info.put("version", Long.toString(version));
+    byte[] file = Checkpoint.of(net, classes, step.get(), metrics, info, Map.of()).toBytes();
+    List<TopicPartitionOffset> watermark = new ArrayList<>();
+    for (KafkaConsumer<String, byte[]> c : List.of(labels, frames)) {
+      for (TopicPartition tp : c.assignment()) {
+        watermark.add(new TopicPartitionOffset(tp.topic(), tp.partition(), c.position(tp)));
+      }
+    }
+    producer.beginTransaction();
+    for (ProducerRecord<String, CheckpointRecord> r :
+        CheckpointTopic.records(
+            s.topics().name(Topic.MODEL_CHECKPOINTS),
+            version,
+            publishedVersion > 0 ? publishedVersion : null,
+            file,
+            Checkpoint.FORMAT,
+            metrics,
+            watermark,
+            CheckpointTopic.DEFAULT_CHUNK_BYTES)) {
+      producer.send(
+          new ProducerRecord<>(
+              r.topic(), r.partition(), r.key(), checkpointSerde.encode(r.value())));
+    }
+    producer.commitTransaction();
+    publishedVersion = version;
+    publishedMiou = lastMiou;
+    publishedAtMillis = System.currentTimeMillis();
+    published.add(version);
+  }
+
+  /** Saves the whole state atomically (a temporary file moved over the last one). */
+  private void save(AllSparkNet net, SgdMomentum optimizer, KafkaConsumer<String, byte[]> frames)
+      throws IOException {
+    Map<String, String> info = new LinkedHashMap<>();
+    info.put("publishedVersion", Long.toString(publishedVersion));
+    info.put("publishedMiou", Double.toString(publishedMiou));
+    info.put("publishedAt", Long.toString(publishedAtMillis));
+    StringBuilder offsets = new StringBuilder();
+    for (TopicPartition tp : frames.assignment()) {
+      offsets
+          .append(offsets.length() == 0 ? "" : ",")
+          .append(tp.partition())
+          .append(':')
+          .append(frames.position(tp));
+    }
+    info.put("framesOffsets", offsets.toString());
+    Map<String, Double> metrics = new LinkedHashMap<>();
+    if (!Double.isNaN(lastMiou)) {
+      metrics.put("val.mIoU", lastMiou);
+    }
+    Files.createDirectories(s.stateDir());
+    Checkpoint.of(net, classes, step.get(), metrics, info, optimizer.state()).write(stateFile());
+    if (!frames.assignment().isEmpty()) {
+      // the group's committed offsets follow the saved state, so lag is visible to operators
+      Map<TopicPartition, org.apache.kafka.clients.consumer.OffsetAndMetadata> commit =
+          new HashMap<>();
+      for (TopicPartition tp : frames.assignment()) {
+        commit.put(
+            tp, new org.apache.kafka.clients.consumer.OffsetAndMetadata(frames.position(tp)));
+      }
+      frames.commitAsync(commit, null);
+    }
+    log.debug("state saved at step {}", step.get());
+  }
+
+  private void resume(AllSparkNet net, SgdMomentum optimizer) throws IOException {
+    Path file = stateFile();
+    if (!Files.exists(file)) {
+      return;
+    }
+    Checkpoint state = Checkpoint.read(file);
+    if (!state.config().equals(config)) {
+      throw new IllegalStateException(
+          file
+              + " holds a "
+              + state.config()
+              + " model, these settings make "
+              + config
+              + "; use the same "
+              + OnlineSettings.Key.MODEL.label()
+              + " and "
+              + OnlineSettings.Key.CROP.label()
+              + ", or another "
+              + OnlineSettings.Key.STATE_DIR.label());
+    }
+    state.loadInto(net);
+    optimizer.restore(state.optimizerState());
+    step.set(state.step());
+    resumedStep = state.step();
+    resumedMemory = net.memory().queue();
+    publishedVersion = Long.parseLong(state.info().getOrDefault("publishedVersion", "-1"));
+    publishedMiou = Double.parseDouble(state.info().getOrDefault("publishedMiou", "NaN"));
+    publishedAtMillis = Long.parseLong(state.info().getOrDefault("publishedAt", "0"));
+    lastMiou = state.metrics().getOrDefault("val.mIoU", Double.NaN);
+    Map<TopicPartition, Long> offsets = new HashMap<>();
+    String saved = state.info().getOrDefault("framesOffsets", "");
+    for (String part : saved.split(",")) {
+      if (!part.isBlank()) {
+        String[] po = part.split(":");
+        offsets.put(
+            new TopicPartition(s.topics().name(Topic.CAMERA_FRAMES), Integer.parseInt(po[0])),
+            Long.parseLong(po[1]));
+      }
+    }
+    savedFrameOffsets = offsets;
+    log.info(
+        "resumed from {} at step {} (published version {})", file, state.step(), publishedVersion);
+  }
+
+  /** Frames partitions start at the saved offsets, less a window's worth to refill the buffer. */
+  private final class SeekToSaved implements ConsumerRebalanceListener {
+    private final KafkaConsumer<String, byte[]> consumer;
+
+    SeekToSaved(KafkaConsumer<String, byte[]> consumer) {
+      this.consumer = consumer;
+    }
+
+    @Override
+    public void onPartitionsRevoked(Collection<TopicPartition> partitions) {}
+
+    @Override
+    public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+      int partitionsCount = Math.max(1, partitions.size());
+      long back = (long) Math.ceil(s.windowSize() / s.windowSampleFraction() / partitionsCount);
+      for (TopicPartition tp : partitions) {
+        Long saved = savedFrameOffsets.get(tp);
+        if (saved != null) {
+          consumer.seek(tp, Math.max(0, saved - back));
+        }
+      }
+    }
+  }
+
+  private List<TopicPartition> partitions(KafkaConsumer<String, byte[]> c, String topic) {
+    while (running) {
+      List<PartitionInfo> infos = c.partitionsFor(topic, Duration.ofSeconds(10));
+      if (infos != null && !infos.isEmpty()) {
+        List<TopicPartition> out = new ArrayList<>();
+        for (PartitionInfo p : infos) {
+          out.add(new TopicPartition(topic, p.partition()));
+        }
+        return out;
+      }
+      status = "waiting: topic " + topic + " does not exist yet";
+      try {
+        Thread.sleep(1000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return List.of();
+      }
+    }
+    return List.of();
+  }
+
+  /** The newest version on model.checkpoints (manifests), so versions grow across restarts. */
+  private long newestPublishedVersion() {
+    Map<String, Object> c = clientConfig();
+    c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    c.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 4 << 20);
+    long newest = -1;
+    String topic = s.topics().name(Topic.MODEL_CHECKPOINTS);
+    try (KafkaConsumer<String, byte[]> consumer =
+        new KafkaConsumer<>(c, new StringDeserializer(), new ByteArrayDeserializer())) {
+      List<TopicPartition> parts = partitions(consumer, topic);
+      consumer.assign(parts);
+      consumer.seekToBeginning(parts);
+      Map<TopicPartition, Long> end = consumer.endOffsets(parts);
+      boolean done = false;
+      while (!done && running) {
+        for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+          if (r.key() != null && r.key().endsWith("/manifest")) {
+            try {
+              Object body = checkpointSerde.decode(r).getBody();
+              if (body instanceof CheckpointManifest m) {
+                newest = Math.max(newest, m.getVersion());
+              }
+            } catch (RuntimeException e) {
+              log.warn("unreadable record on {} at {}: {}", topic, r.offset(), e.getMessage());
+            }
+          }
+        }
+        done = true;
+        for (TopicPartition tp : parts) {
+          done &= consumer.position(tp) >= end.get(tp);
+        }
+      }
+    }
+    return newest;
+  }
+
+  /** Stops at once, as a killed process would: nothing is saved. For crash tests. */
+  public void halt() {
+    halted = true;
+    running = false;
+    wake();
+    join();
+    shutdown();
+  }
+
+  /** Clean stop: the state is saved. */
+  @Override
+  public void close() {
+    running = false;
+    join();
+    shutdown();
+  }
+
+  private void wake() {
+    for (KafkaConsumer<String, byte[]> c : new KafkaConsumer[] {framesConsumer, labelsConsumer}) {
+      if (c != null) {
+        c.wakeup();
+      }
+    }
+  }
+
+  private void join() {
+    try {
+      thread.join(120_000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private void shutdown() {
+    if (ops != null) {
+      ops.close();
+    }
+    registry.close();
+  }
+}
