@@ -228,9 +228,12 @@ public final class InferenceBenchmark {
         List<Long> pauses = new ArrayList<>(service.swapPausesNanos());
         Collections.sort(pauses);
         out.put("swaps", pauses.size());
-        out.put("swapPauseP50Ms", pauses.isEmpty() ? null : round(percentile(pauses, 0.5) / 1e6));
+        // a swap is a reference exchange between micro-batches: microseconds, not milliseconds
         out.put(
-            "swapPauseMaxMs", pauses.isEmpty() ? null : round(pauses.get(pauses.size() - 1) / 1e6));
+            "swapPauseP50Micros", pauses.isEmpty() ? null : round(percentile(pauses, 0.5) / 1e3));
+        out.put(
+            "swapPauseMaxMicros",
+            pauses.isEmpty() ? null : round(pauses.get(pauses.size() - 1) / 1e3));
         List<Long> times = new ArrayList<>(producedTimes);
         Collections.sort(times);
         long gap = 0;
