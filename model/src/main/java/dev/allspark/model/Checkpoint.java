@@ -7,6 +7,7 @@ import ai.djl.nn.Parameter;
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonParseException;
+import dev.allspark.schemas.labels.ClassSet;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;

@@ -7,6 +7,7 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import dev.allspark.schemas.labels.ClassSet;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;

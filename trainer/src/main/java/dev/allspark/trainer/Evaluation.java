@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.allspark.model.AllSparkNet;
 import dev.allspark.model.ConfusionMatrix;
+import dev.allspark.model.EngineThreads;
 import dev.allspark.model.HostArrays;
 import dev.allspark.model.Segmenter;
 import java.util.List;
@@ -20,6 +21,7 @@ public final class Evaluation {
 
   public static ConfusionMatrix run(
       AllSparkNet net, NDManager base, List<Sample> frames, IntConsumer progress) {
+    EngineThreads.noGradients(); // evaluation records no graph, whichever thread runs it
     ConfusionMatrix matrix = new ConfusionMatrix(net.config().numClasses());
     int done = 0;
     for (Sample frame : frames) {

@@ -9,6 +9,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import dev.allspark.model.AllSparkNet;
+import dev.allspark.model.EngineThreads;
 import dev.allspark.model.HostArrays;
 import java.util.List;
 
@@ -92,6 +93,10 @@ public final class TrainingStep {
       boolean useMemory,
       float unsupervisedWeight,
       float pseudoThreshold) {
+    // Autograd is per thread: outside the collectors below it must be off, or the optimizer's
+    // in-place update of a parameter is refused. The caller's thread may not be the one that
+    // loaded the engine (tests, services), so this is set on every step; it is a cheap call.
+    EngineThreads.noGradients();
     try (NDManager step = base.newSubManager()) {
       statistics.save();
       NDArray xL = images(step, labeled);

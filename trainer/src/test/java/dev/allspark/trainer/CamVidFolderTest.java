@@ -3,7 +3,7 @@ package dev.allspark.trainer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.allspark.model.ClassSet;
+import dev.allspark.schemas.labels.ClassSet;
 import dev.allspark.testkit.SharedData;
 import java.nio.file.Path;
 import java.util.List;

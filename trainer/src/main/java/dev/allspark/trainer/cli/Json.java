@@ -1,8 +1,8 @@
 package dev.allspark.trainer.cli;
 
 import com.google.gson.GsonBuilder;
-import dev.allspark.model.ClassSet;
 import dev.allspark.model.ConfusionMatrix;
+import dev.allspark.schemas.labels.ClassSet;
 import dev.allspark.trainer.Method;
 import dev.allspark.trainer.OfflineTraining;
 import java.util.LinkedHashMap;

@@ -1,7 +1,7 @@
 package dev.allspark.trainer.cli;
 
-import dev.allspark.model.ClassSet;
 import dev.allspark.model.ModelConfig;
+import dev.allspark.schemas.labels.ClassSet;
 import dev.allspark.trainer.Method;
 import dev.allspark.trainer.OfflineTraining;
 import java.nio.file.Path;

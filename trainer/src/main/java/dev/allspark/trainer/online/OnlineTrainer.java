@@ -5,7 +5,6 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
 import dev.allspark.model.AllSparkNet;
 import dev.allspark.model.Checkpoint;
-import dev.allspark.model.ClassSet;
 import dev.allspark.model.ConfusionMatrix;
 import dev.allspark.model.EngineThreads;
 import dev.allspark.model.ModelConfig;
@@ -18,6 +17,8 @@ import dev.allspark.schemas.images.FrameDecoder;
 import dev.allspark.schemas.kafka.AvroSerde;
 import dev.allspark.schemas.kafka.CheckpointTopic;
 import dev.allspark.schemas.kafka.Topic;
+import dev.allspark.schemas.labels.ClassSet;
+import dev.allspark.schemas.labels.LabelMaps;
 import dev.allspark.schemas.ops.OpsServer;
 import dev.allspark.trainer.Augmentation;
 import dev.allspark.trainer.Evaluation;
@@ -34,7 +35,6 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -49,7 +49,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicLong;
-import javax.imageio.ImageIO;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -478,21 +477,18 @@ public final class OnlineTrainer implements AutoCloseable {
     ByteBuffer data = mask.getMask().duplicate();
     byte[] bytes = new byte[data.remaining()];
     data.get(bytes);
-    BufferedImage m;
+    LabelMaps.LabelMap m;
     try {
-      m = ImageIO.read(new ByteArrayInputStream(bytes));
-    } catch (IOException e) {
-      throw new FrameDecoder.BadFrame("mask does not decode as PNG: " + e.getMessage());
+      m = LabelMaps.read(bytes, classes);
+    } catch (LabelMaps.InvalidMaskException e) {
+      throw new FrameDecoder.BadFrame(e.getMessage());
     }
-    if (m == null) {
-      throw new FrameDecoder.BadFrame("mask does not decode as PNG");
-    }
-    if (m.getWidth() != image.getWidth() || m.getHeight() != image.getHeight()) {
+    if (m.width() != image.getWidth() || m.height() != image.getHeight()) {
       throw new FrameDecoder.BadFrame(
           "mask is "
-              + m.getWidth()
+              + m.width()
               + "x"
-              + m.getHeight()
+              + m.height()
               + ", the frame "
               + image.getWidth()
               + "x"
@@ -501,34 +497,12 @@ public final class OnlineTrainer implements AutoCloseable {
     int w = s.trainWidth();
     int h = s.trainHeight();
     int[] labels = new int[w * h];
-    var raster = m.getRaster();
-    for (int y = 0; y < m.getHeight(); y++) {
-      for (int x = 0; x < m.getWidth(); x++) {
-        int v = raster.getSample(x, y, 0);
-        if (v >= classes.size() && v != classes.voidLabel() && v != 255) {
-          throw new FrameDecoder.BadFrame(
-              "class id "
-                  + v
-                  + " at ("
-                  + x
-                  + ", "
-                  + y
-                  + ") is not a "
-                  + classes.id()
-                  + " class (0.."
-                  + (classes.size() - 1)
-                  + ", void "
-                  + classes.voidLabel()
-                  + " or 255)");
-        }
-      }
-    }
     // nearest-neighbour resize of the labels to the training size
     for (int y = 0; y < h; y++) {
-      int sy = Math.min(m.getHeight() - 1, (int) ((y + 0.5) * m.getHeight() / h));
+      int sy = Math.min(m.height() - 1, (int) ((y + 0.5) * m.height() / h));
       for (int x = 0; x < w; x++) {
-        int sx = Math.min(m.getWidth() - 1, (int) ((x + 0.5) * m.getWidth() / w));
-        int v = raster.getSample(sx, sy, 0);
+        int sx = Math.min(m.width() - 1, (int) ((x + 0.5) * m.width() / w));
+        int v = m.id(sx, sy);
         labels[y * w + x] = v >= classes.size() ? classes.voidLabel() : v;
       }
     }

@@ -1,4 +1,4 @@
-package dev.allspark.model;
+package dev.allspark.schemas.labels;
 
 import java.util.List;
 
