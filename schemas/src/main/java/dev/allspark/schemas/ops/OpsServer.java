@@ -78,6 +78,12 @@ public final class OpsServer implements AutoCloseable {
     }
   }
 
+  /** Serves more routes on the same port (an API beside the operations endpoints). */
+  public OpsServer route(String path, com.sun.net.httpserver.HttpHandler handler) {
+    server.createContext(path, handler);
+    return this;
+  }
+
   public void start() {
     server.start();
   }

@@ -1,0 +1,165 @@
+package dev.allspark.ingest;
+
+import dev.allspark.schemas.CameraFrame;
+import dev.allspark.schemas.ImageEncoding;
+import dev.allspark.schemas.kafka.AvroSerde;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
+import javax.imageio.ImageIO;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/**
+ * Writes frames to {@code camera.frames}, keyed by camera id (one camera's frames stay in order in
+ * one partition), with an idempotent producer and {@code acks=all}. Each frame is checked at the
+ * edge first: required fields, an image that decodes as its declared encoding at its declared size,
+ * and a record that fits the topic's message limit; a frame that fails is refused with a {@link
+ * RejectedFrameException} naming what is wrong, before anything reaches Kafka.
+ */
+public final class FrameProducer implements AutoCloseable {
+  /** A frame refused at the edge; {@code tooLarge} for a size over the limit (HTTP 413). */
+  public static final class RejectedFrameException extends Exception {
+    private final boolean tooLarge;
+
+    public RejectedFrameException(String message, boolean tooLarge) {
+      super(message);
+      this.tooLarge = tooLarge;
+    }
+
+    public boolean tooLarge() {
+      return tooLarge;
+    }
+  }
+
+  /** Room for the record's other fields and the single-object header. */
+  private static final int RECORD_OVERHEAD = 4096;
+
+  private final KafkaProducer<String, byte[]> producer;
+  private final String topic;
+  private final int maxRecordBytes;
+  private final boolean checkDecode;
+  private final AvroSerde<CameraFrame> serde = new AvroSerde<>(CameraFrame.class);
+  private final AtomicLong frames = new AtomicLong();
+  private final AtomicLong bytes = new AtomicLong();
+
+  /**
+   * @param maxRecordBytes the topic's {@code max.message.bytes}
+   * @param checkDecode decode every image to check it (off only for trusted sources, e.g. bench)
+   */
+  public FrameProducer(
+      Map<String, Object> clientConfig, String topic, int maxRecordBytes, boolean checkDecode) {
+    Map<String, Object> c = new HashMap<>(clientConfig);
+    c.put(ProducerConfig.ACKS_CONFIG, "all");
+    c.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+    c.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, maxRecordBytes + RECORD_OVERHEAD);
+    c.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, 10);
+    c.putIfAbsent(ProducerConfig.BATCH_SIZE_CONFIG, 1 << 20);
+    c.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, "allspark-ingest");
+    this.producer = new KafkaProducer<>(c, new StringSerializer(), new ByteArraySerializer());
+    this.topic = topic;
+    this.maxRecordBytes = maxRecordBytes;
+    this.checkDecode = checkDecode;
+  }
+
+  /** Checks a frame and builds its record value. */
+  public CameraFrame validate(SourceFrame f) throws RejectedFrameException {
+    for (String[] field :
+        new String[][] {
+          {"frame id", f.frameId()}, {"vehicle id", f.vehicleId()}, {"camera id", f.cameraId()}
+        }) {
+      if (field[1] == null || field[1].isBlank()) {
+        throw new RejectedFrameException(field[0] + " is missing", false);
+      }
+    }
+    if (f.image() == null || f.image().length == 0) {
+      throw new RejectedFrameException("the image is empty", false);
+    }
+    if (f.image().length + RECORD_OVERHEAD > maxRecordBytes) {
+      throw new RejectedFrameException(
+          "the image has "
+              + f.image().length
+              + " bytes; with the record's other fields it exceeds the topic's limit of "
+              + maxRecordBytes
+              + " bytes",
+          true);
+    }
+    if (f.encoding() != ImageEncoding.JPEG && f.encoding() != ImageEncoding.PNG) {
+      throw new RejectedFrameException("encoding must be JPEG or PNG, got " + f.encoding(), false);
+    }
+    int w = f.width();
+    int h = f.height();
+    if (checkDecode || w <= 0 || h <= 0) {
+      BufferedImage image;
+      try {
+        image = ImageIO.read(new ByteArrayInputStream(f.image()));
+      } catch (IOException | RuntimeException e) {
+        image = null;
+      }
+      if (image == null) {
+        throw new RejectedFrameException("the image does not decode as " + f.encoding(), false);
+      }
+      if ((w > 0 && w != image.getWidth()) || (h > 0 && h != image.getHeight())) {
+        throw new RejectedFrameException(
+            "declared size "
+                + w
+                + "x"
+                + h
+                + " differs from the image's "
+                + image.getWidth()
+                + "x"
+                + image.getHeight(),
+            false);
+      }
+      w = image.getWidth();
+      h = image.getHeight();
+    }
+    return CameraFrame.newBuilder()
+        .setFrameId(f.frameId())
+        .setVehicleId(f.vehicleId())
+        .setCameraId(f.cameraId())
+        .setCaptureTime(Instant.ofEpochMilli(f.captureTimeMillis()))
+        .setWidth(w)
+        .setHeight(h)
+        .setEncoding(f.encoding())
+        .setImage(ByteBuffer.wrap(f.image()))
+        .setMetadata(f.metadata() == null ? Map.of() : Map.copyOf(f.metadata()))
+        .build();
+  }
+
+  /** Validates and sends; the future completes when the broker has the frame. */
+  public Future<RecordMetadata> send(SourceFrame f) throws RejectedFrameException {
+    CameraFrame frame = validate(f);
+    byte[] value = serde.encode(frame);
+    frames.incrementAndGet();
+    bytes.addAndGet(value.length);
+    return producer.send(new ProducerRecord<>(topic, frame.getCameraId(), value));
+  }
+
+  public void flush() {
+    producer.flush();
+  }
+
+  public long framesSent() {
+    return frames.get();
+  }
+
+  public long bytesSent() {
+    return bytes.get();
+  }
+
+  @Override
+  public void close() {
+    producer.close();
+  }
+}

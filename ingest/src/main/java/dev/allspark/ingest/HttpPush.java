@@ -1,0 +1,156 @@
+package dev.allspark.ingest;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
+import dev.allspark.schemas.ImageEncoding;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.producer.RecordMetadata;
+
+/**
+ * {@code POST /frames}: vehicle gateways push one frame per request. The body is the JPEG or PNG
+ * bytes ({@code Content-Type: image/jpeg} or {@code image/png}); headers say who and when: {@code
+ * X-Vehicle-Id}, {@code X-Camera-Id}, {@code X-Capture-Time} (epoch milliseconds or ISO-8601),
+ * optional {@code X-Frame-Id} (default: a new UUID) and {@code X-Meta-<key>} metadata. Answers 202
+ * with the frame id, partition and offset once the broker has the frame; 400 (bad input), 405, 413
+ * (over the size limit), 415 (not JPEG or PNG) or 503 (Kafka unavailable), each with a message
+ * saying what is wrong.
+ */
+final class HttpPush implements HttpHandler {
+  /** Validates and sends a frame. */
+  interface Sender {
+    java.util.concurrent.Future<RecordMetadata> send(SourceFrame frame)
+        throws FrameProducer.RejectedFrameException;
+  }
+
+  private final Sender producer;
+  private final int maxImageBytes;
+
+  HttpPush(Sender producer, int maxImageBytes) {
+    this.producer = producer;
+    this.maxImageBytes = maxImageBytes;
+  }
+
+  @Override
+  public void handle(HttpExchange ex) throws IOException {
+    try {
+      if (!ex.getRequestMethod().equals("POST")) {
+        ex.getResponseHeaders().set("Allow", "POST");
+        reply(ex, 405, error("use POST with the image as the body"));
+        return;
+      }
+      String type = header(ex, "Content-Type");
+      ImageEncoding encoding;
+      if (type == null) {
+        reply(ex, 415, error("Content-Type is missing: image/jpeg or image/png"));
+        return;
+      } else if (type.toLowerCase(Locale.ROOT).startsWith("image/jpeg")) {
+        encoding = ImageEncoding.JPEG;
+      } else if (type.toLowerCase(Locale.ROOT).startsWith("image/png")) {
+        encoding = ImageEncoding.PNG;
+      } else {
+        reply(ex, 415, error("Content-Type " + type + " is not image/jpeg or image/png"));
+        return;
+      }
+      String vehicle = header(ex, "X-Vehicle-Id");
+      String camera = header(ex, "X-Camera-Id");
+      String time = header(ex, "X-Capture-Time");
+      if (vehicle == null || camera == null || time == null) {
+        reply(ex, 400, error("headers X-Vehicle-Id, X-Camera-Id and X-Capture-Time are required"));
+        return;
+      }
+      long capture;
+      try {
+        capture = time.matches("\\d+") ? Long.parseLong(time) : Instant.parse(time).toEpochMilli();
+      } catch (NumberFormatException | DateTimeParseException e) {
+        reply(
+            ex,
+            400,
+            error("X-Capture-Time '" + time + "' is neither epoch milliseconds nor ISO-8601"));
+        return;
+      }
+      byte[] body = readLimited(ex.getRequestBody(), maxImageBytes);
+      if (body == null) {
+        // read the rest so the client, still sending, gets the answer instead of a reset
+        ex.getRequestBody().transferTo(OutputStream.nullOutputStream());
+        reply(ex, 413, error("the image is over the limit of " + maxImageBytes + " bytes"));
+        return;
+      }
+      String frameId = header(ex, "X-Frame-Id");
+      if (frameId == null) {
+        frameId = UUID.randomUUID().toString();
+      }
+      Map<String, String> metadata = new LinkedHashMap<>();
+      for (Map.Entry<String, List<String>> h : ex.getRequestHeaders().entrySet()) {
+        if (h.getKey().toLowerCase(Locale.ROOT).startsWith("x-meta-") && !h.getValue().isEmpty()) {
+          metadata.put(h.getKey().substring(7).toLowerCase(Locale.ROOT), h.getValue().get(0));
+        }
+      }
+      SourceFrame frame =
+          new SourceFrame(frameId, vehicle, camera, capture, encoding, body, 0, 0, metadata, null);
+      RecordMetadata md;
+      try {
+        md = producer.send(frame).get(30, TimeUnit.SECONDS);
+      } catch (FrameProducer.RejectedFrameException e) {
+        reply(ex, e.tooLarge() ? 413 : 400, error(e.getMessage()));
+        return;
+      } catch (ExecutionException | TimeoutException e) {
+        reply(ex, 503, error("Kafka did not take the frame: " + e));
+        return;
+      }
+      reply(
+          ex,
+          202,
+          "{\"frameId\":"
+              + json(frameId)
+              + ",\"partition\":"
+              + md.partition()
+              + ",\"offset\":"
+              + md.offset()
+              + "}");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      reply(ex, 503, error("interrupted"));
+    }
+  }
+
+  private static String header(HttpExchange ex, String name) {
+    String v = ex.getRequestHeaders().getFirst(name);
+    return v == null || v.isBlank() ? null : v.strip();
+  }
+
+  /** The body, or null when it is longer than {@code limit}. */
+  private static byte[] readLimited(InputStream in, int limit) throws IOException {
+    byte[] data = in.readNBytes(limit + 1);
+    return data.length > limit ? null : data;
+  }
+
+  private static String error(String message) {
+    return "{\"error\":" + json(message) + "}";
+  }
+
+  private static String json(String s) {
+    return dev.allspark.schemas.ops.OpsServer.quote(s);
+  }
+
+  private static void reply(HttpExchange ex, int status, String body) throws IOException {
+    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+    ex.getResponseHeaders().set("Content-Type", "application/json");
+    ex.sendResponseHeaders(status, bytes.length);
+    try (OutputStream out = ex.getResponseBody()) {
+      out.write(bytes);
+    }
+  }
+}

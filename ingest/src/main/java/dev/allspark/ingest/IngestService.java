@@ -1,0 +1,312 @@
+package dev.allspark.ingest;
+
+import dev.allspark.schemas.ImageEncoding;
+import dev.allspark.schemas.kafka.Topic;
+import dev.allspark.schemas.kafka.TopicCatalog;
+import dev.allspark.schemas.ops.OpsServer;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import javax.imageio.ImageIO;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The ingest service: one source (the synthetic fleet, a folder replay, or HTTP push) into {@code
+ * camera.frames}, with {@code /metrics} and {@code /health} (and {@code /frames} for HTTP push) on
+ * one port.
+ */
+public final class IngestService implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(IngestService.class);
+
+  /** Where frames come from. */
+  public enum Source {
+    SYNTHETIC,
+    FOLDER,
+    HTTP
+  }
+
+  /**
+   * @param fps frames per second per camera; 0 = as fast as the broker takes them
+   * @param maxFrames stop after this many frames (0 = no limit)
+   */
+  public record Settings(
+      String bootstrap,
+      Map<String, String> kafka,
+      TopicCatalog topics,
+      Source source,
+      Path folder,
+      double fps,
+      boolean loop,
+      int start,
+      boolean jpeg,
+      int cameras,
+      int width,
+      int height,
+      long seed,
+      int httpPort,
+      long maxFrames) {
+    public Settings {
+      if (fps < 0) {
+        throw new IllegalArgumentException("--fps / ALLSPARK_INGEST_FPS must be >= 0, got " + fps);
+      }
+      if (source == Source.FOLDER && folder == null) {
+        throw new IllegalArgumentException(
+            "--source folder needs --folder / ALLSPARK_INGEST_FOLDER");
+      }
+      if (source == Source.SYNTHETIC && (cameras < 1 || width < 32 || height < 32)) {
+        throw new IllegalArgumentException(
+            "the synthetic fleet needs --cameras >= 1 and --size of at least 32x32");
+      }
+      if (source == Source.HTTP && httpPort < 0) {
+        throw new IllegalArgumentException(
+            "--source http needs --http-port / ALLSPARK_INGEST_HTTP_PORT >= 0");
+      }
+      if (start < 0) {
+        throw new IllegalArgumentException("--start must be >= 0, got " + start);
+      }
+    }
+  }
+
+  private final Settings s;
+  private final FrameProducer producer;
+  private final PrometheusMeterRegistry registry =
+      new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final Counter sent = Counter.builder("allspark.ingest.frames").register(registry);
+  private final Counter rejected = Counter.builder("allspark.ingest.rejected").register(registry);
+  private final Counter bytes = Counter.builder("allspark.ingest.bytes").register(registry);
+  private final OpsServer ops;
+  private final Thread thread;
+  private final PrintStream progress;
+  private final CountDownLatch finished = new CountDownLatch(1);
+  private volatile boolean running = true;
+  private volatile String status = "starting";
+  private volatile String fatal;
+
+  public IngestService(Settings settings, PrintStream progress) {
+    this.s = settings;
+    this.progress = progress;
+    Map<String, Object> client = new HashMap<>(settings.kafka());
+    client.put("bootstrap.servers", settings.bootstrap());
+    int limit = Topic.CAMERA_FRAMES.maxMessageBytes();
+    this.producer =
+        new FrameProducer(client, settings.topics().name(Topic.CAMERA_FRAMES), limit, true);
+    this.ops =
+        settings.httpPort() >= 0
+            ? new OpsServer(
+                settings.httpPort(),
+                "ingest",
+                registry::scrape,
+                () ->
+                    new OpsServer.Health(
+                        fatal == null,
+                        "{\"status\":"
+                            + OpsServer.quote(status())
+                            + ",\"frames\":"
+                            + (long) sent.count()
+                            + "}"))
+            : null;
+    if (ops != null && settings.source() == Source.HTTP) {
+      ops.route(
+          "/frames",
+          new HttpPush(
+              frame -> {
+                try {
+                  var future = producer.send(frame);
+                  sent.increment();
+                  bytes.increment(frame.image().length);
+                  return future;
+                } catch (FrameProducer.RejectedFrameException e) {
+                  rejected.increment();
+                  throw e;
+                }
+              },
+              limit - 4096));
+    }
+    this.thread = new Thread(this::run, "ingest-source");
+  }
+
+  public IngestService start() {
+    if (ops != null) {
+      ops.start();
+    }
+    thread.start();
+    return this;
+  }
+
+  public int httpPort() {
+    return ops == null ? -1 : ops.port();
+  }
+
+  public String status() {
+    return fatal != null ? "failed: " + fatal : status;
+  }
+
+  public long framesSent() {
+    return (long) sent.count();
+  }
+
+  public long bytesSent() {
+    return (long) bytes.count();
+  }
+
+  /** Waits until a finite source has sent everything (or failed). */
+  public void awaitFinished() throws InterruptedException {
+    finished.await();
+  }
+
+  private void run() {
+    try {
+      switch (s.source()) {
+        case SYNTHETIC -> synthetic();
+        case FOLDER -> folder();
+        case HTTP -> status = "listening on http://0.0.0.0:" + httpPort() + "/frames";
+      }
+      producer.flush();
+    } catch (RuntimeException | IOException e) {
+      fatal = e.getMessage() == null ? e.toString() : e.getMessage();
+      log.error("ingest stopped", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } finally {
+      if (s.source() != Source.HTTP) {
+        finished.countDown();
+      }
+    }
+  }
+
+  private void synthetic() throws InterruptedException {
+    SyntheticFleet fleet = new SyntheticFleet(s.seed(), s.width(), s.height());
+    long t0 = System.currentTimeMillis();
+    status = "synthetic fleet of " + s.cameras() + " cameras at " + s.fps() + " frames/s each";
+    for (long i = 0; running; i++) {
+      for (int c = 0; c < s.cameras() && running; c++) {
+        long capture =
+            s.fps() > 0 ? t0 + Math.round(i * 1000.0 / s.fps()) : System.currentTimeMillis();
+        pace(capture);
+        SyntheticFleet.Scene scene = fleet.scene(c, i);
+        byte[] image = encode(scene.image(), s.jpeg());
+        String camera = syntheticCamera(c);
+        send(
+            new SourceFrame(
+                camera + "/" + i,
+                "synthetic-vehicle-" + c,
+                camera,
+                capture,
+                s.jpeg() ? ImageEncoding.JPEG : ImageEncoding.PNG,
+                image,
+                s.width(),
+                s.height(),
+                Map.of("source", "synthetic", "weather", scene.weather()),
+                scene.labels()));
+        if (s.maxFrames() > 0 && framesSent() >= s.maxFrames()) {
+          return;
+        }
+      }
+    }
+  }
+
+  /** Camera id of synthetic camera {@code c}; frame ids are {@code <camera>/<index>}. */
+  public static String syntheticCamera(int c) {
+    return "synthetic-c" + c;
+  }
+
+  private void folder() throws IOException, InterruptedException {
+    FolderReplay replay =
+        FolderReplay.open(s.folder(), s.fps() > 0 ? s.fps() : 1, s.start(), s.jpeg());
+    int total = replay.frameCount();
+    for (int pass = 0; running; pass++) {
+      long t0 = System.currentTimeMillis();
+      status = "replaying " + s.folder() + ", pass " + (pass + 1);
+      long startNanos = System.nanoTime();
+      int done = 0;
+      for (Iterator<SourceFrame> it = replay.pass(t0, pass); it.hasNext() && running; ) {
+        SourceFrame f = it.next();
+        if (s.fps() > 0) {
+          pace(f.captureTimeMillis());
+        } else {
+          f = withCaptureNow(f);
+        }
+        send(f);
+        done++;
+        if (progress != null && (done % 10 == 0 || done == total)) {
+          double seconds = (System.nanoTime() - startNanos) / 1e9;
+          double rate = done / Math.max(seconds, 1e-9);
+          int bar = (int) (24.0 * done / total);
+          progress.printf(
+              "replay %d/%d [%s%s] %.1f frames/s ETA %.0fs%n",
+              done, total, "#".repeat(bar), ".".repeat(24 - bar), rate, (total - done) / rate);
+        }
+        if (s.maxFrames() > 0 && framesSent() >= s.maxFrames()) {
+          return;
+        }
+      }
+      if (!s.loop()) {
+        return;
+      }
+    }
+  }
+
+  private static SourceFrame withCaptureNow(SourceFrame f) {
+    return new SourceFrame(
+        f.frameId(),
+        f.vehicleId(),
+        f.cameraId(),
+        System.currentTimeMillis(),
+        f.encoding(),
+        f.image(),
+        f.width(),
+        f.height(),
+        f.metadata(),
+        f.labels());
+  }
+
+  private void pace(long captureMillis) throws InterruptedException {
+    long wait = captureMillis - System.currentTimeMillis();
+    if (wait > 0) {
+      Thread.sleep(wait);
+    }
+  }
+
+  private void send(SourceFrame f) {
+    try {
+      producer.send(f);
+      sent.increment();
+      bytes.increment(f.image().length);
+    } catch (FrameProducer.RejectedFrameException e) {
+      rejected.increment();
+      log.warn("frame {} refused: {}", f.frameId(), e.getMessage());
+    }
+  }
+
+  static byte[] encode(java.awt.image.BufferedImage image, boolean jpeg) {
+    try {
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      ImageIO.write(image, jpeg ? "jpg" : "png", out);
+      return out.toByteArray();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    running = false;
+    thread.join(30_000);
+    producer.close();
+    if (ops != null) {
+      ops.close();
+    }
+    registry.close();
+    finished.countDown();
+  }
+}

@@ -1,0 +1,217 @@
+package dev.allspark.ingest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.allspark.schemas.CameraFrame;
+import dev.allspark.schemas.kafka.AvroSerde;
+import dev.allspark.schemas.kafka.Topic;
+import dev.allspark.schemas.kafka.TopicCatalog;
+import dev.allspark.schemas.kafka.TopicsInitializer;
+import dev.allspark.testkit.KafkaBroker;
+import dev.allspark.testkit.KafkaIntegrationTest;
+import dev.allspark.testkit.SharedData;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.junit.jupiter.api.Test;
+
+@KafkaIntegrationTest
+class IngestIT {
+  static TopicCatalog topics(KafkaBroker kafka) throws Exception {
+    String prefix = "ing-" + UUID.randomUUID().toString().substring(0, 8) + ".";
+    Map<String, String> names = new HashMap<>();
+    for (Topic t : Topic.values()) {
+      names.put(t.nameSetting(), prefix + t.defaultName());
+    }
+    TopicCatalog catalog = TopicCatalog.from(names);
+    try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+      new TopicsInitializer(admin, catalog, (short) 1).run();
+    }
+    return catalog;
+  }
+
+  static List<CameraFrame> read(KafkaBroker kafka, String topic, int expected) {
+    AvroSerde<CameraFrame> serde = new AvroSerde<>(CameraFrame.class);
+    List<CameraFrame> out = new ArrayList<>();
+    try (KafkaConsumer<String, byte[]> c =
+        new KafkaConsumer<>(
+            Map.of(
+                "bootstrap.servers",
+                kafka.bootstrapServers(),
+                "group.id",
+                "read-" + UUID.randomUUID(),
+                "auto.offset.reset",
+                "earliest",
+                "max.partition.fetch.bytes",
+                16 << 20),
+            new StringDeserializer(),
+            new ByteArrayDeserializer())) {
+      c.subscribe(List.of(topic));
+      long end = System.nanoTime() + 60_000_000_000L;
+      while (out.size() < expected && System.nanoTime() < end) {
+        for (ConsumerRecord<String, byte[]> r : c.poll(Duration.ofMillis(200))) {
+          CameraFrame f = serde.decode(r);
+          assertThat(r.key()).isEqualTo(f.getCameraId());
+          out.add(f);
+        }
+      }
+      // nothing more than expected
+      for (ConsumerRecord<String, byte[]> r : c.poll(Duration.ofSeconds(1))) {
+        out.add(serde.decode(r));
+      }
+    }
+    return out;
+  }
+
+  @Test
+  void replayOfCamVidValSendsEveryFrameInTimeOrderPerCamera(KafkaBroker kafka) throws Exception {
+    Path val = SharedData.require("datasets/camvid/val");
+    TopicCatalog catalog = topics(kafka);
+    IngestService.Settings s =
+        new IngestService.Settings(
+            kafka.bootstrapServers(),
+            Map.of(),
+            catalog,
+            IngestService.Source.FOLDER,
+            val,
+            0,
+            false,
+            0,
+            false,
+            1,
+            480,
+            360,
+            1,
+            -1,
+            0);
+    try (IngestService service = new IngestService(s, System.err).start()) {
+      service.awaitFinished();
+      assertThat(service.status()).doesNotStartWith("failed");
+      assertThat(service.framesSent()).isEqualTo(101);
+    }
+    List<CameraFrame> frames = read(kafka, catalog.name(Topic.CAMERA_FRAMES), 101);
+    assertThat(frames).hasSize(101);
+    Map<String, List<CameraFrame>> byCamera = new LinkedHashMap<>();
+    for (CameraFrame f : frames) {
+      byCamera.computeIfAbsent(f.getCameraId(), k -> new ArrayList<>()).add(f);
+      assertThat(f.getWidth()).isEqualTo(480);
+      assertThat(f.getHeight()).isEqualTo(360);
+    }
+    for (List<CameraFrame> camera : byCamera.values()) {
+      for (int i = 1; i < camera.size(); i++) {
+        assertThat(camera.get(i).getFrameId()).isGreaterThan(camera.get(i - 1).getFrameId());
+        assertThat(camera.get(i).getCaptureTime())
+            .isAfterOrEqualTo(camera.get(i - 1).getCaptureTime());
+      }
+    }
+  }
+
+  @Test
+  void httpPushRoundTripAndClearRefusals(KafkaBroker kafka) throws Exception {
+    TopicCatalog catalog = topics(kafka);
+    IngestService.Settings s =
+        new IngestService.Settings(
+            kafka.bootstrapServers(),
+            Map.of(),
+            catalog,
+            IngestService.Source.HTTP,
+            null,
+            0,
+            false,
+            0,
+            false,
+            1,
+            480,
+            360,
+            1,
+            0,
+            0);
+    byte[] png = IngestService.encode(new SyntheticFleet(1, 96, 72).scene(0, 0).image(), false);
+    HttpClient http = HttpClient.newHttpClient();
+    try (IngestService service = new IngestService(s, System.err).start()) {
+      URI uri = URI.create("http://localhost:" + service.httpPort() + "/frames");
+      HttpResponse<String> ok =
+          http.send(
+              HttpRequest.newBuilder(uri)
+                  .header("Content-Type", "image/png")
+                  .header("X-Vehicle-Id", "truck-7")
+                  .header("X-Camera-Id", "truck-7/front")
+                  .header("X-Capture-Time", "2026-11-24T10:00:00Z")
+                  .header("X-Frame-Id", "truck-7/front/1")
+                  .header("X-Meta-Weather", "rain")
+                  .POST(HttpRequest.BodyPublishers.ofByteArray(png))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      assertThat(ok.statusCode()).isEqualTo(202);
+      assertThat(ok.body()).contains("\"frameId\":\"truck-7/front/1\"").contains("\"offset\":0");
+
+      HttpResponse<String> noCamera =
+          http.send(
+              HttpRequest.newBuilder(uri)
+                  .header("Content-Type", "image/png")
+                  .header("X-Vehicle-Id", "truck-7")
+                  .header("X-Capture-Time", "1")
+                  .POST(HttpRequest.BodyPublishers.ofByteArray(png))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      assertThat(noCamera.statusCode()).isEqualTo(400);
+      assertThat(noCamera.body()).contains("X-Camera-Id");
+
+      HttpResponse<String> garbage =
+          http.send(
+              HttpRequest.newBuilder(uri)
+                  .header("Content-Type", "image/jpeg")
+                  .header("X-Vehicle-Id", "v")
+                  .header("X-Camera-Id", "c")
+                  .header("X-Capture-Time", "1")
+                  .POST(HttpRequest.BodyPublishers.ofByteArray(new byte[] {1, 2, 3}))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      assertThat(garbage.statusCode()).isEqualTo(400);
+      assertThat(garbage.body()).contains("does not decode as JPEG");
+
+      HttpResponse<String> gif =
+          http.send(
+              HttpRequest.newBuilder(uri)
+                  .header("Content-Type", "image/gif")
+                  .POST(HttpRequest.BodyPublishers.ofByteArray(png))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      assertThat(gif.statusCode()).isEqualTo(415);
+
+      HttpResponse<String> huge =
+          http.send(
+              HttpRequest.newBuilder(uri)
+                  .header("Content-Type", "image/png")
+                  .header("X-Vehicle-Id", "v")
+                  .header("X-Camera-Id", "c")
+                  .header("X-Capture-Time", "1")
+                  .POST(HttpRequest.BodyPublishers.ofByteArray(new byte[11 << 20]))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      assertThat(huge.statusCode()).isEqualTo(413);
+      assertThat(huge.body()).contains("over the limit");
+    }
+    List<CameraFrame> frames = read(kafka, catalog.name(Topic.CAMERA_FRAMES), 1);
+    assertThat(frames).hasSize(1);
+    CameraFrame f = frames.get(0);
+    assertThat(f.getFrameId()).isEqualTo("truck-7/front/1");
+    assertThat(f.getWidth()).isEqualTo(96);
+    assertThat(f.getMetadata()).containsEntry("weather", "rain");
+    assertThat(f.getCaptureTime().toString()).isEqualTo("2026-11-24T10:00:00Z");
+  }
+}
