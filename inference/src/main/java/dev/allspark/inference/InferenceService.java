@@ -8,6 +8,7 @@ import dev.allspark.schemas.Segmentation;
 import dev.allspark.schemas.SegmentationTimings;
 import dev.allspark.schemas.images.FrameDecoder;
 import dev.allspark.schemas.kafka.AvroSerde;
+import dev.allspark.schemas.kafka.DeadLetters;
 import dev.allspark.schemas.kafka.Topic;
 import dev.allspark.schemas.ops.OpsServer;
 import java.awt.image.BufferedImage;
@@ -15,7 +16,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
@@ -45,7 +45,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.InvalidProducerEpochException;
 import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -71,7 +71,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class InferenceService implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(InferenceService.class);
-  public static final String REASON_HEADER = "allspark.dlq.reason";
+  public static final String REASON_HEADER = DeadLetters.REASON_HEADER;
 
   private final InferenceSettings settings;
   private final InferenceMetrics metrics = new InferenceMetrics();
@@ -584,13 +584,8 @@ public final class InferenceService implements AutoCloseable {
 
   private ProducerRecord<String, byte[]> deadLetter(
       ConsumerRecord<String, byte[]> rec, String reason) {
-    RecordHeaders headers = new RecordHeaders();
-    rec.headers().forEach(headers::add);
-    headers.add(REASON_HEADER, reason.getBytes(StandardCharsets.UTF_8));
-    headers.add(
-        "allspark.dlq.source",
-        (rec.topic() + "/" + rec.partition() + "@" + rec.offset())
-            .getBytes(StandardCharsets.UTF_8));
+    Headers headers =
+        DeadLetters.headers(rec.headers(), reason, rec.topic(), rec.partition(), rec.offset());
     log.warn(
         "frame at {}/{}@{} to the DLQ: {}", rec.topic(), rec.partition(), rec.offset(), reason);
     return new ProducerRecord<>(dlqTopic, null, rec.key(), rec.value(), headers);

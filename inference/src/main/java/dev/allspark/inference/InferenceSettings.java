@@ -1,5 +1,6 @@
 package dev.allspark.inference;
 
+import dev.allspark.schemas.kafka.KafkaOverrides;
 import dev.allspark.schemas.kafka.TopicCatalog;
 import java.net.InetAddress;
 import java.time.Duration;
@@ -132,7 +133,7 @@ public record InferenceSettings(
   }
 
   /** Prefix of environment variables passed to the Kafka clients as they are. */
-  public static final String KAFKA_PREFIX = "ALLSPARK_KAFKA_";
+  public static final String KAFKA_PREFIX = KafkaOverrides.PREFIX;
 
   /**
    * Settings from environment-style values ({@link Key#env()} names, plus topic-name variables and
@@ -169,13 +170,7 @@ public record InferenceSettings(
       instance = hostName();
     }
     Map<String, String> kafka = new LinkedHashMap<>();
-    values.forEach(
-        (k, v) -> {
-          if (k.startsWith(KAFKA_PREFIX) && v != null) {
-            kafka.put(
-                k.substring(KAFKA_PREFIX.length()).toLowerCase(Locale.ROOT).replace('_', '.'), v);
-          }
-        });
+    kafka.putAll(KafkaOverrides.from(values));
     double fraction = p.fraction(Key.LABEL_FRACTION);
     double audit = p.fraction(Key.AUDIT_FRACTION);
     if (audit > fraction) {

@@ -2,6 +2,7 @@ package dev.allspark.ingest;
 
 import dev.allspark.schemas.ImageEncoding;
 import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -17,6 +18,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
 
 /**
  * Replays a folder of frames as a fleet. CamVid layout: {@code <sequence>_<frame>.png} in one
@@ -130,15 +133,37 @@ public final class FolderReplay {
     };
   }
 
+  /** Width and height from the image's header, without decoding its pixels. */
+  private static int[] headerSize(byte[] bytes) throws IOException {
+    try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
+      Iterator<ImageReader> readers = in == null ? null : ImageIO.getImageReaders(in);
+      if (readers == null || !readers.hasNext()) {
+        return new int[] {0, 0}; // unknown size: the producer's decode check refuses the file
+      }
+      ImageReader reader = readers.next();
+      try {
+        reader.setInput(in);
+        return new int[] {reader.getWidth(0), reader.getHeight(0)};
+      } finally {
+        reader.dispose();
+      }
+    }
+  }
+
   private SourceFrame read(Camera c, Path file, long capture, int passIndex) {
     try {
       byte[] bytes = Files.readAllBytes(file);
-      BufferedImage image = ImageIO.read(file.toFile());
-      if (image == null) {
-        throw new IllegalArgumentException(file + " is not a readable image");
-      }
       ImageEncoding encoding = ImageEncoding.PNG;
-      if (jpeg) {
+      int[] size;
+      if (!jpeg) {
+        // the header is enough here: the producer decodes the whole image once, at the edge
+        size = headerSize(bytes);
+      } else {
+        BufferedImage image = ImageIO.read(file.toFile());
+        if (image == null) {
+          throw new IllegalArgumentException(file + " is not a readable image");
+        }
+        size = new int[] {image.getWidth(), image.getHeight()};
         BufferedImage rgb =
             new BufferedImage(image.getWidth(), image.getHeight(), BufferedImage.TYPE_INT_RGB);
         rgb.getGraphics().drawImage(image, 0, 0, null);
@@ -159,8 +184,8 @@ public final class FolderReplay {
           capture,
           encoding,
           bytes,
-          image.getWidth(),
-          image.getHeight(),
+          size[0],
+          size[1],
           Map.of("source", file.toString()),
           null);
     } catch (IOException e) {

@@ -3,10 +3,10 @@ package dev.allspark.ingest;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import dev.allspark.schemas.ImageEncoding;
+import dev.allspark.schemas.ops.OpsServer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.LinkedHashMap;
@@ -142,15 +142,10 @@ final class HttpPush implements HttpHandler {
   }
 
   private static String json(String s) {
-    return dev.allspark.schemas.ops.OpsServer.quote(s);
+    return OpsServer.quote(s);
   }
 
   private static void reply(HttpExchange ex, int status, String body) throws IOException {
-    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-    ex.getResponseHeaders().set("Content-Type", "application/json");
-    ex.sendResponseHeaders(status, bytes.length);
-    try (OutputStream out = ex.getResponseBody()) {
-      out.write(bytes);
-    }
+    OpsServer.json(ex, status, body);
   }
 }

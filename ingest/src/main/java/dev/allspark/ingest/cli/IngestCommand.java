@@ -1,9 +1,9 @@
 package dev.allspark.ingest.cli;
 
 import dev.allspark.ingest.IngestService;
+import dev.allspark.schemas.kafka.KafkaOverrides;
 import dev.allspark.schemas.kafka.TopicCatalog;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -115,13 +115,7 @@ public final class IngestCommand implements Callable<Integer> {
       throw new IllegalArgumentException(
           "--size / ALLSPARK_INGEST_SIZE = '" + size + "': expected WIDTHxHEIGHT, e.g. 480x360");
     }
-    Map<String, String> kafka = new HashMap<>();
-    env.forEach(
-        (k, v) -> {
-          if (k.startsWith("ALLSPARK_KAFKA_")) {
-            kafka.put(k.substring(15).toLowerCase(Locale.ROOT).replace('_', '.'), v);
-          }
-        });
+    Map<String, String> kafka = KafkaOverrides.from(env);
     return new IngestService.Settings(
         bootstrap,
         kafka,

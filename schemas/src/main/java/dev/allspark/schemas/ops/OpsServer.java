@@ -70,12 +70,27 @@ public final class OpsServer implements AutoCloseable {
 
   private static void send(HttpExchange ex, int status, String type, String body)
       throws IOException {
-    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+    send(ex, status, type, body.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** Answers with a body of the given type and closes the exchange. */
+  public static void send(HttpExchange ex, int status, String type, byte[] body)
+      throws IOException {
     ex.getResponseHeaders().set("Content-Type", type);
-    ex.sendResponseHeaders(status, bytes.length);
+    ex.sendResponseHeaders(status, body.length == 0 ? -1 : body.length);
     try (OutputStream out = ex.getResponseBody()) {
-      out.write(bytes);
+      out.write(body);
     }
+  }
+
+  /** Answers with a JSON body. */
+  public static void json(HttpExchange ex, int status, String json) throws IOException {
+    send(ex, status, "application/json", json.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** Answers with {@code {"error": message}}: every 4xx/5xx says what is wrong. */
+  public static void error(HttpExchange ex, int status, String message) throws IOException {
+    json(ex, status, "{\"error\":" + quote(message) + "}");
   }
 
   /** Serves more routes on the same port (an API beside the operations endpoints). */

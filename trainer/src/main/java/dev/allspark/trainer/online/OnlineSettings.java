@@ -1,5 +1,6 @@
 package dev.allspark.trainer.online;
 
+import dev.allspark.schemas.kafka.KafkaOverrides;
 import dev.allspark.schemas.kafka.TopicCatalog;
 import dev.allspark.trainer.Method;
 import java.nio.file.Path;
@@ -137,7 +138,7 @@ public record OnlineSettings(
     }
   }
 
-  public static final String KAFKA_PREFIX = "ALLSPARK_KAFKA_";
+  public static final String KAFKA_PREFIX = KafkaOverrides.PREFIX;
 
   public static Map<String, String> defaults(String bootstrap) {
     Map<String, String> m = new LinkedHashMap<>();
@@ -148,13 +149,7 @@ public record OnlineSettings(
   /** Validated settings from environment-style values; errors name the setting. */
   public static OnlineSettings from(Map<String, String> values) {
     Map<String, String> kafka = new LinkedHashMap<>();
-    values.forEach(
-        (k, v) -> {
-          if (k.startsWith(KAFKA_PREFIX) && v != null) {
-            kafka.put(
-                k.substring(KAFKA_PREFIX.length()).toLowerCase(Locale.ROOT).replace('_', '.'), v);
-          }
-        });
+    kafka.putAll(KafkaOverrides.from(values));
     String model = text(values, Key.MODEL).toLowerCase(Locale.ROOT);
     if (!model.equals("b0") && !model.equals("tiny")) {
       throw bad(Key.MODEL, model, "expected b0 or tiny");

@@ -16,6 +16,7 @@ import dev.allspark.schemas.TopicPartitionOffset;
 import dev.allspark.schemas.images.FrameDecoder;
 import dev.allspark.schemas.kafka.AvroSerde;
 import dev.allspark.schemas.kafka.CheckpointTopic;
+import dev.allspark.schemas.kafka.DeadLetters;
 import dev.allspark.schemas.kafka.Topic;
 import dev.allspark.schemas.labels.ClassSet;
 import dev.allspark.schemas.labels.LabelMaps;
@@ -37,7 +38,6 @@ import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -59,7 +59,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -88,7 +88,7 @@ import org.slf4j.LoggerFactory;
 public final class OnlineTrainer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(OnlineTrainer.class);
   public static final String STATE_FILE = "trainer-state.ckpt";
-  public static final String REASON_HEADER = "allspark.dlq.reason";
+  public static final String REASON_HEADER = DeadLetters.REASON_HEADER;
 
   private final OnlineSettings s;
   private final ClassSet classes = ClassSet.CAMVID;
@@ -434,12 +434,8 @@ public final class OnlineTrainer implements AutoCloseable {
     labelsRejected.increment();
     log.warn(
         "labeled frame at {}/{}@{} to the DLQ: {}", r.topic(), r.partition(), r.offset(), reason);
-    RecordHeaders headers = new RecordHeaders();
-    r.headers().forEach(headers::add);
-    headers.add(REASON_HEADER, reason.getBytes(StandardCharsets.UTF_8));
-    headers.add(
-        "allspark.dlq.source",
-        (r.topic() + "/" + r.partition() + "@" + r.offset()).getBytes(StandardCharsets.UTF_8));
+    Headers headers =
+        DeadLetters.headers(r.headers(), reason, r.topic(), r.partition(), r.offset());
     dlq.send(
         new ProducerRecord<>(
             s.topics().name(Topic.FRAMES_LABELED_DLQ), null, r.key(), r.value(), headers));
