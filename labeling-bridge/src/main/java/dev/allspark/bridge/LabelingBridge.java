@@ -1,0 +1,214 @@
+package dev.allspark.bridge;
+
+import dev.allspark.schemas.LabelMask;
+import dev.allspark.schemas.LabelRequest;
+import dev.allspark.schemas.kafka.AvroSerde;
+import dev.allspark.schemas.kafka.Topic;
+import dev.allspark.schemas.kafka.TopicCatalog;
+import dev.allspark.schemas.labels.ClassSet;
+import dev.allspark.schemas.ops.OpsServer;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StoreQueryParameters;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.errors.InvalidStateStoreException;
+import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
+import org.apache.kafka.streams.state.QueryableStoreTypes;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
+import org.apache.kafka.streams.state.ValueAndTimestamp;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The labeling bridge: runs {@link LabelJoinTopology} (exactly-once) and serves the labelers' HTTP
+ * API and page ({@link BridgeApi}) with {@code /metrics} and {@code /health} on one port. The open
+ * requests and label outcomes are read from the topology's own stores (interactive queries), so one
+ * bridge instance serves every partition; run one instance per labeling site.
+ */
+public final class LabelingBridge implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(LabelingBridge.class);
+
+  /**
+   * @param token the bearer token every write must carry
+   * @param stateDir where Kafka Streams keeps its stores (rebuilt from changelogs if lost)
+   */
+  public record Settings(
+      String bootstrap,
+      Map<String, String> kafka,
+      TopicCatalog topics,
+      int httpPort,
+      String token,
+      Path stateDir,
+      String applicationId) {
+    public Settings {
+      if (bootstrap == null || bootstrap.isBlank()) {
+        throw new IllegalArgumentException("--bootstrap / ALLSPARK_BOOTSTRAP is required");
+      }
+      if (token == null || token.length() < 8) {
+        throw new IllegalArgumentException(
+            "--token / ALLSPARK_BRIDGE_TOKEN must be set (at least 8 characters): every write"
+                + " to the bridge is authenticated with it");
+      }
+      if (httpPort < 0 || httpPort > 65535) {
+        throw new IllegalArgumentException(
+            "--http-port / ALLSPARK_BRIDGE_HTTP_PORT must be 0..65535, got " + httpPort);
+      }
+      if (stateDir == null) {
+        throw new IllegalArgumentException("--state-dir / ALLSPARK_BRIDGE_STATE_DIR is required");
+      }
+      if (applicationId == null || applicationId.isBlank()) {
+        throw new IllegalArgumentException("--application-id must not be empty");
+      }
+    }
+  }
+
+  private final Settings s;
+  private final ClassSet classes = ClassSet.CAMVID;
+  private final KafkaStreams streams;
+  private final KafkaProducer<String, byte[]> producer;
+  private final AvroSerde<LabelMask> maskSerde = new AvroSerde<>(LabelMask.class);
+  private final PrometheusMeterRegistry registry =
+      new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  final Counter masksSent = Counter.builder("allspark.bridge.masks.sent").register(registry);
+  final Counter masksRefused = Counter.builder("allspark.bridge.masks.refused").register(registry);
+  final Counter unauthorized = Counter.builder("allspark.bridge.unauthorized").register(registry);
+  private final OpsServer ops;
+
+  public LabelingBridge(Settings settings) {
+    this.s = settings;
+    Properties p = new Properties();
+    p.putAll(settings.kafka());
+    p.put(StreamsConfig.APPLICATION_ID_CONFIG, settings.applicationId());
+    p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrap());
+    p.put(StreamsConfig.STATE_DIR_CONFIG, settings.stateDir().toString());
+    p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+    p.putAll(errorHandling(settings.topics()));
+    p.putIfAbsent(
+        StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG),
+        Topic.FRAMES_LABELED.maxMessageBytes());
+    this.streams = new KafkaStreams(LabelJoinTopology.build(settings.topics(), classes), p);
+    streams.setUncaughtExceptionHandler(
+        e -> {
+          log.error("the join topology failed", e);
+          return org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler
+              .StreamThreadExceptionResponse.REPLACE_THREAD;
+        });
+
+    Map<String, Object> pc = new HashMap<>(settings.kafka());
+    pc.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrap());
+    pc.put(ProducerConfig.ACKS_CONFIG, "all");
+    pc.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+    pc.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Topic.LABELS_MASKS.maxMessageBytes());
+    pc.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, "allspark-labeling-bridge");
+    this.producer = new KafkaProducer<>(pc, new StringSerializer(), new ByteArraySerializer());
+
+    Gauge.builder("allspark.bridge.ready", () -> ready() ? 1 : 0).register(registry);
+    this.ops =
+        new OpsServer(
+            settings.httpPort(),
+            "labeling-bridge",
+            registry::scrape,
+            () ->
+                new OpsServer.Health(
+                    ready(),
+                    "{\"streams\":"
+                        + OpsServer.quote(streams.state().name())
+                        + ",\"masksSent\":"
+                        + (long) masksSent.count()
+                        + "}"));
+    ops.route("/", new BridgeApi(this));
+  }
+
+  /**
+   * An unreadable label request is logged (topic, partition, offset) and skipped, and goes to the
+   * bridge's DLQ through Streams' own dead-letter support; the topology routes unreadable masks
+   * itself.
+   */
+  static Map<String, Object> errorHandling(TopicCatalog topics) {
+    return Map.of(
+        StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG,
+        LogAndContinueExceptionHandler.class.getName(),
+        StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG,
+        topics.name(Topic.LABELS_MASKS_DLQ));
+  }
+
+  public LabelingBridge start() {
+    streams.start();
+    ops.start();
+    return this;
+  }
+
+  public boolean ready() {
+    return streams.state() == KafkaStreams.State.RUNNING;
+  }
+
+  public KafkaStreams.State state() {
+    return streams.state();
+  }
+
+  public int httpPort() {
+    return ops.port();
+  }
+
+  ClassSet classes() {
+    return classes;
+  }
+
+  String token() {
+    return s.token();
+  }
+
+  /** Open and answered requests by frame id; throws while the stores are not queryable. */
+  ReadOnlyKeyValueStore<String, ValueAndTimestamp<LabelRequest>> requests() {
+    return streams.store(
+        StoreQueryParameters.fromNameAndType(
+            LabelJoinTopology.REQUESTS_STORE, QueryableStoreTypes.timestampedKeyValueStore()));
+  }
+
+  /** The latest outcome per frame id, or null. */
+  LabelStatus status(String frameId) throws InvalidStateStoreException {
+    ReadOnlyKeyValueStore<String, String> store =
+        streams.store(
+            StoreQueryParameters.fromNameAndType(
+                LabelJoinTopology.STATUS_STORE, QueryableStoreTypes.keyValueStore()));
+    String v = store.get(frameId);
+    return v == null ? null : LabelStatus.decode(v);
+  }
+
+  /** Sends a checked mask to {@code labels.masks} and waits for the broker. */
+  RecordMetadata send(LabelMask mask)
+      throws InterruptedException, ExecutionException, TimeoutException {
+    RecordMetadata md =
+        producer
+            .send(
+                new ProducerRecord<>(
+                    s.topics().name(Topic.LABELS_MASKS), mask.getFrameId(), maskSerde.encode(mask)))
+            .get(30, TimeUnit.SECONDS);
+    masksSent.increment();
+    return md;
+  }
+
+  @Override
+  public void close() {
+    ops.close();
+    streams.close(java.time.Duration.ofSeconds(30));
+    producer.close();
+    registry.close();
+  }
+}

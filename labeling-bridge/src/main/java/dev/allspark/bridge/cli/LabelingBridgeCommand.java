@@ -1,0 +1,78 @@
+package dev.allspark.bridge.cli;
+
+import dev.allspark.bridge.LabelingBridge;
+import dev.allspark.schemas.kafka.KafkaOverrides;
+import dev.allspark.schemas.kafka.TopicCatalog;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code allspark labeling-bridge}: the labelers' API and page, and the mask join. */
+@Command(
+    name = "labeling-bridge",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Serve the labeling API and page (http://HOST:PORT/) and join labels.masks with",
+      "frames.to-label into frames.labeled. Defaults come from the environment variables shown."
+    })
+public final class LabelingBridgeCommand implements Callable<Integer> {
+  @Option(
+      names = "--bootstrap",
+      defaultValue = "${env:ALLSPARK_BOOTSTRAP}",
+      description = "Kafka bootstrap servers [ALLSPARK_BOOTSTRAP].")
+  String bootstrap;
+
+  @Option(
+      names = "--http-port",
+      defaultValue = "${env:ALLSPARK_BRIDGE_HTTP_PORT:-8082}",
+      description =
+          "Port of the page, /api, /metrics and /health [ALLSPARK_BRIDGE_HTTP_PORT] (default: ${DEFAULT-VALUE}).")
+  int httpPort;
+
+  @Option(
+      names = "--token",
+      defaultValue = "${env:ALLSPARK_BRIDGE_TOKEN}",
+      description = "Bearer token every write must carry, 8+ characters [ALLSPARK_BRIDGE_TOKEN].")
+  String token;
+
+  @Option(
+      names = "--state-dir",
+      defaultValue = "${env:ALLSPARK_BRIDGE_STATE_DIR:-/tmp/allspark-labeling-bridge}",
+      description =
+          "Kafka Streams state (rebuilt from changelogs if lost) [ALLSPARK_BRIDGE_STATE_DIR] (default: ${DEFAULT-VALUE}).")
+  Path stateDir;
+
+  @Option(
+      names = "--application-id",
+      defaultValue = "${env:ALLSPARK_BRIDGE_APPLICATION_ID:-allspark-labeling-bridge}",
+      description =
+          "Kafka Streams application id [ALLSPARK_BRIDGE_APPLICATION_ID] (default: ${DEFAULT-VALUE}).")
+  String applicationId;
+
+  /** The bridge's settings; errors name the option and its variable. */
+  LabelingBridge.Settings settings(Map<String, String> env) {
+    Map<String, String> kafka = KafkaOverrides.from(env);
+    return new LabelingBridge.Settings(
+        bootstrap, kafka, TopicCatalog.from(env), httpPort, token, stateDir, applicationId);
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    LabelingBridge.Settings s = settings(System.getenv());
+    CountDownLatch stop = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown, "bridge-shutdown"));
+    try (LabelingBridge bridge = new LabelingBridge(s).start()) {
+      System.err.printf(
+          "labeling-bridge: page and API on http://localhost:%d/ (Kafka %s)%n",
+          bridge.httpPort(), s.bootstrap());
+      while (!stop.await(30, TimeUnit.SECONDS)) {
+        System.err.printf("labeling-bridge: %s%n", bridge.state());
+      }
+      return 0;
+    }
+  }
+}

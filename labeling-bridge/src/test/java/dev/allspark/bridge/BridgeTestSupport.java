@@ -1,0 +1,105 @@
+package dev.allspark.bridge;
+
+import dev.allspark.schemas.LabelRequest;
+import dev.allspark.schemas.LabeledFrame;
+import dev.allspark.schemas.kafka.AvroSerde;
+import dev.allspark.schemas.kafka.Topic;
+import dev.allspark.schemas.kafka.TopicCatalog;
+import dev.allspark.schemas.kafka.TopicsInitializer;
+import dev.allspark.testkit.KafkaBroker;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/** A bridge on the test broker with its own topics, and what the tests read and write. */
+final class BridgeTestSupport {
+  static final String TOKEN = "test-token-123";
+
+  private BridgeTestSupport() {}
+
+  static TopicCatalog topics(KafkaBroker kafka) throws Exception {
+    String prefix = "lab-" + UUID.randomUUID().toString().substring(0, 8) + ".";
+    Map<String, String> names = new HashMap<>();
+    for (Topic t : Topic.values()) {
+      names.put(t.nameSetting(), prefix + t.defaultName());
+    }
+    TopicCatalog catalog = TopicCatalog.from(names);
+    try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+      new TopicsInitializer(admin, catalog, (short) 1).run();
+    }
+    return catalog;
+  }
+
+  static LabelingBridge bridge(KafkaBroker kafka, TopicCatalog topics, Path state) {
+    return new LabelingBridge(
+            new LabelingBridge.Settings(
+                kafka.bootstrapServers(),
+                Map.of("commit.interval.ms", "100"),
+                topics,
+                0,
+                TOKEN,
+                state,
+                "bridge-" + UUID.randomUUID()))
+        .start();
+  }
+
+  static void request(KafkaBroker kafka, TopicCatalog topics, LabelRequest... requests) {
+    AvroSerde<LabelRequest> serde = new AvroSerde<>(LabelRequest.class);
+    try (KafkaProducer<String, byte[]> p =
+        new KafkaProducer<>(
+            Map.of("bootstrap.servers", kafka.bootstrapServers(), "max.request.size", 10 << 20),
+            new StringSerializer(),
+            new ByteArraySerializer())) {
+      for (LabelRequest r : requests) {
+        p.send(
+            new ProducerRecord<>(
+                topics.name(Topic.FRAMES_TO_LABEL), r.getFrameId(), serde.encode(r)));
+      }
+    }
+  }
+
+  /** Committed labeled frames by frame id (latest wins), read until {@code expected} arrived. */
+  static Map<String, LabeledFrame> labeled(
+      KafkaBroker kafka, TopicCatalog topics, int expected, Duration timeout) {
+    AvroSerde<LabeledFrame> serde = new AvroSerde<>(LabeledFrame.class);
+    Map<String, LabeledFrame> out = new HashMap<>();
+    try (KafkaConsumer<String, byte[]> c =
+        new KafkaConsumer<>(
+            Map.of(
+                "bootstrap.servers",
+                kafka.bootstrapServers(),
+                "group.id",
+                "read-" + UUID.randomUUID(),
+                "auto.offset.reset",
+                "earliest",
+                "isolation.level",
+                "read_committed",
+                "max.partition.fetch.bytes",
+                16 << 20),
+            new StringDeserializer(),
+            new ByteArrayDeserializer())) {
+      c.subscribe(List.of(topics.name(Topic.FRAMES_LABELED)));
+      long end = System.nanoTime() + timeout.toNanos();
+      int seen = 0;
+      while (seen < expected && System.nanoTime() < end) {
+        for (ConsumerRecord<String, byte[]> r : c.poll(Duration.ofMillis(200))) {
+          out.put(r.key(), serde.decode(r));
+          seen++;
+        }
+      }
+    }
+    return out;
+  }
+}
