@@ -1,6 +1,8 @@
 package dev.allspark.stack;
 
+import dev.allspark.bridge.cli.LabelingBridgeCommand;
 import dev.allspark.inference.cli.InferenceCommand;
+import dev.allspark.ingest.cli.IngestCommand;
 import dev.allspark.trainer.cli.BenchCommand;
 import dev.allspark.trainer.cli.EvaluateCommand;
 import dev.allspark.trainer.cli.TrainCommand;
@@ -19,8 +21,8 @@ import picocli.CommandLine.Command;
       VersionCommand.class,
       TopicsCommand.class,
       PendingCommands.Demo.class,
-      PendingCommands.Ingest.class,
-      PendingCommands.LabelingBridge.class,
+      IngestCommand.class,
+      LabelingBridgeCommand.class,
       TrainerCommand.class,
       InferenceCommand.class,
       TrainCommand.class,
@@ -41,6 +43,7 @@ public final class AllSparkCommand implements Runnable {
     CommandLine cli = new CommandLine(new AllSparkCommand());
     // the inference benchmark needs a broker, which only this module can start
     cli.getSubcommands().get("bench").addSubcommand("inference", new BenchInferenceCommand());
+    cli.getSubcommands().get("bench").addSubcommand("ingest", new BenchIngestCommand());
     cli.setExecutionExceptionHandler(
         (e, commandLine, parseResult) -> {
           commandLine.getErr().println("allspark: " + e.getMessage());

@@ -29,10 +29,4 @@ final class PendingCommands {
 
   @Command(name = "demo", description = "Run the whole loop in one JVM (embedded broker).")
   static final class Demo extends Pending {}
-
-  @Command(name = "ingest", description = "Stream frames into camera.frames.")
-  static final class Ingest extends Pending {}
-
-  @Command(name = "labeling-bridge", description = "Serve the labeling API and page.")
-  static final class LabelingBridge extends Pending {}
 }

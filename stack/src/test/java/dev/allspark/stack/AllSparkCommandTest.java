@@ -77,9 +77,25 @@ class AllSparkCommandTest {
   }
 
   @Test
-  void benchOffersTheInferenceServiceBenchmark() {
+  void ingestAndBridgeRefuseBadSettingsNamingThem() {
+    Run run = run("ingest", "--bootstrap", "127.0.0.1:1", "--source", "camera");
+    assertThat(run.exitCode()).isEqualTo(1);
+    assertThat(run.err()).contains("--source / ALLSPARK_INGEST_SOURCE = 'camera'");
+    run = run("ingest", "--bootstrap", "127.0.0.1:1", "--source", "folder");
+    assertThat(run.err()).contains("--source folder needs --folder / ALLSPARK_INGEST_FOLDER");
+    run = run("labeling-bridge", "--bootstrap", "127.0.0.1:1", "--token", "short");
+    assertThat(run.exitCode()).isEqualTo(1);
+    assertThat(run.err()).contains("--token / ALLSPARK_BRIDGE_TOKEN must be set");
+  }
+
+  @Test
+  void benchOffersTheServiceBenchmarks() {
     Run run = run("bench", "--help");
-    assertThat(run.out()).contains("train-step").contains("infer").contains("inference");
+    assertThat(run.out())
+        .contains("train-step")
+        .contains("infer")
+        .contains("inference")
+        .contains("ingest");
   }
 
   @Test

@@ -1,0 +1,196 @@
+package dev.allspark.stack;
+
+import com.google.gson.GsonBuilder;
+import dev.allspark.ingest.IngestService;
+import dev.allspark.schemas.kafka.Topic;
+import dev.allspark.schemas.kafka.TopicCatalog;
+import dev.allspark.schemas.kafka.TopicsInitializer;
+import dev.allspark.testkit.EmbeddedKafka;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.tools.ProducerPerformance;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code allspark bench ingest}: folder replay at full speed through the ingest service (edge
+ * validation with a full decode of every frame, idempotent producer, {@code acks=all}), beside
+ * Kafka's own {@code ProducerPerformance} sending the same number of records of the same mean size
+ * with the same producer guarantees to a topic with the same settings. The ratio says what the
+ * ingest path costs over the raw producer.
+ */
+@Command(
+    name = "ingest",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Folder replay at full speed through the ingest service beside Kafka's ProducerPerformance",
+      "(same record count and mean size, acks=all, idempotent) on the same broker. Prints JSON."
+    })
+public final class BenchIngestCommand implements Callable<Integer> {
+  @Option(
+      names = "--folder",
+      defaultValue = "../shared/datasets/camvid/train",
+      description = "Frames to replay, CamVid or Cityscapes layout (default: ${DEFAULT-VALUE}).")
+  Path folder;
+
+  @Option(
+      names = "--bootstrap",
+      description = "An existing broker (default: start one in this JVM).")
+  String bootstrap;
+
+  @Option(names = "--jpeg", description = "Re-encode frames as JPEG on the way.")
+  boolean jpeg;
+
+  @Override
+  public Integer call() throws Exception {
+    if (!Files.isDirectory(folder)) {
+      throw new IllegalArgumentException(
+          "--folder " + folder + " does not exist (CamVid lives in ../shared/datasets/camvid)");
+    }
+    EmbeddedKafka embedded = null;
+    try {
+      String servers = bootstrap;
+      if (servers == null) {
+        System.err.println("bench ingest: starting a Kafka broker in this JVM");
+        embedded = EmbeddedKafka.start();
+        servers = embedded.bootstrapServers();
+      }
+      String prefix = "bench-" + UUID.randomUUID().toString().substring(0, 8) + ".";
+      Map<String, String> names = new HashMap<>();
+      for (Topic t : Topic.values()) {
+        names.put(t.nameSetting(), prefix + t.defaultName());
+      }
+      TopicCatalog topics = TopicCatalog.from(names);
+      try (Admin admin = Admin.create(Map.of("bootstrap.servers", servers))) {
+        new TopicsInitializer(admin, topics, (short) 1).run();
+        // the yardstick's topic: the same partitions and limits as camera.frames
+        admin
+            .createTopics(
+                List.of(
+                    new org.apache.kafka.clients.admin.NewTopic(
+                            prefix + "perf", Topic.CAMERA_FRAMES.defaultPartitions(), (short) 1)
+                        .configs(topics.configs(Topic.CAMERA_FRAMES))))
+            .all()
+            .get();
+      }
+
+      System.err.println("bench ingest: replaying " + folder + " at full speed");
+      IngestService.Settings settings =
+          new IngestService.Settings(
+              servers,
+              Map.of(),
+              topics,
+              IngestService.Source.FOLDER,
+              folder,
+              0,
+              false,
+              0,
+              jpeg,
+              1,
+              480,
+              360,
+              1,
+              -1,
+              0);
+      long t0 = System.nanoTime();
+      long frames;
+      long bytes;
+      try (IngestService ingest = new IngestService(settings, System.err).start()) {
+        ingest.awaitFinished();
+        frames = ingest.framesSent();
+        bytes = ingest.bytesSent();
+        if (ingest.status().startsWith("failed")) {
+          throw new IllegalStateException("the replay failed: " + ingest.status());
+        }
+      }
+      double ingestSeconds = (System.nanoTime() - t0) / 1e9;
+      int recordSize = (int) Math.max(1, bytes / Math.max(1, frames));
+
+      System.err.printf(
+          "bench ingest: ProducerPerformance, %d records of %d bytes%n", frames, recordSize);
+      String perf =
+          producerPerformance(
+              new String[] {
+                "--topic",
+                prefix + "perf",
+                "--num-records",
+                Long.toString(frames),
+                "--record-size",
+                Integer.toString(recordSize),
+                "--throughput",
+                "-1",
+                "--producer-props",
+                "bootstrap.servers=" + servers,
+                "acks=all",
+                "enable.idempotence=true",
+                "linger.ms=10",
+                "batch.size=1048576",
+                "max.request.size=" + (Topic.CAMERA_FRAMES.maxMessageBytes() + 4096)
+              });
+      Matcher m =
+          Pattern.compile(
+                  "(\\d+) records sent, ([\\d.]+) records/sec \\(([\\d.]+) MB/sec\\), ([\\d.]+) ms"
+                      + " avg latency")
+              .matcher(perf);
+      if (!m.find()) {
+        throw new IllegalStateException("ProducerPerformance printed no summary:\n" + perf);
+      }
+      double perfRate = Double.parseDouble(m.group(2));
+
+      Map<String, Object> out = new LinkedHashMap<>();
+      out.put("folder", folder.toString());
+      out.put("frames", frames);
+      out.put("meanImageBytes", recordSize);
+      out.put("jpeg", jpeg);
+      Map<String, Object> ingest = new LinkedHashMap<>();
+      ingest.put("seconds", round(ingestSeconds));
+      ingest.put("framesPerSecond", round(frames / ingestSeconds));
+      ingest.put("megabytesPerSecond", round(bytes / ingestSeconds / (1 << 20)));
+      out.put("ingestFolderReplay", ingest);
+      Map<String, Object> yard = new LinkedHashMap<>();
+      yard.put("records", Long.parseLong(m.group(1)));
+      yard.put("recordsPerSecond", perfRate);
+      yard.put("megabytesPerSecond", Double.parseDouble(m.group(3)));
+      yard.put("avgLatencyMs", Double.parseDouble(m.group(4)));
+      out.put("producerPerformance", yard);
+      out.put("ingestOverProducerPerformance", round(frames / ingestSeconds / perfRate));
+      System.out.println(new GsonBuilder().setPrettyPrinting().create().toJson(out));
+      return 0;
+    } finally {
+      if (embedded != null) {
+        embedded.close();
+      }
+    }
+  }
+
+  /** Runs Kafka's tool in this JVM and returns what it printed. */
+  private static String producerPerformance(String[] args) throws Exception {
+    PrintStream stdout = System.out;
+    ByteArrayOutputStream captured = new ByteArrayOutputStream();
+    System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
+    try {
+      ProducerPerformance.main(args);
+    } finally {
+      System.setOut(stdout);
+    }
+    String text = captured.toString(StandardCharsets.UTF_8);
+    System.err.print(text);
+    return text;
+  }
+
+  private static double round(double v) {
+    return Math.round(v * 100) / 100.0;
+  }
+}
