@@ -10,6 +10,13 @@ package dev.allspark.trainer;
  * step is dropped and counted instead of applied.
  */
 final class GradientGuard {
+  /**
+   * No step of this model has a gradient norm anywhere near this (they are 0.1 to 10); the garbage
+   * backward passes are 1e10 and up. Refused even during the warm-up, when there is no average yet:
+   * one such update in the first steps would wreck the weights for good.
+   */
+  static final double ABSURD_NORM = 1e4;
+
   private final double factor;
   private final int warmUp;
   private double average = Double.NaN;
@@ -28,6 +35,7 @@ final class GradientGuard {
   boolean accept(float norm) {
     boolean ok =
         Float.isFinite(norm)
+            && norm < ABSURD_NORM
             && (accepted < warmUp || Double.isNaN(average) || norm <= factor * average);
     if (ok) {
       average = Double.isNaN(average) ? norm : 0.98 * average + 0.02 * norm;
