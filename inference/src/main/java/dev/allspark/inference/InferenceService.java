@@ -245,6 +245,19 @@ public final class InferenceService implements AutoCloseable {
     return metrics.frames.count();
   }
 
+  /** Where serving is, for a status line or a dashboard. */
+  public record Progress(
+      long modelVersion, long frames, long swaps, long consumerLag, long deadLettered) {}
+
+  public Progress progress() {
+    return new Progress(
+        metrics.version.get(),
+        (long) metrics.frames.count(),
+        (long) metrics.swaps.count(),
+        metrics.lag.get(),
+        (long) metrics.dlq.count());
+  }
+
   // ------------------------------------------------------------------ poll thread
 
   private void pollLoop() {

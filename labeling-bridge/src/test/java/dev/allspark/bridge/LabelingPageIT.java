@@ -1,12 +1,12 @@
 package dev.allspark.bridge;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.allspark.schemas.LabeledFrame;
 import dev.allspark.schemas.kafka.TopicCatalog;
 import dev.allspark.schemas.labels.ClassSet;
 import dev.allspark.schemas.labels.LabelMaps;
+import dev.allspark.testkit.HeadlessChromium;
 import dev.allspark.testkit.KafkaBroker;
 import dev.allspark.testkit.KafkaIntegrationTest;
 import java.nio.file.Files;
@@ -19,9 +19,6 @@ import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.WebDriver;
-import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
@@ -32,39 +29,13 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  */
 @KafkaIntegrationTest
 class LabelingPageIT {
-  private static final Path CHROMIUM =
-      Path.of(System.getProperty("allspark.chromium", "/usr/bin/chromium"));
-  private static final Path DRIVER =
-      Path.of(System.getProperty("allspark.chromedriver", "/usr/bin/chromedriver"));
   private static final int W = 64;
   private static final int H = 48;
-
-  static WebDriver chromium(Path profile) {
-    assumeTrue(
-        Files.isExecutable(CHROMIUM) && Files.isExecutable(DRIVER),
-        "headless Chromium test skipped: "
-            + CHROMIUM
-            + " or "
-            + DRIVER
-            + " is missing (apt-get install chromium chromium-driver; .ci/run does)");
-    ChromeOptions options = new ChromeOptions();
-    options.setBinary(CHROMIUM.toFile());
-    options.addArguments(
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-dev-shm-usage",
-        "--disable-gpu",
-        "--user-data-dir=" + profile,
-        "--window-size=1280,900");
-    ChromeDriverService service =
-        new ChromeDriverService.Builder().usingDriverExecutable(DRIVER.toFile()).build();
-    return new ChromeDriver(service, options);
-  }
 
   @Test
   void aLabelerPreviewsAndSendsAMaskFromThePage(KafkaBroker kafka, @TempDir Path tmp)
       throws Exception {
-    WebDriver browser = chromium(tmp.resolve("profile"));
+    WebDriver browser = HeadlessChromium.start(tmp.resolve("profile"));
     TopicCatalog topics = BridgeTestSupport.topics(kafka);
     try (LabelingBridge bridge = BridgeTestSupport.bridge(kafka, topics, tmp.resolve("state"))) {
       BridgeTestSupport.request(

@@ -3,6 +3,7 @@ package dev.allspark.stack;
 import dev.allspark.bridge.cli.LabelingBridgeCommand;
 import dev.allspark.inference.cli.InferenceCommand;
 import dev.allspark.ingest.cli.IngestCommand;
+import dev.allspark.stack.demo.DemoCommand;
 import dev.allspark.trainer.cli.BenchCommand;
 import dev.allspark.trainer.cli.EvaluateCommand;
 import dev.allspark.trainer.cli.TrainCommand;
@@ -20,7 +21,7 @@ import picocli.CommandLine.Command;
     subcommands = {
       VersionCommand.class,
       TopicsCommand.class,
-      PendingCommands.Demo.class,
+      DemoCommand.class,
       IngestCommand.class,
       LabelingBridgeCommand.class,
       TrainerCommand.class,

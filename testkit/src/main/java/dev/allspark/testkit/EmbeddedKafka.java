@@ -48,15 +48,29 @@ public final class EmbeddedKafka implements KafkaBroker {
 
   /** As {@link #start()}, with extra broker settings over {@link #singleNodeSettings()}. */
   public static EmbeddedKafka start(Map<String, String> extraSettings) {
+    return start(extraSettings, null);
+  }
+
+  /**
+   * As {@link #start(Map)}, with the broker's data in {@code baseDirectory} (an empty folder the
+   * caller owns and deletes). Without one the test kit uses a temporary folder that it deletes in a
+   * JVM shutdown hook, which races with a graceful shutdown of services still using the broker;
+   * long-running processes (the demo) pass their own.
+   */
+  public static EmbeddedKafka start(
+      Map<String, String> extraSettings, java.nio.file.Path baseDirectory) {
     long begin = System.nanoTime();
     KafkaClusterTestKit cluster = null;
     try {
-      TestKitNodes nodes =
+      TestKitNodes.Builder nodeBuilder =
           new TestKitNodes.Builder()
               .setCombined(true)
               .setNumBrokerNodes(1)
-              .setNumControllerNodes(1)
-              .build();
+              .setNumControllerNodes(1);
+      if (baseDirectory != null) {
+        nodeBuilder.setBaseDirectory(baseDirectory);
+      }
+      TestKitNodes nodes = nodeBuilder.build();
       KafkaClusterTestKit.Builder builder = new KafkaClusterTestKit.Builder(nodes);
       Map<String, String> settings = singleNodeSettings();
       settings.putAll(extraSettings);

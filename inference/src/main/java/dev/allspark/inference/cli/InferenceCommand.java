@@ -3,10 +3,11 @@ package dev.allspark.inference.cli;
 import dev.allspark.inference.InferenceService;
 import dev.allspark.inference.InferenceSettings;
 import dev.allspark.inference.InferenceSettings.Key;
+import dev.allspark.schemas.ops.ShutdownSignal;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -124,21 +125,8 @@ public final class InferenceCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     InferenceSettings settings = InferenceSettings.from(values(System.getenv()));
-    CountDownLatch stop = new CountDownLatch(1);
-    CountDownLatch closed = new CountDownLatch(1);
     // Ctrl-C / SIGTERM: stop, and hold the JVM until the batch in hand is committed
-    Runtime.getRuntime()
-        .addShutdownHook(
-            new Thread(
-                () -> {
-                  stop.countDown();
-                  try {
-                    closed.await(60, java.util.concurrent.TimeUnit.SECONDS);
-                  } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                  }
-                },
-                "inference-shutdown"));
+    ShutdownSignal stop = ShutdownSignal.register("inference", Duration.ofSeconds(60));
     try (InferenceService service = new InferenceService(settings)) {
       service.start();
       System.err.printf(
@@ -161,7 +149,7 @@ public final class InferenceCommand implements Callable<Integer> {
         }
       }
     } finally {
-      closed.countDown();
+      stop.closed();
     }
     return 0;
   }

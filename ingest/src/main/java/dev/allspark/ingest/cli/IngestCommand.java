@@ -3,11 +3,12 @@ package dev.allspark.ingest.cli;
 import dev.allspark.ingest.IngestService;
 import dev.allspark.schemas.kafka.KafkaOverrides;
 import dev.allspark.schemas.kafka.TopicCatalog;
+import dev.allspark.schemas.ops.ShutdownSignal;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -137,8 +138,8 @@ public final class IngestCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     IngestService.Settings s = settings(System.getenv());
-    CountDownLatch stop = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown, "ingest-shutdown"));
+    // Ctrl-C / SIGTERM: stop, and hold the JVM until the producer has flushed
+    ShutdownSignal stop = ShutdownSignal.register("ingest", Duration.ofSeconds(30));
     try (IngestService service = new IngestService(s, System.err).start()) {
       System.err.printf("ingest: %s into %s%n", service.status(), s.bootstrap());
       Thread waiter =
@@ -147,7 +148,7 @@ public final class IngestCommand implements Callable<Integer> {
                 try {
                   if (s.source() != IngestService.Source.HTTP) {
                     service.awaitFinished();
-                    stop.countDown();
+                    stop.stop();
                   }
                 } catch (InterruptedException e) {
                   Thread.currentThread().interrupt();
@@ -160,6 +161,8 @@ public final class IngestCommand implements Callable<Integer> {
       }
       System.err.printf("ingest: %d frames sent (%s)%n", service.framesSent(), service.status());
       return service.status().startsWith("failed") ? 1 : 0;
+    } finally {
+      stop.closed();
     }
   }
 }

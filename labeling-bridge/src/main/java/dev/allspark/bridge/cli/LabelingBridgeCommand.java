@@ -3,10 +3,11 @@ package dev.allspark.bridge.cli;
 import dev.allspark.bridge.LabelingBridge;
 import dev.allspark.schemas.kafka.KafkaOverrides;
 import dev.allspark.schemas.kafka.TopicCatalog;
+import dev.allspark.schemas.ops.ShutdownSignal;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -63,8 +64,8 @@ public final class LabelingBridgeCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     LabelingBridge.Settings s = settings(System.getenv());
-    CountDownLatch stop = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown, "bridge-shutdown"));
+    // Ctrl-C / SIGTERM: stop, and hold the JVM until the topology has committed and closed
+    ShutdownSignal stop = ShutdownSignal.register("labeling-bridge", Duration.ofSeconds(60));
     try (LabelingBridge bridge = new LabelingBridge(s).start()) {
       System.err.printf(
           "labeling-bridge: page and API on http://localhost:%d/ (Kafka %s)%n",
@@ -73,6 +74,8 @@ public final class LabelingBridgeCommand implements Callable<Integer> {
         System.err.printf("labeling-bridge: %s%n", bridge.state());
       }
       return 0;
+    } finally {
+      stop.closed();
     }
   }
 }

@@ -1,12 +1,13 @@
 package dev.allspark.trainer.cli;
 
+import dev.allspark.schemas.ops.ShutdownSignal;
 import dev.allspark.trainer.online.OnlineSettings;
 import dev.allspark.trainer.online.OnlineSettings.Key;
 import dev.allspark.trainer.online.OnlineTrainer;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -80,20 +81,8 @@ public final class TrainerCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     OnlineSettings settings = OnlineSettings.from(values(System.getenv()));
-    CountDownLatch stop = new CountDownLatch(1);
-    CountDownLatch closed = new CountDownLatch(1);
-    Runtime.getRuntime()
-        .addShutdownHook(
-            new Thread(
-                () -> {
-                  stop.countDown();
-                  try {
-                    closed.await(120, TimeUnit.SECONDS);
-                  } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                  }
-                },
-                "trainer-shutdown"));
+    // Ctrl-C / SIGTERM: stop, and hold the JVM until the state is saved
+    ShutdownSignal stop = ShutdownSignal.register("trainer", Duration.ofSeconds(120));
     try (OnlineTrainer trainer = new OnlineTrainer(settings).start()) {
       System.err.printf(
           "trainer: %s, state in %s, http://localhost:%d/health and /metrics%n",
@@ -113,7 +102,7 @@ public final class TrainerCommand implements Callable<Integer> {
       }
       return trainer.status().startsWith("failed") ? 1 : 0;
     } finally {
-      closed.countDown();
+      stop.closed();
     }
   }
 }

@@ -128,6 +128,7 @@ public final class OnlineTrainer implements AutoCloseable {
   private final Counter labelsRejected;
   private final Counter withheld;
   private final List<Long> published = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private final List<Validation> validations = new java.util.concurrent.CopyOnWriteArrayList<>();
   private Map<TopicPartition, Long> savedFrameOffsets = Map.of();
 
   public OnlineTrainer(OnlineSettings settings) {
@@ -208,6 +209,43 @@ public final class OnlineTrainer implements AutoCloseable {
 
   public long publishedVersion() {
     return publishedVersion;
+  }
+
+  /**
+   * One held-out evaluation of this run.
+   *
+   * @param publishedVersion the version it was published as, or -1 when withheld
+   */
+  public record Validation(long step, long atMillis, double miou, long publishedVersion) {}
+
+  /** The evaluations of this run, oldest first. */
+  public List<Validation> validations() {
+    return List.copyOf(validations);
+  }
+
+  /** Where training is, for a status line or a dashboard. */
+  public record Progress(
+      long step,
+      float supervisedLoss,
+      float unsupervisedLoss,
+      double stepsPerSecond,
+      double validationMiou,
+      long publishedVersion,
+      int trainLabels,
+      int heldOutLabels,
+      int unlabeledFrames) {}
+
+  public Progress progress() {
+    return new Progress(
+        step.get(),
+        lastSupervised,
+        lastUnsupervised,
+        stepsPerSecond,
+        lastMiou,
+        publishedVersion,
+        labeled.trainSize(),
+        labeled.holdoutSize(),
+        window.size());
   }
 
   /** Versions this run published. */
@@ -355,6 +393,14 @@ public final class OnlineTrainer implements AutoCloseable {
                 trainingStep.run(l, u, lr, n >= s.memoryWarmup(), 1f, s.pseudoThreshold());
             lastSupervised = losses.supervised();
             lastUnsupervised = losses.unsupervised();
+            if (losses.skipped()) {
+              log.warn(
+                  "step {}: update refused (gradient norm {}, loss {}); {} refused so far",
+                  n,
+                  losses.gradientNorm(),
+                  losses.total(),
+                  trainingStep.skippedSteps());
+            }
             n = step.incrementAndGet();
             windowSteps++;
             double elapsed = (System.nanoTime() - windowStart) / 1e9;
@@ -376,6 +422,9 @@ public final class OnlineTrainer implements AutoCloseable {
               ConfusionMatrix m = Evaluation.run(net, manager, labeled.holdout(), done -> {});
               lastMiou = m.meanIou();
               PublicationGate.Decision d = gate.decide(lastMiou, publishedMiou);
+              validations.add(
+                  new Validation(
+                      n, System.currentTimeMillis(), lastMiou, d.publish() ? nextVersion : -1));
               if (d.publish()) {
                 publish(net, producer, nextVersion, labels, frames);
                 nextVersion++;

@@ -1,0 +1,365 @@
+package dev.allspark.stack.demo;
+
+import dev.allspark.bridge.LabelingBridge;
+import dev.allspark.inference.InferenceService;
+import dev.allspark.inference.InferenceSettings;
+import dev.allspark.ingest.IngestService;
+import dev.allspark.schemas.kafka.TopicCatalog;
+import dev.allspark.schemas.kafka.TopicsInitializer;
+import dev.allspark.schemas.ops.OpsServer;
+import dev.allspark.testkit.EmbeddedKafka;
+import dev.allspark.trainer.online.OnlineSettings;
+import dev.allspark.trainer.online.OnlineTrainer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
+import org.apache.kafka.clients.admin.Admin;
+
+/**
+ * Every service of the product in one JVM around one broker: ingest (the synthetic fleet or a
+ * CamVid replay), inference, the online trainer, the labeling bridge with simulated labelers, and
+ * the dashboard. The services are the production classes with production topics; only their
+ * settings are scaled to a laptop.
+ */
+public final class LocalStack implements AutoCloseable {
+  /**
+   * @param camvid a CamVid-layout image folder to replay (its annotations in {@code <folder>annot}
+   *     are the labelers' ground truth), or null for the synthetic fleet
+   * @param model {@code tiny} or {@code b0}
+   * @param size frames of the synthetic fleet, WIDTHxHEIGHT
+   * @param modelSize what the trainer and the inference service resize frames to
+   * @param bootstrap an existing broker, or null to start one in this JVM
+   */
+  public record Settings(
+      Path camvid,
+      int cameras,
+      double fps,
+      String size,
+      String modelSize,
+      String model,
+      long labelDelayMillis,
+      double labelFraction,
+      int minLabels,
+      int evalEvery,
+      int dashboardPort,
+      Path stateDir,
+      String bootstrap,
+      long seed) {
+    public Settings {
+      if (camvid != null && !Files.isDirectory(camvid)) {
+        throw new IllegalArgumentException("--camvid " + camvid + " is not a folder");
+      }
+      if (cameras < 1) {
+        throw new IllegalArgumentException("--cameras must be >= 1, got " + cameras);
+      }
+      if (fps <= 0) {
+        throw new IllegalArgumentException("--fps must be > 0, got " + fps);
+      }
+      if (labelDelayMillis < 0) {
+        throw new IllegalArgumentException("--label-delay must be >= 0");
+      }
+    }
+  }
+
+  /** A snapshot of the whole loop. */
+  public record Status(
+      long framesIn,
+      long labelsRequested,
+      long labelsSent,
+      OnlineTrainer.Progress trainer,
+      String trainerStatus,
+      List<OnlineTrainer.Validation> validations,
+      InferenceService.Progress inference,
+      String inferenceStatus,
+      double inferenceFramesPerSecond) {
+
+    long inferenceFrames() {
+      return inference.frames();
+    }
+
+    /** One terminal line. */
+    public String line() {
+      OnlineTrainer.Progress t = trainer;
+      return String.format(
+          Locale.ROOT,
+          "frames in %d | labels %d requested, %d sent | trainer step %d loss %.3f/%.3f val mIoU %s"
+              + " published v%s | serving v%s at %.1f frames/s, lag %d",
+          framesIn,
+          labelsRequested,
+          labelsSent,
+          t.step(),
+          t.supervisedLoss(),
+          t.unsupervisedLoss(),
+          Double.isFinite(t.validationMiou())
+              ? String.format(Locale.ROOT, "%.1f%%", 100 * t.validationMiou())
+              : "-",
+          t.publishedVersion() < 0 ? "-" : Long.toString(t.publishedVersion()),
+          inference.modelVersion() < 0 ? "-" : Long.toString(inference.modelVersion()),
+          inferenceFramesPerSecond,
+          inference.consumerLag());
+    }
+
+    String json() {
+      OnlineTrainer.Progress t = trainer;
+      return "{\"framesIn\":"
+          + framesIn
+          + ",\"labelsRequested\":"
+          + labelsRequested
+          + ",\"labelsSent\":"
+          + labelsSent
+          + ",\"trainerStep\":"
+          + t.step()
+          + ",\"supervisedLoss\":"
+          + finite(t.supervisedLoss())
+          + ",\"unsupervisedLoss\":"
+          + finite(t.unsupervisedLoss())
+          + ",\"validationMiou\":"
+          + finite(t.validationMiou())
+          + ",\"publishedVersion\":"
+          + t.publishedVersion()
+          + ",\"trainLabels\":"
+          + t.trainLabels()
+          + ",\"heldOutLabels\":"
+          + t.heldOutLabels()
+          + ",\"trainerStatus\":"
+          + OpsServer.quote(trainerStatus)
+          + ",\"servingVersion\":"
+          + inference.modelVersion()
+          + ",\"inferenceFrames\":"
+          + inference.frames()
+          + ",\"inferenceFramesPerSecond\":"
+          + finite(inferenceFramesPerSecond)
+          + ",\"swaps\":"
+          + inference.swaps()
+          + ",\"consumerLag\":"
+          + inference.consumerLag()
+          + ",\"inferenceStatus\":"
+          + OpsServer.quote(inferenceStatus)
+          + "}";
+    }
+
+    private static String finite(double v) {
+      return Double.isFinite(v) ? Double.toString(Math.round(v * 10000) / 10000.0) : "null";
+    }
+  }
+
+  private final Settings s;
+  private final List<AutoCloseable> started = new ArrayList<>();
+  private final EmbeddedKafka broker;
+  private Path brokerDir;
+  private final String bootstrap;
+  private final IngestService ingest;
+  private final LabelingBridge bridge;
+  private final OnlineTrainer trainer;
+  private final InferenceService inference;
+  private final SimulatedLabelers labelers;
+  private final ColdStart coldStart;
+  private final Dashboard dashboard;
+  private long lastFramesAt = System.nanoTime();
+  private long lastFrames;
+  private volatile double framesPerSecond;
+
+  public LocalStack(Settings settings) throws Exception {
+    this.s = settings;
+    try {
+      if (settings.bootstrap() == null) {
+        brokerDir = Files.createTempDirectory("allspark-demo-kafka-");
+        broker = EmbeddedKafka.start(Map.of(), brokerDir);
+        started.add(broker);
+        bootstrap = broker.bootstrapServers();
+      } else {
+        broker = null;
+        bootstrap = settings.bootstrap();
+      }
+      TopicCatalog topics = TopicCatalog.defaults();
+      try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+        new TopicsInitializer(admin, topics, (short) 1).run();
+      }
+      Files.createDirectories(settings.stateDir());
+      String[] wh = settings.size().split("x");
+      Path images = settings.camvid();
+
+      String token = UUID.randomUUID().toString();
+      bridge =
+          new LabelingBridge(
+                  new LabelingBridge.Settings(
+                      bootstrap,
+                      Map.of("commit.interval.ms", "200"),
+                      topics,
+                      0,
+                      token,
+                      settings.stateDir().resolve("bridge"),
+                      "allspark-demo-bridge"))
+              .start();
+      started.add(bridge);
+
+      Map<String, String> t = OnlineSettings.defaults(bootstrap);
+      t.put("ALLSPARK_TRAINER_GROUP", "allspark-demo-trainer");
+      t.put("ALLSPARK_TRAINER_STATE_DIR", settings.stateDir().resolve("trainer").toString());
+      t.put("ALLSPARK_TRAINER_MODEL", settings.model());
+      t.put("ALLSPARK_TRAINER_TRAIN_SIZE", settings.modelSize());
+      t.put("ALLSPARK_TRAINER_CROP", Integer.toString(crop(settings.modelSize())));
+      t.put("ALLSPARK_TRAINER_BATCH", "4");
+      t.put("ALLSPARK_TRAINER_MIN_LABELS", Integer.toString(settings.minLabels()));
+      t.put("ALLSPARK_TRAINER_HOLDOUT_FRACTION", "0.2");
+      t.put("ALLSPARK_TRAINER_WINDOW", "128");
+      t.put("ALLSPARK_TRAINER_LR", "0.02");
+      t.put("ALLSPARK_TRAINER_LR_WARMUP", "20");
+      t.put("ALLSPARK_TRAINER_MEMORY_WARMUP", "40");
+      t.put("ALLSPARK_TRAINER_EVAL_EVERY", Integer.toString(settings.evalEvery()));
+      t.put("ALLSPARK_TRAINER_SAVE_EVERY", Integer.toString(settings.evalEvery()));
+      t.put("ALLSPARK_TRAINER_MARGIN", "0.02");
+      t.put("ALLSPARK_TRAINER_HTTP_PORT", "-1");
+      t.put("ALLSPARK_TRAINER_SEED", Long.toString(settings.seed()));
+      trainer = new OnlineTrainer(OnlineSettings.from(t)).start();
+      started.add(trainer);
+
+      Map<String, String> i = InferenceSettings.defaults(bootstrap);
+      i.put("ALLSPARK_INFERENCE_GROUP", "allspark-demo-inference");
+      i.put("ALLSPARK_INFERENCE_INSTANCE_ID", "demo");
+      i.put("ALLSPARK_INFERENCE_INPUT_SIZE", settings.modelSize());
+      i.put("ALLSPARK_INFERENCE_MAX_BATCH", "4");
+      i.put("ALLSPARK_INFERENCE_LABEL_FRACTION", Double.toString(settings.labelFraction()));
+      i.put("ALLSPARK_INFERENCE_AUDIT_FRACTION", Double.toString(settings.labelFraction() / 10));
+      i.put("ALLSPARK_INFERENCE_LABEL_REQUESTS_PER_MINUTE", "120");
+      i.put("ALLSPARK_INFERENCE_HTTP_PORT", "-1");
+      inference = new InferenceService(InferenceSettings.from(i)).start();
+      started.add(inference);
+
+      SimulatedLabelers.GroundTruth truth =
+          images == null
+              ? SimulatedLabelers.synthetic(
+                  settings.seed(), Integer.parseInt(wh[0]), Integer.parseInt(wh[1]))
+              : SimulatedLabelers.camvid(images.resolveSibling(images.getFileName() + "annot"));
+      labelers =
+          new SimulatedLabelers(
+                  bootstrap,
+                  topics,
+                  truth,
+                  settings.labelDelayMillis(),
+                  "http://localhost:" + bridge.httpPort(),
+                  token)
+              .start();
+      started.add(labelers);
+
+      coldStart =
+          new ColdStart(
+                  bootstrap,
+                  topics,
+                  Math.max(1, settings.cameras()),
+                  3 * settings.minLabels(),
+                  () -> trainer.publishedVersion() >= 0)
+              .start();
+      started.add(coldStart);
+
+      dashboard = new Dashboard(bootstrap, topics, settings.dashboardPort(), this::status).start();
+      started.add(dashboard);
+
+      ingest =
+          new IngestService(
+                  new IngestService.Settings(
+                      bootstrap,
+                      Map.of(),
+                      topics,
+                      images == null ? IngestService.Source.SYNTHETIC : IngestService.Source.FOLDER,
+                      images,
+                      settings.fps(),
+                      true,
+                      0,
+                      false,
+                      settings.cameras(),
+                      Integer.parseInt(wh[0]),
+                      Integer.parseInt(wh[1]),
+                      settings.seed(),
+                      -1,
+                      0),
+                  null)
+              .start();
+      started.add(ingest);
+    } catch (Exception | Error e) {
+      close();
+      throw e;
+    }
+  }
+
+  /** The largest odd crop that fits the model size's shorter side. */
+  static int crop(String modelSize) {
+    String[] wh = modelSize.split("x");
+    int side = Math.min(Integer.parseInt(wh[0]), Integer.parseInt(wh[1]));
+    return side % 2 == 1 ? side : side - 1;
+  }
+
+  public String bootstrap() {
+    return bootstrap;
+  }
+
+  public int dashboardPort() {
+    return dashboard.port();
+  }
+
+  public int bridgePort() {
+    return bridge.httpPort();
+  }
+
+  public IngestService ingest() {
+    return ingest;
+  }
+
+  public OnlineTrainer trainer() {
+    return trainer;
+  }
+
+  public InferenceService inference() {
+    return inference;
+  }
+
+  public synchronized Status status() {
+    InferenceService.Progress p = inference.progress();
+    long now = System.nanoTime();
+    double dt = (now - lastFramesAt) / 1e9;
+    if (dt >= 2) {
+      framesPerSecond = (p.frames() - lastFrames) / dt;
+      lastFrames = p.frames();
+      lastFramesAt = now;
+    }
+    return new Status(
+        ingest == null ? 0 : ingest.framesSent(),
+        labelers == null ? 0 : labelers.requested(),
+        labelers == null ? 0 : labelers.sent(),
+        trainer.progress(),
+        trainer.status(),
+        trainer.validations(),
+        p,
+        inference.health().status(),
+        framesPerSecond);
+  }
+
+  /** Stops the services, newest first: ingest, then the consumers, then the broker. */
+  @Override
+  public void close() {
+    List<AutoCloseable> reverse = new ArrayList<>(started);
+    java.util.Collections.reverse(reverse);
+    for (AutoCloseable c : reverse) {
+      try {
+        c.close();
+      } catch (Exception e) {
+        org.slf4j.LoggerFactory.getLogger(LocalStack.class)
+            .warn("closing {}: {}", c.getClass().getSimpleName(), e.toString());
+      }
+    }
+    started.clear();
+    if (brokerDir != null) {
+      try (var files = Files.walk(brokerDir)) {
+        files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+      } catch (java.io.IOException e) {
+        org.slf4j.LoggerFactory.getLogger(LocalStack.class)
+            .warn("could not delete the demo broker's data in {}: {}", brokerDir, e.toString());
+      }
+      brokerDir = null;
+    }
+  }
+}

@@ -1,0 +1,211 @@
+package dev.allspark.stack.demo;
+
+import dev.allspark.ingest.SyntheticFleet;
+import dev.allspark.schemas.LabelRequest;
+import dev.allspark.schemas.kafka.AvroSerde;
+import dev.allspark.schemas.kafka.Topic;
+import dev.allspark.schemas.kafka.TopicCatalog;
+import dev.allspark.schemas.labels.LabelMaps;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The demo's labeling team: reads {@code frames.to-label} like a labeler's queue and, after a
+ * delay, answers each request with the ground truth through the bridge's HTTP API (token and all),
+ * so masks take the production path: validation, {@code labels.masks}, the join, {@code
+ * frames.labeled}.
+ */
+final class SimulatedLabelers implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(SimulatedLabelers.class);
+
+  /** Ground truth for a frame: a PNG of class ids, or null when there is none. */
+  interface GroundTruth {
+    byte[] maskPng(String frameId) throws IOException;
+  }
+
+  /** The synthetic fleet redraws any of its frames from the id: the labels are exact. */
+  static GroundTruth synthetic(long seed, int width, int height) {
+    SyntheticFleet fleet = new SyntheticFleet(seed, width, height);
+    Pattern id = Pattern.compile("synthetic-c(\\d+)/(\\d+)");
+    return frameId -> {
+      Matcher m = id.matcher(frameId);
+      if (!m.matches()) {
+        return null;
+      }
+      int[] labels = fleet.scene(Integer.parseInt(m.group(1)), Long.parseLong(m.group(2))).labels();
+      byte[] ids = new byte[labels.length];
+      for (int i = 0; i < ids.length; i++) {
+        ids[i] = (byte) labels[i];
+      }
+      return LabelMaps.grayPng(new LabelMaps.LabelMap(width, height, ids));
+    };
+  }
+
+  /**
+   * CamVid: frame {@code <camera>/<name>[#pass]} has its labels in {@code annotations/<name>.png}.
+   */
+  static GroundTruth camvid(Path annotations) {
+    return frameId -> {
+      String name = frameId.substring(frameId.lastIndexOf('/') + 1);
+      int hash = name.indexOf('#');
+      if (hash >= 0) {
+        name = name.substring(0, hash);
+      }
+      Path file = annotations.resolve(name + ".png");
+      return Files.isRegularFile(file) ? Files.readAllBytes(file) : null;
+    };
+  }
+
+  private final KafkaConsumer<String, byte[]> consumer;
+  private final String topic;
+  private final GroundTruth truth;
+  private final long delayMillis;
+  private final String bridgeUrl;
+  private final String token;
+  private final HttpClient http = HttpClient.newHttpClient();
+  private final AvroSerde<LabelRequest> serde = new AvroSerde<>(LabelRequest.class);
+  private final ScheduledExecutorService answers =
+      Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread t = new Thread(r, "demo-labelers");
+            t.setDaemon(true);
+            return t;
+          });
+  private final Thread reader;
+  private final AtomicLong requested = new AtomicLong();
+  private final AtomicLong sent = new AtomicLong();
+  private final AtomicLong refused = new AtomicLong();
+  private volatile boolean running = true;
+
+  SimulatedLabelers(
+      String bootstrap,
+      TopicCatalog topics,
+      GroundTruth truth,
+      long delayMillis,
+      String bridgeUrl,
+      String token) {
+    this.consumer =
+        new KafkaConsumer<>(
+            Map.of(
+                "bootstrap.servers",
+                bootstrap,
+                "group.id",
+                "allspark-demo-labelers",
+                "auto.offset.reset",
+                "earliest",
+                "max.partition.fetch.bytes",
+                16 << 20),
+            new StringDeserializer(),
+            new ByteArrayDeserializer());
+    this.topic = topics.name(Topic.FRAMES_TO_LABEL);
+    this.truth = truth;
+    this.delayMillis = delayMillis;
+    this.bridgeUrl = bridgeUrl;
+    this.token = token;
+    this.reader = new Thread(this::read, "demo-labelers-queue");
+  }
+
+  SimulatedLabelers start() {
+    reader.start();
+    return this;
+  }
+
+  long requested() {
+    return requested.get();
+  }
+
+  long sent() {
+    return sent.get();
+  }
+
+  long refused() {
+    return refused.get();
+  }
+
+  private void read() {
+    try {
+      consumer.subscribe(List.of(topic));
+      while (running) {
+        for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(500))) {
+          requested.incrementAndGet();
+          String frameId = r.key() != null ? r.key() : serde.decode(r).getFrameId();
+          answers.schedule(() -> answer(frameId, 0), delayMillis, TimeUnit.MILLISECONDS);
+        }
+      }
+    } catch (WakeupException e) {
+      // closing
+    } catch (RuntimeException e) {
+      log.error("simulated labelers stopped", e);
+    }
+  }
+
+  private void answer(String frameId, int attempt) {
+    try {
+      byte[] png = truth.maskPng(frameId);
+      if (png == null) {
+        refused.incrementAndGet();
+        log.warn("no ground truth for {}: left unlabeled", frameId);
+        return;
+      }
+      HttpResponse<String> res =
+          http.send(
+              HttpRequest.newBuilder(
+                      URI.create(
+                          bridgeUrl
+                              + "/api/mask?frame="
+                              + URLEncoder.encode(frameId, StandardCharsets.UTF_8)))
+                  .header("Authorization", "Bearer " + token)
+                  .header("Content-Type", "image/png")
+                  .header("X-Labeler", "simulated")
+                  .PUT(HttpRequest.BodyPublishers.ofByteArray(png))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      if (res.statusCode() == 202) {
+        sent.incrementAndGet();
+      } else if ((res.statusCode() == 503 || res.statusCode() == 404) && attempt < 10 && running) {
+        // the bridge is still restoring its stores, or its table has not seen the request yet
+        answers.schedule(() -> answer(frameId, attempt + 1), 1, TimeUnit.SECONDS);
+      } else {
+        refused.incrementAndGet();
+        log.warn("mask for {} refused ({}): {}", frameId, res.statusCode(), res.body());
+      }
+    } catch (IOException | RuntimeException e) {
+      refused.incrementAndGet();
+      log.warn("mask for {} not sent: {}", frameId, e.toString());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    running = false;
+    consumer.wakeup();
+    reader.join(10_000);
+    consumer.close();
+    answers.shutdownNow();
+  }
+}
