@@ -87,6 +87,7 @@ public final class TopicsInitializer {
           present.add(topicNamed(topic.name()));
         }
       }
+      awaitVisible(created);
       List<String> differences = compare(present);
       for (Topic topic : present) {
         String name = catalog.name(topic);
@@ -105,6 +106,35 @@ public final class TopicsInitializer {
               + TIMEOUT_SECONDS
               + " s (is the bootstrap address right?)",
           e);
+    }
+  }
+
+  /**
+   * Waits until every created topic can be described with all its partitions led: creation returns
+   * before the metadata reaches every broker, and a service that starts right after (the demo, a
+   * Helm hook followed by the services) would otherwise see "unknown topic".
+   */
+  private void awaitVisible(List<String> created)
+      throws InterruptedException, ExecutionException, TimeoutException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(TIMEOUT_SECONDS);
+    while (!created.isEmpty()) {
+      try {
+        Map<String, TopicDescription> d =
+            admin.describeTopics(created).allTopicNames().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        if (d.values().stream()
+            .allMatch(t -> t.partitions().stream().allMatch(p -> p.leader() != null))) {
+          return;
+        }
+      } catch (ExecutionException e) {
+        if (!(e.getCause()
+            instanceof org.apache.kafka.common.errors.UnknownTopicOrPartitionException)) {
+          throw e;
+        }
+      }
+      if (System.nanoTime() > deadline) {
+        throw new TimeoutException("created topics did not become visible: " + created);
+      }
+      Thread.sleep(100);
     }
   }
 
