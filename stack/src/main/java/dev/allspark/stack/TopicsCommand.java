@@ -1,5 +1,6 @@
 package dev.allspark.stack;
 
+import dev.allspark.schemas.kafka.KafkaOverrides;
 import dev.allspark.schemas.kafka.Topic;
 import dev.allspark.schemas.kafka.TopicCatalog;
 import dev.allspark.schemas.kafka.TopicsInitializer;
@@ -64,7 +65,9 @@ final class TopicsCommand implements Runnable {
 
     @Override
     public Integer call() throws Exception {
-      Map<String, Object> config = new HashMap<>(adminConfig);
+      // security and tuning from ALLSPARK_KAFKA_* (as every service), then --admin-config
+      Map<String, Object> config = new HashMap<>(KafkaOverrides.from(System.getenv()));
+      config.putAll(adminConfig);
       config.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
       config.putIfAbsent(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 15_000);
       config.putIfAbsent(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000);
