@@ -1,0 +1,381 @@
+package dev.allspark.stack.helm;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.MissingNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The Helm chart through a real helm v4 binary ({@code bin/install-helm}, which {@code .ci/run}
+ * calls): {@code helm lint} and {@code helm template} with the default, pinned-version, GPU and
+ * autoscaling values, asserting the rendered objects. Skipped with a message where no helm is
+ * installed.
+ */
+class HelmChartTest {
+  private static final Path ROOT = Path.of(System.getProperty("allspark.root.dir", ".."));
+  private static final Path CHART = ROOT.resolve("helm/allspark-stream");
+  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+  private static String helm;
+
+  record Run(int exit, String out) {}
+
+  @BeforeAll
+  static void findHelm() throws Exception {
+    for (String candidate :
+        new String[] {
+          System.getProperty("allspark.helm"), ROOT.resolve(".tools/helm/helm").toString(), "helm"
+        }) {
+      if (candidate == null) {
+        continue;
+      }
+      try {
+        Run v = run(List.of(candidate, "version", "--short"));
+        if (v.exit() == 0 && v.out().startsWith("v4.")) {
+          helm = candidate;
+          return;
+        }
+      } catch (IOException e) {
+        // not there
+      }
+    }
+    assumeTrue(false, "chart tests skipped: no helm v4 (run bin/install-helm; .ci/run does)");
+  }
+
+  private static Run run(List<String> command) throws IOException, InterruptedException {
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    if (!p.waitFor(120, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      throw new IllegalStateException("helm did not finish: " + command);
+    }
+    return new Run(p.exitValue(), out);
+  }
+
+  private static Run helm(String... args) throws Exception {
+    List<String> command = new ArrayList<>(List.of(helm));
+    command.addAll(List.of(args));
+    return run(command);
+  }
+
+  /** The rendered objects of {@code helm template} with these values files and --set flags. */
+  private static List<JsonNode> template(String... args) throws Exception {
+    List<String> a = new ArrayList<>(List.of("template", "rel", CHART.toString()));
+    for (String arg : args) {
+      if (arg.endsWith(".yaml")) {
+        a.add("-f");
+        a.add(CHART.resolve("ci").resolve(arg).toString());
+      } else {
+        a.add("--set");
+        a.add(arg);
+      }
+    }
+    Run r = helm(a.toArray(String[]::new));
+    assertThat(r.exit()).as(r.out()).isZero();
+    List<JsonNode> docs = new ArrayList<>();
+    try (YAMLParser parser = new YAMLFactory().createParser(r.out())) {
+      for (JsonNode doc : YAML.readValues(parser, JsonNode.class).readAll()) {
+        if (doc != null && doc.has("kind")) {
+          docs.add(doc);
+        }
+      }
+    }
+    return docs;
+  }
+
+  private static JsonNode find(List<JsonNode> docs, String kind, String name) {
+    return docs.stream()
+        .filter(d -> d.path("kind").asText().equals(kind))
+        .filter(d -> d.path("metadata").path("name").asText().equals(name))
+        .findFirst()
+        .orElse(MissingNode.getInstance());
+  }
+
+  private static long count(List<JsonNode> docs, String kind) {
+    return docs.stream().filter(d -> d.path("kind").asText().equals(kind)).count();
+  }
+
+  private static JsonNode container(JsonNode deployment) {
+    return deployment.path("spec").path("template").path("spec").path("containers").path(0);
+  }
+
+  private static String env(JsonNode container, String name) {
+    for (JsonNode e : container.path("env")) {
+      if (e.path("name").asText().equals(name)) {
+        return e.has("value") ? e.path("value").asText() : e.path("valueFrom").toString();
+      }
+    }
+    return null;
+  }
+
+  @Test
+  void lintPassesWithEveryValuesFile() throws Exception {
+    for (String values :
+        List.of(
+            "default-values.yaml",
+            "pinned-values.yaml",
+            "gpu-values.yaml",
+            "autoscaling-values.yaml")) {
+      Run r =
+          helm(
+              "lint", "--strict", CHART.toString(), "-f", CHART.resolve("ci/" + values).toString());
+      assertThat(r.exit()).as(values + ": " + r.out()).isZero();
+      assertThat(r.out()).contains("0 chart(s) failed");
+    }
+  }
+
+  @Test
+  void defaultsDeployEveryServiceSecurelyAndFollowTheNewestModel() throws Exception {
+    List<JsonNode> docs = template("default-values.yaml");
+    assertThat(count(docs, "Deployment")).isEqualTo(4);
+    assertThat(count(docs, "PersistentVolumeClaim")).isEqualTo(2);
+    assertThat(count(docs, "HorizontalPodAutoscaler")).isZero();
+    assertThat(count(docs, "Ingress")).isZero();
+
+    JsonNode config = find(docs, "ConfigMap", "rel-allspark-stream");
+    assertThat(config.path("data").path("ALLSPARK_BOOTSTRAP").asText())
+        .isEqualTo("kafka-0.kafka:9092,kafka-1.kafka:9092");
+
+    for (String service : List.of("ingest", "bridge", "trainer", "inference")) {
+      JsonNode d = find(docs, "Deployment", "rel-allspark-stream-" + service);
+      assertThat(d.isMissingNode()).as(service).isFalse();
+      JsonNode pod = d.path("spec").path("template");
+      JsonNode c = container(d);
+      // secure defaults
+      assertThat(pod.path("spec").path("securityContext").path("runAsNonRoot").asBoolean())
+          .isTrue();
+      assertThat(c.path("securityContext").path("readOnlyRootFilesystem").asBoolean()).isTrue();
+      assertThat(c.path("securityContext").path("allowPrivilegeEscalation").asBoolean()).isFalse();
+      assertThat(c.path("securityContext").path("capabilities").path("drop").toString())
+          .contains("ALL");
+      assertThat(c.path("resources").path("limits").path("memory").isMissingNode()).isFalse();
+      assertThat(c.path("resources").path("requests").path("cpu").isMissingNode()).isFalse();
+      // config changes roll pods; Prometheus scrapes /metrics on the service's port
+      JsonNode annotations = pod.path("metadata").path("annotations");
+      assertThat(annotations.path("checksum/config").asText()).hasSize(64);
+      assertThat(annotations.path("prometheus.io/scrape").asText()).isEqualTo("true");
+      assertThat(annotations.path("prometheus.io/port").asText())
+          .isEqualTo(c.path("ports").path(0).path("containerPort").asText());
+      // the shared settings and a writable /tmp under a read-only root
+      assertThat(c.path("envFrom").path(0).path("configMapRef").path("name").asText())
+          .isEqualTo("rel-allspark-stream");
+      assertThat(c.path("volumeMounts").toString()).contains("/tmp");
+    }
+
+    JsonNode inference = find(docs, "Deployment", "rel-allspark-stream-inference");
+    assertThat(inference.path("spec").path("replicas").asInt()).isEqualTo(2);
+    assertThat(env(container(inference), "ALLSPARK_INFERENCE_MODEL_VERSION")).isEqualTo("latest");
+    assertThat(env(container(inference), "ALLSPARK_INFERENCE_INSTANCE_ID"))
+        .contains("metadata.name");
+    assertThat(container(inference).path("image").asText())
+        .isEqualTo("ghcr.io/allspark-stream/allspark-inference:0.1.0");
+
+    JsonNode trainer = find(docs, "Deployment", "rel-allspark-stream-trainer");
+    assertThat(trainer.path("spec").path("replicas").asInt()).isEqualTo(1);
+    assertThat(trainer.path("spec").path("strategy").path("type").asText()).isEqualTo("Recreate");
+    assertThat(container(trainer).path("resources").path("limits").has("nvidia.com/gpu")).isFalse();
+    assertThat(
+            find(docs, "PersistentVolumeClaim", "rel-allspark-stream-trainer-state")
+                .path("metadata")
+                .path("annotations")
+                .path("helm.sh/resource-policy")
+                .asText())
+        .isEqualTo("keep");
+
+    // the bridge's token comes from the chart's Secret
+    JsonNode bridge = find(docs, "Deployment", "rel-allspark-stream-bridge");
+    assertThat(env(container(bridge), "ALLSPARK_BRIDGE_TOKEN"))
+        .contains("rel-allspark-stream-bridge");
+    assertThat(
+            find(docs, "Secret", "rel-allspark-stream-bridge").path("data").path("token").asText())
+        .isNotEmpty();
+    // topics are created before install and upgrade
+    JsonNode job = find(docs, "Job", "rel-allspark-stream-topics");
+    assertThat(job.path("metadata").path("annotations").path("helm.sh/hook").asText())
+        .isEqualTo("pre-install,pre-upgrade");
+    assertThat(container(job).path("args").toString()).contains("topics", "create");
+  }
+
+  @Test
+  void pinningAVersionRollsInferenceBackAndChangesNothingElse() throws Exception {
+    List<JsonNode> latest = template("default-values.yaml");
+    List<JsonNode> pinned = template("default-values.yaml", "inference.model.version=12");
+    JsonNode inference = find(pinned, "Deployment", "rel-allspark-stream-inference");
+    assertThat(env(container(inference), "ALLSPARK_INFERENCE_MODEL_VERSION")).isEqualTo("12");
+    assertThat(
+            inference
+                .path("metadata")
+                .path("annotations")
+                .path("allspark.dev/model-version")
+                .asText())
+        .isEqualTo("12");
+    // the pinned file gives the same
+    JsonNode fromFile =
+        find(template("pinned-values.yaml"), "Deployment", "rel-allspark-stream-inference");
+    assertThat(env(container(fromFile), "ALLSPARK_INFERENCE_MODEL_VERSION")).isEqualTo("12");
+    // only inference changes: the trainer keeps publishing
+    assertThat(find(pinned, "Deployment", "rel-allspark-stream-trainer").path("spec"))
+        .isEqualTo(find(latest, "Deployment", "rel-allspark-stream-trainer").path("spec"));
+
+    Run bad =
+        helm(
+            "template",
+            "rel",
+            CHART.toString(),
+            "-f",
+            CHART.resolve("ci/default-values.yaml").toString(),
+            "--set",
+            "inference.model.version=newest");
+    assertThat(bad.exit()).isNotZero();
+    assertThat(bad.out()).contains("/inference/model/version");
+  }
+
+  @Test
+  void gpuValuesRequestGpusOnGpuNodesWithTheGpuImages() throws Exception {
+    List<JsonNode> docs = template("gpu-values.yaml");
+    JsonNode trainer = find(docs, "Deployment", "rel-allspark-stream-trainer");
+    JsonNode c = container(trainer);
+    assertThat(c.path("resources").path("limits").path("nvidia.com/gpu").asInt()).isEqualTo(1);
+    assertThat(c.path("resources").path("limits").path("memory").asText()).isEqualTo("8Gi");
+    assertThat(c.path("image").asText()).endsWith("allspark-trainer:0.1.0-gpu");
+    assertThat(env(c, "ALLSPARK_TRAINER_DEVICE")).isEqualTo("gpu");
+    JsonNode spec = trainer.path("spec").path("template").path("spec");
+    assertThat(spec.path("nodeSelector").path("accelerator").asText()).isEqualTo("nvidia-l4");
+    assertThat(spec.path("tolerations").path(0).path("key").asText()).isEqualTo("nvidia.com/gpu");
+    JsonNode inference = container(find(docs, "Deployment", "rel-allspark-stream-inference"));
+    assertThat(inference.path("resources").path("limits").path("nvidia.com/gpu").asInt())
+        .isEqualTo(1);
+    assertThat(inference.path("image").asText()).endsWith("-gpu");
+    // ingest and the bridge need no GPU
+    assertThat(
+            container(find(docs, "Deployment", "rel-allspark-stream-ingest"))
+                .path("image")
+                .asText())
+        .doesNotEndWith("-gpu");
+  }
+
+  @Test
+  void autoscalingSecurityAndIngressValues() throws Exception {
+    List<JsonNode> docs = template("autoscaling-values.yaml");
+    JsonNode hpa = find(docs, "HorizontalPodAutoscaler", "rel-allspark-stream-inference");
+    assertThat(hpa.path("spec").path("minReplicas").asInt()).isEqualTo(2);
+    assertThat(hpa.path("spec").path("maxReplicas").asInt()).isEqualTo(6);
+    assertThat(hpa.path("spec").path("scaleTargetRef").path("name").asText())
+        .isEqualTo("rel-allspark-stream-inference");
+    assertThat(
+            hpa.path("spec")
+                .path("metrics")
+                .path(0)
+                .path("resource")
+                .path("target")
+                .path("averageUtilization")
+                .asInt())
+        .isEqualTo(65);
+    // the HPA owns the replica count
+    assertThat(
+            find(docs, "Deployment", "rel-allspark-stream-inference").path("spec").has("replicas"))
+        .isFalse();
+    // SASL/TLS from Secrets, on every Kafka client
+    JsonNode c = container(find(docs, "Deployment", "rel-allspark-stream-trainer"));
+    assertThat(env(c, "ALLSPARK_KAFKA_SASL_JAAS_CONFIG")).contains("kafka-jaas");
+    assertThat(env(c, "ALLSPARK_KAFKA_SSL_TRUSTSTORE_PASSWORD")).contains("kafka-truststore");
+    assertThat(env(c, "ALLSPARK_KAFKA_SSL_TRUSTSTORE_LOCATION"))
+        .isEqualTo("/etc/allspark/kafka-tls/truststore.p12");
+    assertThat(
+            find(docs, "ConfigMap", "rel-allspark-stream")
+                .path("data")
+                .path("ALLSPARK_KAFKA_SECURITY_PROTOCOL")
+                .asText())
+        .isEqualTo("SASL_SSL");
+    // the bridge behind an Ingress with TLS, its token from the operator's Secret
+    JsonNode ingress = find(docs, "Ingress", "rel-allspark-stream-bridge");
+    assertThat(ingress.path("spec").path("rules").path(0).path("host").asText())
+        .isEqualTo("labeling.fleet.example");
+    assertThat(ingress.path("spec").path("tls").path(0).path("secretName").asText())
+        .isEqualTo("labeling-tls");
+    assertThat(count(docs, "Secret")).isZero();
+    assertThat(
+            env(
+                container(find(docs, "Deployment", "rel-allspark-stream-bridge")),
+                "ALLSPARK_BRIDGE_TOKEN"))
+        .contains("labeling-token");
+  }
+
+  @Test
+  void aConfigChangeRollsThePodsAndBadSettingsAreNamed() throws Exception {
+    String before =
+        find(template("default-values.yaml"), "Deployment", "rel-allspark-stream-ingest")
+            .path("spec")
+            .path("template")
+            .path("metadata")
+            .path("annotations")
+            .path("checksum/config")
+            .asText();
+    String after =
+        find(
+                template("default-values.yaml", "kafka.extraConfig.client\\.rack=zone-a"),
+                "Deployment",
+                "rel-allspark-stream-ingest")
+            .path("spec")
+            .path("template")
+            .path("metadata")
+            .path("annotations")
+            .path("checksum/config")
+            .asText();
+    assertThat(after).isNotEqualTo(before);
+
+    Run noKafka = helm("template", "rel", CHART.toString());
+    assertThat(noKafka.exit()).isNotZero();
+    assertThat(noKafka.out()).contains("kafka.bootstrap is required");
+    Run sasl =
+        helm(
+            "template",
+            "rel",
+            CHART.toString(),
+            "--set",
+            "kafka.bootstrap=k:9092",
+            "--set",
+            "kafka.securityProtocol=SASL_PLAINTEXT");
+    assertThat(sasl.out()).contains("set kafka.sasl.existingSecret");
+  }
+
+  @Test
+  void everyValueIsDocumented() throws Exception {
+    String values = Files.readString(CHART.resolve("values.yaml"));
+    JsonNode tree = YAML.readTree(values);
+    List<String> missing = new ArrayList<>();
+    collect(tree, "", values, missing);
+    assertThat(missing).as("values without a ## @param line").isEmpty();
+    assertThat(CHART.resolve("values.schema.json")).exists();
+  }
+
+  private static void collect(JsonNode node, String prefix, String text, List<String> missing) {
+    node.fields()
+        .forEachRemaining(
+            e -> {
+              String key = prefix.isEmpty() ? e.getKey() : prefix + "." + e.getKey();
+              boolean documented = text.contains("## @param " + key + " ");
+              boolean leaf = !e.getValue().isObject() || e.getValue().isEmpty();
+              if (documented) {
+                return;
+              }
+              if (leaf) {
+                missing.add(key);
+              } else {
+                collect(e.getValue(), key, text, missing);
+              }
+            });
+  }
+}
