@@ -47,6 +47,9 @@ public final class LabelingBridge implements AutoCloseable {
   /**
    * @param token the bearer token every write must carry
    * @param stateDir where Kafka Streams keeps its stores (rebuilt from changelogs if lost)
+   * @param coldStart frames to request for labeling while no checkpoint exists (0 = none), see
+   *     {@link ColdStartRequests}
+   * @param coldStartEvery request every n-th frame during the cold start
    */
   public record Settings(
       String bootstrap,
@@ -55,8 +58,15 @@ public final class LabelingBridge implements AutoCloseable {
       int httpPort,
       String token,
       Path stateDir,
-      String applicationId) {
+      String applicationId,
+      int coldStart,
+      int coldStartEvery) {
     public Settings {
+      if (coldStart < 0 || coldStartEvery < 1) {
+        throw new IllegalArgumentException(
+            "--cold-start / ALLSPARK_BRIDGE_COLD_START must be >= 0 and --cold-start-every /"
+                + " ALLSPARK_BRIDGE_COLD_START_EVERY >= 1");
+      }
       if (bootstrap == null || bootstrap.isBlank()) {
         throw new IllegalArgumentException("--bootstrap / ALLSPARK_BOOTSTRAP is required");
       }
@@ -89,6 +99,7 @@ public final class LabelingBridge implements AutoCloseable {
   final Counter masksRefused = Counter.builder("allspark.bridge.masks.refused").register(registry);
   final Counter unauthorized = Counter.builder("allspark.bridge.unauthorized").register(registry);
   private final OpsServer ops;
+  private final ColdStartRequests coldStart;
 
   public LabelingBridge(Settings settings) {
     this.s = settings;
@@ -133,6 +144,18 @@ public final class LabelingBridge implements AutoCloseable {
                         + (long) masksSent.count()
                         + "}"));
     ops.route("/", new BridgeApi(this));
+    Map<String, Object> client = new HashMap<>(settings.kafka());
+    client.put("bootstrap.servers", settings.bootstrap());
+    this.coldStart =
+        settings.coldStart() > 0
+            ? new ColdStartRequests(
+                client,
+                settings.applicationId() + "-cold-start",
+                settings.topics(),
+                settings.coldStartEvery(),
+                settings.coldStart(),
+                null)
+            : null;
   }
 
   /**
@@ -151,6 +174,9 @@ public final class LabelingBridge implements AutoCloseable {
   public LabelingBridge start() {
     streams.start();
     ops.start();
+    if (coldStart != null) {
+      coldStart.start();
+    }
     return this;
   }
 
@@ -206,6 +232,13 @@ public final class LabelingBridge implements AutoCloseable {
 
   @Override
   public void close() {
+    if (coldStart != null) {
+      try {
+        coldStart.close();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
     ops.close();
     streams.close(java.time.Duration.ofSeconds(30));
     producer.close();

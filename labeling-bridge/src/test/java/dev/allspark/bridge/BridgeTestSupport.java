@@ -51,7 +51,9 @@ final class BridgeTestSupport {
                 0,
                 TOKEN,
                 state,
-                "bridge-" + UUID.randomUUID()))
+                "bridge-" + UUID.randomUUID(),
+                0,
+                1))
         .start();
   }
 

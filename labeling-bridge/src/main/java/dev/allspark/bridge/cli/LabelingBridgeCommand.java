@@ -54,11 +54,33 @@ public final class LabelingBridgeCommand implements Callable<Integer> {
           "Kafka Streams application id [ALLSPARK_BRIDGE_APPLICATION_ID] (default: ${DEFAULT-VALUE}).")
   String applicationId;
 
+  @Option(
+      names = "--cold-start",
+      defaultValue = "${env:ALLSPARK_BRIDGE_COLD_START:-0}",
+      description =
+          "Frames to request for labeling while no model exists yet, 0 = none [ALLSPARK_BRIDGE_COLD_START] (default: ${DEFAULT-VALUE}).")
+  int coldStart;
+
+  @Option(
+      names = "--cold-start-every",
+      defaultValue = "${env:ALLSPARK_BRIDGE_COLD_START_EVERY:-10}",
+      description =
+          "During the cold start, request every n-th frame [ALLSPARK_BRIDGE_COLD_START_EVERY] (default: ${DEFAULT-VALUE}).")
+  int coldStartEvery;
+
   /** The bridge's settings; errors name the option and its variable. */
   LabelingBridge.Settings settings(Map<String, String> env) {
     Map<String, String> kafka = KafkaOverrides.from(env);
     return new LabelingBridge.Settings(
-        bootstrap, kafka, TopicCatalog.from(env), httpPort, token, stateDir, applicationId);
+        bootstrap,
+        kafka,
+        TopicCatalog.from(env),
+        httpPort,
+        token,
+        stateDir,
+        applicationId,
+        coldStart,
+        coldStartEvery);
   }
 
   @Override

@@ -1,5 +1,6 @@
 package dev.allspark.stack.demo;
 
+import dev.allspark.bridge.ColdStartRequests;
 import dev.allspark.bridge.LabelingBridge;
 import dev.allspark.inference.InferenceService;
 import dev.allspark.inference.InferenceSettings;
@@ -157,7 +158,7 @@ public final class LocalStack implements AutoCloseable {
   private final OnlineTrainer trainer;
   private final InferenceService inference;
   private final SimulatedLabelers labelers;
-  private final ColdStart coldStart;
+  private final ColdStartRequests coldStart;
   private final Dashboard dashboard;
   private long lastFramesAt = System.nanoTime();
   private long lastFrames;
@@ -193,7 +194,9 @@ public final class LocalStack implements AutoCloseable {
                       0,
                       token,
                       settings.stateDir().resolve("bridge"),
-                      "allspark-demo-bridge"))
+                      "allspark-demo-bridge",
+                      0, // the demo's own cold start below knows when the trainer published
+                      1))
               .start();
       started.add(bridge);
 
@@ -247,8 +250,9 @@ public final class LocalStack implements AutoCloseable {
       started.add(labelers);
 
       coldStart =
-          new ColdStart(
-                  bootstrap,
+          new ColdStartRequests(
+                  Map.of("bootstrap.servers", bootstrap),
+                  "allspark-demo-cold-start",
                   topics,
                   Math.max(1, settings.cameras()),
                   3 * settings.minLabels(),

@@ -1,4 +1,4 @@
-package dev.allspark.stack.demo;
+package dev.allspark.bridge;
 
 import dev.allspark.schemas.CameraFrame;
 import dev.allspark.schemas.LabelReason;
@@ -8,6 +8,7 @@ import dev.allspark.schemas.kafka.Topic;
 import dev.allspark.schemas.kafka.TopicCatalog;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
@@ -25,12 +26,13 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The first labels. The inference service asks for labels only once it serves a model, and the
- * trainer publishes one only once it has labels; a real deployment breaks that circle with an
- * initial labeled sample. This does the same: until the first checkpoint is published it requests
- * every {@code every}-th frame (reason {@code MANUAL}, model version -1), at most {@code limit}.
+ * trainer publishes one only once it has labels: a new deployment needs an initial labeled sample
+ * to break that circle. Until the first checkpoint is on {@code model.checkpoints}, this requests
+ * every {@code every}-th frame of {@code camera.frames} (reason {@code MANUAL}, model version -1),
+ * at most {@code limit}; then the model's own uncertainty takes over.
  */
-final class ColdStart implements AutoCloseable {
-  private static final Logger log = LoggerFactory.getLogger(ColdStart.class);
+public final class ColdStartRequests implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(ColdStartRequests.class);
 
   private final KafkaConsumer<String, byte[]> consumer;
   private final KafkaProducer<String, byte[]> producer;
@@ -41,46 +43,64 @@ final class ColdStart implements AutoCloseable {
   private final Thread thread;
   private volatile boolean running = true;
   private volatile int requested;
+  private boolean checkpointSeen;
+  private long lastCheck = System.nanoTime() - 10_000_000_000L;
 
-  ColdStart(
-      String bootstrap, TopicCatalog topics, int every, int limit, BooleanSupplier modelPublished) {
-    this.consumer =
-        new KafkaConsumer<>(
-            Map.of(
-                "bootstrap.servers",
-                bootstrap,
-                "group.id",
-                "allspark-demo-cold-start",
-                "auto.offset.reset",
-                "earliest",
-                "max.partition.fetch.bytes",
-                16 << 20),
-            new StringDeserializer(),
-            new ByteArrayDeserializer());
-    this.producer =
-        new KafkaProducer<>(
-            Map.of(
-                "bootstrap.servers",
-                bootstrap,
-                "acks",
-                "all",
-                "max.request.size",
-                Topic.FRAMES_TO_LABEL.maxMessageBytes()),
-            new StringSerializer(),
-            new ByteArraySerializer());
+  /**
+   * @param kafka client settings (bootstrap, security)
+   * @param group the consumer group on camera.frames (its offsets remember what was seen)
+   * @param modelPublished true once a model exists; null: watch model.checkpoints for one
+   */
+  public ColdStartRequests(
+      Map<String, Object> kafka,
+      String group,
+      TopicCatalog topics,
+      int every,
+      int limit,
+      BooleanSupplier modelPublished) {
+    if (every < 1 || limit < 0) {
+      throw new IllegalArgumentException("cold start: every must be >= 1 and limit >= 0");
+    }
+    Map<String, Object> c = new HashMap<>(kafka);
+    c.put("group.id", group);
+    c.put("auto.offset.reset", "earliest");
+    c.put("max.partition.fetch.bytes", 16 << 20);
+    this.consumer = new KafkaConsumer<>(c, new StringDeserializer(), new ByteArrayDeserializer());
+    Map<String, Object> p = new HashMap<>(kafka);
+    p.put("acks", "all");
+    p.put("enable.idempotence", true);
+    p.put("max.request.size", Topic.FRAMES_TO_LABEL.maxMessageBytes());
+    this.producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
     this.topics = topics;
     this.every = every;
     this.limit = limit;
-    this.modelPublished = modelPublished;
-    this.thread = new Thread(this::run, "demo-cold-start");
+    this.modelPublished = modelPublished != null ? modelPublished : this::checkpointOnTopic;
+    this.thread = new Thread(this::run, "cold-start-requests");
   }
 
-  ColdStart start() {
+  /** True once model.checkpoints holds any record (checked at most every 5 s). */
+  private boolean checkpointOnTopic() {
+    long now = System.nanoTime();
+    if (checkpointSeen || now - lastCheck < 5_000_000_000L) {
+      return checkpointSeen;
+    }
+    lastCheck = now;
+    String topic = topics.name(Topic.MODEL_CHECKPOINTS);
+    var partitions =
+        consumer.partitionsFor(topic).stream()
+            .map(i -> new org.apache.kafka.common.TopicPartition(topic, i.partition()))
+            .toList();
+    checkpointSeen =
+        consumer.endOffsets(partitions).values().stream().mapToLong(Long::longValue).sum() > 0;
+    return checkpointSeen;
+  }
+
+  public ColdStartRequests start() {
     thread.start();
     return this;
   }
 
-  int requested() {
+  public int requested() {
     return requested;
   }
 
@@ -112,7 +132,9 @@ final class ColdStart implements AutoCloseable {
         }
       }
       producer.flush();
-      log.info("cold start: {} frames sent for labeling; the model takes over", requested);
+      log.info(
+          "cold start: {} frames requested for labeling; the model's own requests take over",
+          requested);
     } catch (WakeupException e) {
       // closing
     } catch (RuntimeException e) {
