@@ -52,8 +52,8 @@ prometheus.io/path: /metrics
 
 {{/* Settings every service shares: the ConfigMap, and the Kafka secrets */}}
 {{- define "allspark.commonEnv" -}}
-- name: DJL_CACHE_DIR
-  value: /tmp/djl
+- name: JAVA_TOOL_OPTIONS
+  value: "-XX:MaxRAMPercentage=75"
 {{- with .Values.kafka.sasl.existingSecret }}
 - name: ALLSPARK_KAFKA_SASL_JAAS_CONFIG
   valueFrom:

@@ -194,8 +194,9 @@ class HelmChartTest {
                 .asText())
         .isEqualTo("keep");
 
-    // the bridge's token comes from the chart's Secret
+    // the bridge's token comes from the chart's Secret; it asks for the first labels
     JsonNode bridge = find(docs, "Deployment", "rel-allspark-stream-bridge");
+    assertThat(env(container(bridge), "ALLSPARK_BRIDGE_COLD_START")).isEqualTo("50");
     assertThat(env(container(bridge), "ALLSPARK_BRIDGE_TOKEN"))
         .contains("rel-allspark-stream-bridge");
     assertThat(
