@@ -28,7 +28,7 @@ import javax.imageio.stream.ImageInputStream;
  * their capture time ({@code index / fps}), so every camera plays at {@code fps}.
  */
 public final class FolderReplay {
-  private static final Pattern CAMVID = Pattern.compile("(.+)_(\\d+)\\.png");
+  private static final Pattern CAMVID = Pattern.compile("(.+)_([A-Za-z]*\\d+)\\.png");
   private static final Pattern CITYSCAPES =
       Pattern.compile("(\\w+)_(\\d+)_(\\d+)_leftImg8bit\\.png");
 
