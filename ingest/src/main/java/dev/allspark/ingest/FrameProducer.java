@@ -139,7 +139,11 @@ public final class FrameProducer implements AutoCloseable {
 
   /** Validates and sends; the future completes when the broker has the frame. */
   public Future<RecordMetadata> send(SourceFrame f) throws RejectedFrameException {
-    CameraFrame frame = validate(f);
+    return send(validate(f));
+  }
+
+  /** Sends a frame {@link #validate} accepted (validation can run on other threads). */
+  public Future<RecordMetadata> send(CameraFrame frame) {
     byte[] value = serde.encode(frame);
     frames.incrementAndGet();
     bytes.addAndGet(value.length);

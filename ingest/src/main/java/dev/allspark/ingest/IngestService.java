@@ -1,5 +1,6 @@
 package dev.allspark.ingest;
 
+import dev.allspark.schemas.CameraFrame;
 import dev.allspark.schemas.ImageEncoding;
 import dev.allspark.schemas.kafka.Topic;
 import dev.allspark.schemas.kafka.TopicCatalog;
@@ -12,10 +13,16 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import javax.imageio.ImageIO;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -228,6 +235,10 @@ public final class IngestService implements AutoCloseable {
       long t0 = System.currentTimeMillis();
       status = "replaying " + s.folder() + ", pass " + (pass + 1);
       long startNanos = System.nanoTime();
+      // At full speed the edge check (a full decode of each image) is the bottleneck, so it runs
+      // on every core while frames are sent in their order; paced replays check inline.
+      int window = s.fps() > 0 ? 1 : 2 * checkers.threads();
+      Deque<Map.Entry<SourceFrame, Future<CameraFrame>>> pending = new ArrayDeque<>();
       int done = 0;
       for (Iterator<SourceFrame> it = replay.pass(t0, pass); it.hasNext() && running; ) {
         SourceFrame f = it.next();
@@ -236,24 +247,79 @@ public final class IngestService implements AutoCloseable {
         } else {
           f = withCaptureNow(f);
         }
-        send(f);
-        done++;
-        if (progress != null && (done % 10 == 0 || done == total)) {
-          double seconds = (System.nanoTime() - startNanos) / 1e9;
-          double rate = done / Math.max(seconds, 1e-9);
-          int bar = (int) (24.0 * done / total);
-          progress.printf(
-              "replay %d/%d [%s%s] %.1f frames/s ETA %.0fs%n",
-              done, total, "#".repeat(bar), ".".repeat(24 - bar), rate, (total - done) / rate);
+        SourceFrame frame = f;
+        pending.add(Map.entry(frame, checkers.pool().submit(() -> producer.validate(frame))));
+        while (pending.size() >= window) {
+          sendChecked(pending.poll());
+          report(++done, total, startNanos);
         }
-        if (s.maxFrames() > 0 && framesSent() >= s.maxFrames()) {
-          return;
+        if (s.maxFrames() > 0 && framesSent() + pending.size() >= s.maxFrames()) {
+          break;
         }
+      }
+      while (!pending.isEmpty()) {
+        sendChecked(pending.poll());
+        report(++done, total, startNanos);
+      }
+      if (s.maxFrames() > 0 && framesSent() >= s.maxFrames()) {
+        return;
       }
       if (!s.loop()) {
         return;
       }
     }
+  }
+
+  private void report(int done, int total, long startNanos) {
+    if (progress != null && (done % 10 == 0 || done == total)) {
+      double seconds = (System.nanoTime() - startNanos) / 1e9;
+      double rate = done / Math.max(seconds, 1e-9);
+      int bar = (int) (24.0 * Math.min(done, total) / total);
+      progress.printf(
+          "replay %d/%d [%s%s] %.1f frames/s ETA %.0fs%n",
+          done,
+          total,
+          "#".repeat(bar),
+          ".".repeat(24 - bar),
+          rate,
+          Math.max(0, total - done) / rate);
+    }
+  }
+
+  /** Sends a frame whose check ran on the pool, or counts and logs its refusal. */
+  private void sendChecked(Map.Entry<SourceFrame, Future<CameraFrame>> e)
+      throws InterruptedException {
+    try {
+      producer.send(e.getValue().get());
+      sent.increment();
+      bytes.increment(e.getKey().image().length);
+    } catch (ExecutionException x) {
+      if (x.getCause() instanceof FrameProducer.RejectedFrameException r) {
+        rejected.increment();
+        log.warn("frame {} refused: {}", e.getKey().frameId(), r.getMessage());
+      } else {
+        throw new IllegalStateException(
+            "checking frame " + e.getKey().frameId() + " failed", x.getCause());
+      }
+    }
+  }
+
+  /** The threads that check frames at the edge, one per core. */
+  private record Checkers(ExecutorService pool, int threads) {}
+
+  private final Checkers checkers = newCheckers();
+
+  private static Checkers newCheckers() {
+    int n = Math.max(1, Runtime.getRuntime().availableProcessors());
+    return new Checkers(
+        Executors.newFixedThreadPool(
+            n,
+            r -> {
+              Thread t = new Thread(r, "ingest-check");
+              t.setDaemon(true);
+              return t;
+            }),
+        n);
   }
 
   private static SourceFrame withCaptureNow(SourceFrame f) {
@@ -302,6 +368,7 @@ public final class IngestService implements AutoCloseable {
   public void close() throws InterruptedException {
     running = false;
     thread.join(30_000);
+    checkers.pool().shutdownNow();
     producer.close();
     if (ops != null) {
       ops.close();
