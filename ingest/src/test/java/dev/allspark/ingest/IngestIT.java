@@ -10,6 +10,7 @@ import dev.allspark.schemas.kafka.TopicsInitializer;
 import dev.allspark.testkit.KafkaBroker;
 import dev.allspark.testkit.KafkaIntegrationTest;
 import dev.allspark.testkit.SharedData;
+import dev.allspark.testkit.TopicReader;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -24,9 +25,6 @@ import java.util.Map;
 import java.util.UUID;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.Test;
 
 @KafkaIntegrationTest
@@ -47,32 +45,11 @@ class IngestIT {
   static List<CameraFrame> read(KafkaBroker kafka, String topic, int expected) {
     AvroSerde<CameraFrame> serde = new AvroSerde<>(CameraFrame.class);
     List<CameraFrame> out = new ArrayList<>();
-    try (KafkaConsumer<String, byte[]> c =
-        new KafkaConsumer<>(
-            Map.of(
-                "bootstrap.servers",
-                kafka.bootstrapServers(),
-                "group.id",
-                "read-" + UUID.randomUUID(),
-                "auto.offset.reset",
-                "earliest",
-                "max.partition.fetch.bytes",
-                16 << 20),
-            new StringDeserializer(),
-            new ByteArrayDeserializer())) {
-      c.subscribe(List.of(topic));
-      long end = System.nanoTime() + 60_000_000_000L;
-      while (out.size() < expected && System.nanoTime() < end) {
-        for (ConsumerRecord<String, byte[]> r : c.poll(Duration.ofMillis(200))) {
-          CameraFrame f = serde.decode(r);
-          assertThat(r.key()).isEqualTo(f.getCameraId());
-          out.add(f);
-        }
-      }
-      // nothing more than expected
-      for (ConsumerRecord<String, byte[]> r : c.poll(Duration.ofSeconds(1))) {
-        out.add(serde.decode(r));
-      }
+    for (ConsumerRecord<String, byte[]> r :
+        TopicReader.read(kafka.bootstrapServers(), topic, expected, Duration.ofSeconds(60))) {
+      CameraFrame f = serde.decode(r);
+      assertThat(r.key()).isEqualTo(f.getCameraId());
+      out.add(f);
     }
     return out;
   }

@@ -7,20 +7,17 @@ import dev.allspark.schemas.kafka.Topic;
 import dev.allspark.schemas.kafka.TopicCatalog;
 import dev.allspark.schemas.kafka.TopicsInitializer;
 import dev.allspark.testkit.KafkaBroker;
+import dev.allspark.testkit.TopicReader;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 /** A bridge on the test broker with its own topics, and what the tests read and write. */
@@ -77,30 +74,10 @@ final class BridgeTestSupport {
       KafkaBroker kafka, TopicCatalog topics, int expected, Duration timeout) {
     AvroSerde<LabeledFrame> serde = new AvroSerde<>(LabeledFrame.class);
     Map<String, LabeledFrame> out = new HashMap<>();
-    try (KafkaConsumer<String, byte[]> c =
-        new KafkaConsumer<>(
-            Map.of(
-                "bootstrap.servers",
-                kafka.bootstrapServers(),
-                "group.id",
-                "read-" + UUID.randomUUID(),
-                "auto.offset.reset",
-                "earliest",
-                "isolation.level",
-                "read_committed",
-                "max.partition.fetch.bytes",
-                16 << 20),
-            new StringDeserializer(),
-            new ByteArrayDeserializer())) {
-      c.subscribe(List.of(topics.name(Topic.FRAMES_LABELED)));
-      long end = System.nanoTime() + timeout.toNanos();
-      int seen = 0;
-      while (seen < expected && System.nanoTime() < end) {
-        for (ConsumerRecord<String, byte[]> r : c.poll(Duration.ofMillis(200))) {
-          out.put(r.key(), serde.decode(r));
-          seen++;
-        }
-      }
+    for (ConsumerRecord<String, byte[]> r :
+        TopicReader.read(
+            kafka.bootstrapServers(), topics.name(Topic.FRAMES_LABELED), expected, timeout)) {
+      out.put(r.key(), serde.decode(r));
     }
     return out;
   }

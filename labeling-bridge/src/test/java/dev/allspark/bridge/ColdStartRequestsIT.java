@@ -10,17 +10,14 @@ import dev.allspark.schemas.kafka.Topic;
 import dev.allspark.schemas.kafka.TopicCatalog;
 import dev.allspark.testkit.KafkaBroker;
 import dev.allspark.testkit.KafkaIntegrationTest;
+import dev.allspark.testkit.TopicReader;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 
@@ -85,24 +82,13 @@ class ColdStartRequestsIT {
 
   private static List<LabelRequest> requests(KafkaBroker kafka, TopicCatalog topics, int max) {
     AvroSerde<LabelRequest> serde = new AvroSerde<>(LabelRequest.class);
-    List<LabelRequest> out = new ArrayList<>();
-    try (KafkaConsumer<String, byte[]> c =
-        new KafkaConsumer<>(
-            Map.of(
-                "bootstrap.servers",
-                kafka.bootstrapServers(),
-                "group.id",
-                "read-" + UUID.randomUUID(),
-                "auto.offset.reset",
-                "earliest"),
-            new StringDeserializer(),
-            new ByteArrayDeserializer())) {
-      c.subscribe(List.of(topics.name(Topic.FRAMES_TO_LABEL)));
-      long end = System.nanoTime() + Duration.ofSeconds(8).toNanos();
-      while (out.size() < max && System.nanoTime() < end) {
-        c.poll(Duration.ofMillis(300)).forEach(r -> out.add(serde.decode(r)));
-      }
-    }
-    return out;
+    return TopicReader.read(
+            kafka.bootstrapServers(),
+            topics.name(Topic.FRAMES_TO_LABEL),
+            max,
+            Duration.ofSeconds(8))
+        .stream()
+        .map(serde::decode)
+        .toList();
   }
 }

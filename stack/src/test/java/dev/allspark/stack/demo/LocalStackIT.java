@@ -7,6 +7,7 @@ import dev.allspark.schemas.CameraFrame;
 import dev.allspark.schemas.Segmentation;
 import dev.allspark.schemas.kafka.AvroSerde;
 import dev.allspark.testkit.HeadlessChromium;
+import dev.allspark.testkit.TopicReader;
 import dev.allspark.trainer.online.OnlineTrainer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,11 +18,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
@@ -142,29 +139,6 @@ class LocalStackIT {
 
   private static List<ConsumerRecord<String, byte[]>> read(
       LocalStack stack, String topic, long expected) {
-    List<ConsumerRecord<String, byte[]>> out = new ArrayList<>();
-    try (KafkaConsumer<String, byte[]> c =
-        new KafkaConsumer<>(
-            Map.of(
-                "bootstrap.servers",
-                stack.bootstrap(),
-                "group.id",
-                "it-" + UUID.randomUUID(),
-                "auto.offset.reset",
-                "earliest",
-                "isolation.level",
-                "read_committed",
-                "max.partition.fetch.bytes",
-                16 << 20),
-            new StringDeserializer(),
-            new ByteArrayDeserializer())) {
-      c.subscribe(List.of(topic));
-      long end = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-      while (out.size() < expected && System.nanoTime() < end) {
-        c.poll(Duration.ofMillis(300)).forEach(out::add);
-      }
-      c.poll(Duration.ofSeconds(1)).forEach(out::add); // nothing more than expected
-    }
-    return out;
+    return TopicReader.read(stack.bootstrap(), topic, expected, Duration.ofSeconds(60));
   }
 }

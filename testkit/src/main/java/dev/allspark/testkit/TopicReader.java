@@ -1,0 +1,48 @@
+package dev.allspark.testkit;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+
+/**
+ * Reads a topic from the beginning, as a downstream consumer would ({@code read_committed}, so
+ * aborted transactions are invisible), in a fresh group: until {@code expected} records came or the
+ * time is up, then one more short poll so that tests see any record beyond the expected ones.
+ */
+public final class TopicReader {
+  private TopicReader() {}
+
+  public static List<ConsumerRecord<String, byte[]>> read(
+      String bootstrap, String topic, long expected, Duration timeout) {
+    List<ConsumerRecord<String, byte[]>> out = new ArrayList<>();
+    try (KafkaConsumer<String, byte[]> c =
+        new KafkaConsumer<>(
+            Map.of(
+                "bootstrap.servers",
+                bootstrap,
+                "group.id",
+                "read-" + UUID.randomUUID(),
+                "auto.offset.reset",
+                "earliest",
+                "isolation.level",
+                "read_committed",
+                "max.partition.fetch.bytes",
+                16 << 20),
+            new StringDeserializer(),
+            new ByteArrayDeserializer())) {
+      c.subscribe(List.of(topic));
+      long end = System.nanoTime() + timeout.toNanos();
+      while (out.size() < expected && System.nanoTime() < end) {
+        c.poll(Duration.ofMillis(200)).forEach(out::add);
+      }
+      c.poll(Duration.ofSeconds(1)).forEach(out::add);
+    }
+    return out;
+  }
+}
