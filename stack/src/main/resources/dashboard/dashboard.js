@@ -79,9 +79,11 @@ function chart(svg, points, yMax, yLabel, marks) {
     const py = (y) => H - B - Math.min(y, yMax) / yMax * (H - B - T);
     const d = points.map((p, i) => `${i ? 'L' : 'M'}${px(p[0]).toFixed(1)},${py(p[1]).toFixed(1)}`).join(' ');
     html += `<path d="${d}" fill="none" stroke="#2a6fdb" stroke-width="2"/>`;
+    const every = Math.ceil(points.length / 12); // at most a dozen labels
     points.forEach((p, i) => {
-      const m = marks ? marks[i] : '';
-      html += `<circle class="point" cx="${px(p[0]).toFixed(1)}" cy="${py(p[1]).toFixed(1)}" r="3" fill="${m ? '#0a7a2f' : '#2a6fdb'}"/>`;
+      const m = marks && (i % every === 0 || i === points.length - 1) ? marks[i] : '';
+      const published = marks && marks[i];
+      html += `<circle class="point" cx="${px(p[0]).toFixed(1)}" cy="${py(p[1]).toFixed(1)}" r="3" fill="${published ? '#0a7a2f' : '#2a6fdb'}"/>`;
       if (m) html += `<text x="${px(p[0]).toFixed(1)}" y="${(py(p[1]) - 6).toFixed(1)}" font-size="10" text-anchor="middle">${m}</text>`;
     });
   }

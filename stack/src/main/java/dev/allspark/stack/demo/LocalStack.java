@@ -356,14 +356,16 @@ public final class LocalStack implements AutoCloseable {
       }
     }
     started.clear();
-    if (brokerDir != null) {
+    if (brokerDir != null && Files.exists(brokerDir)) { // the test kit may have removed it
       try (var files = Files.walk(brokerDir)) {
         files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+      } catch (java.nio.file.NoSuchFileException e) {
+        // removed while we walked it: nothing left to do
       } catch (java.io.IOException e) {
         org.slf4j.LoggerFactory.getLogger(LocalStack.class)
             .warn("could not delete the demo broker's data in {}: {}", brokerDir, e.toString());
       }
-      brokerDir = null;
     }
+    brokerDir = null;
   }
 }
