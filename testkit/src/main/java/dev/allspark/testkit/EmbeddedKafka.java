@@ -76,7 +76,14 @@ public final class EmbeddedKafka implements KafkaBroker {
       settings.putAll(extraSettings);
       settings.forEach(builder::setConfigProp);
       cluster = builder.build();
-      cluster.format();
+      // formatting prints to standard output; commands that print JSON there must not get it
+      java.io.PrintStream stdout = System.out;
+      System.setOut(System.err);
+      try {
+        cluster.format();
+      } finally {
+        System.setOut(stdout);
+      }
       cluster.startup();
       cluster.waitForReadyBrokers();
       EmbeddedKafka kafka = new EmbeddedKafka(cluster);
