@@ -18,7 +18,8 @@ import picocli.CommandLine.Option;
     name = "ingest",
     mixinStandardHelpOptions = true,
     description = {
-      "Send frames to camera.frames from the synthetic fleet, a folder (CamVid or Cityscapes",
+      "Send frames to camera.frames (synthetic fleet, folder replay or HTTP push).",
+      "Sources: the synthetic fleet, a folder (CamVid or Cityscapes",
       "layout) or HTTP push (POST /frames). Defaults come from the environment variables shown."
     })
 public final class IngestCommand implements Callable<Integer> {

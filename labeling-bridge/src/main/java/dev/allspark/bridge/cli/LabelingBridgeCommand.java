@@ -17,7 +17,8 @@ import picocli.CommandLine.Option;
     name = "labeling-bridge",
     mixinStandardHelpOptions = true,
     description = {
-      "Serve the labeling API and page (http://HOST:PORT/) and join labels.masks with",
+      "Serve the labelers' page and API; join their masks with the requested frames.",
+      "The page and API are on http://HOST:PORT/; labels.masks is joined with",
       "frames.to-label into frames.labeled. Defaults come from the environment variables shown."
     })
 public final class LabelingBridgeCommand implements Callable<Integer> {

@@ -14,7 +14,8 @@ import picocli.CommandLine.Option;
     name = "demo",
     mixinStandardHelpOptions = true,
     description = {
-      "The whole loop in one JVM around an in-JVM Kafka broker: a synthetic fleet (or a CamVid",
+      "Run the whole loop in one JVM, with a live status line and a dashboard.",
+      "An in-JVM Kafka broker: a synthetic fleet (or a CamVid",
       "replay) streams frames, inference segments them and asks for labels, simulated labelers",
       "answer through the labeling bridge, the trainer learns and publishes checkpoints, and",
       "inference swaps to them. Prints a status line and the dashboard's URL."
