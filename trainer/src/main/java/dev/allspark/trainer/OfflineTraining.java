@@ -40,8 +40,14 @@ public final class OfflineTraining {
       int memoryWarmup,
       int unsupervisedRampUp,
       float pseudoThreshold,
+      float emaTeacherDecay,
+      boolean unlabeledPhotometric,
       ModelConfig model) {
     public Settings {
+      if (!(emaTeacherDecay == 0f || (emaTeacherDecay > 0f && emaTeacherDecay < 1f))) {
+        throw new IllegalArgumentException(
+            "--ema-teacher must be 0 (off) or in (0, 1), got " + emaTeacherDecay);
+      }
       if (iterations < 1) {
         throw new IllegalArgumentException("--iterations must be >= 1, got " + iterations);
       }
@@ -70,7 +76,8 @@ public final class OfflineTraining {
       double secondsPerIteration,
       int skippedIterations,
       List<double[]> history,
-      String checkpointSha256) {}
+      String checkpointSha256,
+      double teacherValMiou) {}
 
   private final Settings settings;
   private final PrintStream log;
@@ -116,6 +123,20 @@ public final class OfflineTraining {
       AllSparkNet net = AllSparkNet.create(settings.model(), manager, settings.seed());
       try (SgdMomentum optimizer = new SgdMomentum(net.namedParameters(), 0.9f, 1e-4f, manager)) {
         TrainingStep step = new TrainingStep(net, optimizer, settings.method(), manager);
+        EmaTeacher teacher =
+            settings.emaTeacherDecay() > 0f && settings.method() == Method.ALLSPARK
+                ? new EmaTeacher(net, settings.emaTeacherDecay(), manager)
+                : null;
+        if (teacher != null) {
+          step.withTeacher(teacher);
+          log.printf(
+              "pseudo-labels from a mean teacher, EMA decay %.4f%n", settings.emaTeacherDecay());
+        }
+        if (settings.unlabeledPhotometric() && settings.method() == Method.ALLSPARK) {
+          log.println(
+              "the trained forward sees photometrically perturbed unlabeled images,"
+                  + " the pseudo-labeling pass the unperturbed ones");
+        }
         Sampler labeledSampler = new Sampler(labeled.size(), rng);
         Sampler unlabeledSampler = new Sampler(Math.max(unlabeled.size(), 1), rng);
         Progress progress = new Progress(log, "train", settings.iterations());
@@ -125,11 +146,17 @@ public final class OfflineTraining {
         for (int it = 0; it < settings.iterations(); it++) {
           List<Sample> l = new ArrayList<>(settings.batch());
           List<Sample> u = new ArrayList<>(settings.batch());
+          List<Sample> strong =
+              settings.unlabeledPhotometric() ? new ArrayList<>(settings.batch()) : null;
           for (int b = 0; b < settings.batch(); b++) {
             Sample s = augmentation.scaleCropFlip(labeled.get(labeledSampler.next()), rng);
             l.add(new Sample(s.id(), augmentation.photometric(s.image(), rng), s.labels()));
             if (settings.method() == Method.ALLSPARK) {
-              u.add(augmentation.scaleCropFlip(unlabeled.get(unlabeledSampler.next()), rng));
+              Sample w = augmentation.scaleCropFlip(unlabeled.get(unlabeledSampler.next()), rng);
+              u.add(w);
+              if (strong != null) {
+                strong.add(new Sample(w.id(), augmentation.photometric(w.image(), rng), null));
+              }
             }
           }
           long t0 = System.nanoTime();
@@ -137,6 +164,7 @@ public final class OfflineTraining {
               step.run(
                   l,
                   u,
+                  strong,
                   schedule.at(it),
                   it >= settings.memoryWarmup(),
                   rampUp(it, settings.unsupervisedRampUp()),
@@ -167,15 +195,30 @@ public final class OfflineTraining {
             ConfusionMatrix m = evaluate(net, manager, val);
             history.add(new double[] {it + 1, m.meanIou()});
             log.printf("iteration %d: val mIoU %.2f%%%n", it + 1, 100 * m.meanIou());
+            if (teacher != null) {
+              log.printf(
+                  "iteration %d: mean teacher's val mIoU %.2f%%%n",
+                  it + 1, 100 * evaluate(teacher.network(), manager, val).meanIou());
+            }
           }
         }
         ConfusionMatrix m = evaluate(net, manager, val);
         history.add(new double[] {settings.iterations(), m.meanIou()});
+        double teacherMiou = Double.NaN;
+        if (teacher != null) {
+          teacherMiou = evaluate(teacher.network(), manager, val).meanIou();
+          log.printf(
+              "val mIoU: student %.2f%%, mean teacher %.2f%% (the student is the result)%n",
+              100 * m.meanIou(), 100 * teacherMiou);
+        }
         double secondsPerIteration = trainNanos / 1e9 / settings.iterations();
         Map<String, Double> metrics = new LinkedHashMap<>();
         metrics.put("val.mIoU", m.meanIou());
         metrics.put("secondsPerIteration", secondsPerIteration);
         metrics.put("skippedIterations", (double) skipped);
+        if (teacher != null) {
+          metrics.put("teacher.val.mIoU", teacherMiou);
+        }
         double[] iou = m.iou();
         for (int c = 0; c < iou.length; c++) {
           metrics.put("val.IoU." + classes.names().get(c), iou[c]);
@@ -191,7 +234,8 @@ public final class OfflineTraining {
                   .write(settings.out());
           log.printf("checkpoint written to %s (sha256 %s)%n", settings.out(), sha);
         }
-        return new Result(m.meanIou(), iou, secondsPerIteration, skipped, history, sha);
+        return new Result(
+            m.meanIou(), iou, secondsPerIteration, skipped, history, sha, teacherMiou);
       }
     }
   }

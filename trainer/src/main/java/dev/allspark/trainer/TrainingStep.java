@@ -35,6 +35,7 @@ public final class TrainingStep {
   private final float maxGradientNorm;
   private final RunningStatistics statistics;
   private final GradientGuard guard = new GradientGuard(100, 3);
+  private EmaTeacher teacher;
 
   /**
    * What an iteration measured. {@code skipped}: the loss was not finite, so the update was not
@@ -65,6 +66,15 @@ public final class TrainingStep {
     this.statistics = new RunningStatistics(net, base);
   }
 
+  /**
+   * Pseudo-labels from a mean teacher instead of the network itself (not in the reference); the
+   * teacher is moved after every applied update.
+   */
+  public TrainingStep withTeacher(EmaTeacher teacher) {
+    this.teacher = teacher;
+    return this;
+  }
+
   /** How many updates the gradient guard refused so far. */
   public long skippedSteps() {
     return guard.refused();
@@ -79,16 +89,30 @@ public final class TrainingStep {
     return run(labeled, unlabeled, lr, useMemory, 1f, 0f);
   }
 
+  /** As below, the student seeing the same unlabeled view as the pseudo-labeling pass. */
+  public Losses run(
+      List<Sample> labeled,
+      List<Sample> unlabeled,
+      float lr,
+      boolean useMemory,
+      float unsupervisedWeight,
+      float pseudoThreshold) {
+    return run(labeled, unlabeled, null, lr, useMemory, unsupervisedWeight, pseudoThreshold);
+  }
+
   /**
    * @param unsupervisedWeight weight of the pseudo-label loss (1 = the reference; a ramp from 0
    *     keeps a network trained from scratch from fitting its own early, meaningless labels)
    * @param pseudoThreshold pseudo-labelled pixels whose max softmax is below this count nothing (0
    *     = every pixel counts, as in the reference); the loss is still divided by all pixels, so an
    *     unsure network gets a small unsupervised loss rather than a confident one
+   * @param unlabeledStudent the view of the unlabeled images the trained forward sees (same
+   *     geometry as {@code unlabeled}, e.g. photometrically perturbed); null = {@code unlabeled}
    */
   public Losses run(
       List<Sample> labeled,
       List<Sample> unlabeled,
+      List<Sample> unlabeledStudent,
       float lr,
       boolean useMemory,
       float unsupervisedWeight,
@@ -118,15 +142,17 @@ public final class TrainingStep {
                   + labeled.size());
         }
         NDArray xU = images(step, unlabeled);
-        // 1. pseudo-labels from the network in evaluation mode (no gradient is recorded here)
-        NDArray scores = net.predict(xU);
+        NDArray xS = unlabeledStudent == null ? xU : images(step, unlabeledStudent);
+        // 1. pseudo-labels from the network (or its mean teacher) in evaluation mode (no gradient
+        // is recorded here)
+        NDArray scores = (teacher == null ? net : teacher.network()).predict(xU);
         NDArray pseudo = scores.argMax(1).toType(DataType.INT64, false);
         NDArray confident =
             pseudoThreshold > 0f ? scores.softmax(1).max(new int[] {1}).gte(pseudoThreshold) : null;
         try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
           // 2. one forward of labeled then unlabeled images
           NDArray logits =
-              net.trainForward(NDArrays.concat(new NDList(xL, xU), 0), scores, useMemory);
+              net.trainForward(NDArrays.concat(new NDList(xL, xS), 0), scores, useMemory);
           NDList parts = logits.split(2, 0);
           // 3. the two cross-entropies, averaged
           NDArray lossL = CrossEntropy.loss(parts.get(0), yL);
@@ -152,6 +178,9 @@ public final class TrainingStep {
       } else {
         optimizer.step(
             lr, maxGradientNorm > 0 && norm > maxGradientNorm ? maxGradientNorm / norm : 1f);
+        if (teacher != null) {
+          teacher.update();
+        }
       }
       return new Losses(losses.total(), losses.supervised(), losses.unsupervised(), norm, skipped);
     }

@@ -44,6 +44,9 @@ final class Json {
     out.put("valIou", iou(ClassSet.CAMVID, r.valIou()));
     out.put("secondsPerIteration", round(r.secondsPerIteration()));
     out.put("skippedIterations", r.skippedIterations());
+    if (!Double.isNaN(r.teacherValMiou())) {
+      out.put("teacherValMiou", round(r.teacherValMiou()));
+    }
     out.put("history", r.history());
     out.put("checkpointSha256", r.checkpointSha256());
     return of(out);

@@ -108,6 +108,24 @@ public final class TrainCommand implements Callable<Integer> {
               + " (default: ${DEFAULT-VALUE}).")
   float pseudoThreshold;
 
+  @Option(
+      names = "--ema-teacher",
+      defaultValue = "0",
+      paramLabel = "DECAY",
+      description =
+          "Make pseudo-labels with a mean teacher whose weights are an EMA of the network's with"
+              + " this decay (e.g. 0.99); 0 = the reference (the network labels its own"
+              + " unlabeled batch) (default: ${DEFAULT-VALUE}).")
+  float emaTeacher;
+
+  @Option(
+      names = "--unlabeled-photometric",
+      description =
+          "The trained forward sees unlabeled images with the labeled images' colour jitter,"
+              + " grayscale and blur; the pseudo-labeling pass sees them without (not in the"
+              + " reference).")
+  boolean unlabeledPhotometric;
+
   @Option(names = "--model", defaultValue = "b0", description = "b0 (default) or tiny.")
   String model;
 
@@ -142,6 +160,8 @@ public final class TrainCommand implements Callable<Integer> {
                     memoryWarmup,
                     unsupRampUp,
                     pseudoThreshold,
+                    emaTeacher,
+                    unlabeledPhotometric,
                     config),
                 System.err)
             .run();
