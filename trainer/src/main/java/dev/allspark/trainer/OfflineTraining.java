@@ -42,6 +42,7 @@ public final class OfflineTraining {
       float pseudoThreshold,
       float emaTeacherDecay,
       boolean unlabeledPhotometric,
+      boolean sumLosses,
       ModelConfig model) {
     public Settings {
       if (!(emaTeacherDecay == 0f || (emaTeacherDecay > 0f && emaTeacherDecay < 1f))) {
@@ -131,6 +132,10 @@ public final class OfflineTraining {
           step.withTeacher(teacher);
           log.printf(
               "pseudo-labels from a mean teacher, EMA decay %.4f%n", settings.emaTeacherDecay());
+        }
+        if (settings.sumLosses() && settings.method() == Method.ALLSPARK) {
+          step.withSummedLosses(true);
+          log.println("loss = CE(labeled) + CE(unlabeled), not their average");
         }
         if (settings.unlabeledPhotometric() && settings.method() == Method.ALLSPARK) {
           log.println(

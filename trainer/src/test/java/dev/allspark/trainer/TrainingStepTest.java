@@ -59,4 +59,34 @@ class TrainingStepTest {
       }
     }
   }
+
+  /** One AllSpark step from a fresh network (seeded), returning its losses. */
+  private static TrainingStep.Losses firstStep(boolean sum) {
+    Engine.getInstance().setRandomSeed(7);
+    try (NDManager m = NDManager.newBaseManager()) {
+      AllSparkNet net = AllSparkNet.create(ModelConfig.tiny(11, 65), m, 1);
+      try (SgdMomentum sgd = new SgdMomentum(net.namedParameters(), 0.9f, 1e-4f, m)) {
+        TrainingStep step = new TrainingStep(net, sgd, Method.ALLSPARK, m).withSummedLosses(sum);
+        Random rng = new Random(8);
+        return step.run(samples(2, 65, true, rng), samples(2, 65, false, rng), 0.01f, false);
+      }
+    }
+  }
+
+  @Test
+  void summedLossesDoubleTheAveragedLossAndItsGradient() {
+    TrainingStep.Losses mean = firstStep(false);
+    TrainingStep.Losses sum = firstStep(true);
+    assertThat(sum.supervised()).isEqualTo(mean.supervised());
+    assertThat(sum.unsupervised()).isEqualTo(mean.unsupervised());
+    assertThat(mean.total())
+        .isCloseTo(
+            (mean.supervised() + mean.unsupervised()) / 2,
+            org.assertj.core.api.Assertions.within(1e-5f));
+    assertThat(sum.total())
+        .isCloseTo(
+            mean.supervised() + mean.unsupervised(), org.assertj.core.api.Assertions.within(1e-5f));
+    assertThat(sum.gradientNorm() / mean.gradientNorm())
+        .isCloseTo(2f, org.assertj.core.api.Assertions.within(1e-3f));
+  }
 }

@@ -126,6 +126,14 @@ public final class TrainCommand implements Callable<Integer> {
               + " reference).")
   boolean unlabeledPhotometric;
 
+  @Option(
+      names = "--sum-losses",
+      description =
+          "loss = CE(labeled) + CE(unlabeled) instead of the reference's (CE(labeled) +"
+              + " CE(unlabeled)) / 2, which halves the labeled gradient relative to"
+              + " --method supervised at the same --lr.")
+  boolean sumLosses;
+
   @Option(names = "--model", defaultValue = "b0", description = "b0 (default) or tiny.")
   String model;
 
@@ -162,6 +170,7 @@ public final class TrainCommand implements Callable<Integer> {
                     pseudoThreshold,
                     emaTeacher,
                     unlabeledPhotometric,
+                    sumLosses,
                     config),
                 System.err)
             .run();
