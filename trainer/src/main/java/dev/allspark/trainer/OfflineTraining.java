@@ -95,7 +95,7 @@ public final class OfflineTraining {
         loadWithProgress(
             folder, "train", "trainannot", folder.labeledNames(settings.split()), "labeled");
     List<Sample> unlabeled =
-        settings.method() == Method.ALLSPARK
+        settings.method().usesUnlabeled()
             ? loadWithProgress(
                 folder, "train", null, folder.unlabeledNames(settings.split()), "unlabeled")
             : List.of();
@@ -110,7 +110,7 @@ public final class OfflineTraining {
         settings.iterations(),
         settings.crop(),
         settings.batch(),
-        settings.method() == Method.ALLSPARK ? settings.batch() : 0,
+        settings.method().usesUnlabeled() ? settings.batch() : 0,
         settings.lr());
 
     Engine.getInstance().setRandomSeed((int) settings.seed());
@@ -125,7 +125,7 @@ public final class OfflineTraining {
       try (SgdMomentum optimizer = new SgdMomentum(net.namedParameters(), 0.9f, 1e-4f, manager)) {
         TrainingStep step = new TrainingStep(net, optimizer, settings.method(), manager);
         EmaTeacher teacher =
-            settings.emaTeacherDecay() > 0f && settings.method() == Method.ALLSPARK
+            settings.emaTeacherDecay() > 0f && settings.method().usesUnlabeled()
                 ? new EmaTeacher(net, settings.emaTeacherDecay(), manager)
                 : null;
         if (teacher != null) {
@@ -133,11 +133,11 @@ public final class OfflineTraining {
           log.printf(
               "pseudo-labels from a mean teacher, EMA decay %.4f%n", settings.emaTeacherDecay());
         }
-        if (settings.sumLosses() && settings.method() == Method.ALLSPARK) {
+        if (settings.sumLosses() && settings.method().usesUnlabeled()) {
           step.withSummedLosses(true);
           log.println("loss = CE(labeled) + CE(unlabeled), not their average");
         }
-        if (settings.unlabeledPhotometric() && settings.method() == Method.ALLSPARK) {
+        if (settings.unlabeledPhotometric() && settings.method().usesUnlabeled()) {
           log.println(
               "the trained forward sees photometrically perturbed unlabeled images,"
                   + " the pseudo-labeling pass the unperturbed ones");
@@ -156,7 +156,7 @@ public final class OfflineTraining {
           for (int b = 0; b < settings.batch(); b++) {
             Sample s = augmentation.scaleCropFlip(labeled.get(labeledSampler.next()), rng);
             l.add(new Sample(s.id(), augmentation.photometric(s.image(), rng), s.labels()));
-            if (settings.method() == Method.ALLSPARK) {
+            if (settings.method().usesUnlabeled()) {
               Sample w = augmentation.scaleCropFlip(unlabeled.get(unlabeledSampler.next()), rng);
               u.add(w);
               if (strong != null) {
@@ -229,7 +229,7 @@ public final class OfflineTraining {
           metrics.put("val.IoU." + classes.names().get(c), iou[c]);
         }
         Map<String, String> info = new LinkedHashMap<>();
-        info.put("method", settings.method().name().toLowerCase());
+        info.put("method", settings.method().name().toLowerCase().replace('_', '-'));
         info.put("split", settings.split());
         info.put("seed", Long.toString(settings.seed()));
         String sha = null;

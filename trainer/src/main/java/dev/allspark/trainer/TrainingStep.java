@@ -163,8 +163,11 @@ public final class TrainingStep {
             pseudoThreshold > 0f ? scores.softmax(1).max(new int[] {1}).gte(pseudoThreshold) : null;
         try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
           // 2. one forward of labeled then unlabeled images
+          NDArray both = NDArrays.concat(new NDList(xL, xS), 0);
           NDArray logits =
-              net.trainForward(NDArrays.concat(new NDList(xL, xS), 0), scores, useMemory);
+              method == Method.SELF_TRAINING
+                  ? net.supervisedForward(both)
+                  : net.trainForward(both, scores, useMemory);
           NDList parts = logits.split(2, 0);
           // 3. the two cross-entropies, averaged
           NDArray lossL = CrossEntropy.loss(parts.get(0), yL);

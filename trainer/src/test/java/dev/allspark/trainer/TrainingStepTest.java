@@ -89,4 +89,25 @@ class TrainingStepTest {
     assertThat(sum.gradientNorm() / mean.gradientNorm())
         .isCloseTo(2f, org.assertj.core.api.Assertions.within(1e-3f));
   }
+
+  @Test
+  void selfTrainingLearnsFromPseudoLabelsWithoutTheSemanticMemory() {
+    Engine.getInstance().setRandomSeed(9);
+    try (NDManager m = NDManager.newBaseManager()) {
+      AllSparkNet net = AllSparkNet.create(ModelConfig.tiny(11, 65), m, 1);
+      float[] memoryBefore = net.memory().queue();
+      try (SgdMomentum sgd = new SgdMomentum(net.namedParameters(), 0.9f, 1e-4f, m)) {
+        TrainingStep step = new TrainingStep(net, sgd, Method.SELF_TRAINING, m);
+        Random rng = new Random(10);
+        TrainingStep.Losses losses = null;
+        for (int i = 0; i < 3; i++) {
+          losses = step.run(samples(2, 65, true, rng), samples(2, 65, false, rng), 0.05f, true);
+          assertThat(losses.supervised()).isPositive();
+          assertThat(losses.unsupervised()).isPositive();
+        }
+        assertThat(losses.total()).isFinite();
+        assertThat(net.memory().queue()).isEqualTo(memoryBefore);
+      }
+    }
+  }
 }

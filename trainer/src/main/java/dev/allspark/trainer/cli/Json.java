@@ -35,11 +35,11 @@ final class Json {
   static String trainingResult(
       Method method, String split, int iterations, int crop, int batch, OfflineTraining.Result r) {
     Map<String, Object> out = new LinkedHashMap<>();
-    out.put("method", method.name().toLowerCase());
+    out.put("method", method.name().toLowerCase().replace('_', '-'));
     out.put("split", split);
     out.put("iterations", iterations);
     out.put("crop", crop);
-    out.put("batch", batch + "+" + (method == Method.ALLSPARK ? batch : 0));
+    out.put("batch", batch + "+" + (method.usesUnlabeled() ? batch : 0));
     out.put("valMiou", round(r.valMiou()));
     out.put("valIou", iou(ClassSet.CAMVID, r.valIou()));
     out.put("secondsPerIteration", round(r.secondsPerIteration()));

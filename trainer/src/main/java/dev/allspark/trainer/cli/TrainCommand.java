@@ -35,7 +35,10 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(
       names = "--method",
       defaultValue = "allspark",
-      description = "allspark or supervised (default: ${DEFAULT-VALUE}).")
+      description =
+          "allspark, supervised, or self-training (the reference's baseline_semi ablation:"
+              + " AllSpark's pseudo-labels and loss without the cross-attention to unlabeled"
+              + " features) (default: ${DEFAULT-VALUE}).")
   String method;
 
   @Option(
@@ -143,9 +146,10 @@ public final class TrainCommand implements Callable<Integer> {
         switch (method.toLowerCase(Locale.ROOT)) {
           case "allspark" -> Method.ALLSPARK;
           case "supervised" -> Method.SUPERVISED;
+          case "self-training" -> Method.SELF_TRAINING;
           default ->
               throw new IllegalArgumentException(
-                  "--method " + method + ": expected allspark or supervised");
+                  "--method " + method + ": expected allspark, supervised or self-training");
         };
     if (!split.matches("1_4|1_8|1_16|full")) {
       throw new IllegalArgumentException("--split " + split + ": expected 1_4, 1_8, 1_16 or full");
