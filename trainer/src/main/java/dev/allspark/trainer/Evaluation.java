@@ -21,6 +21,19 @@ public final class Evaluation {
 
   public static ConfusionMatrix run(
       AllSparkNet net, NDManager base, List<Sample> frames, IntConsumer progress) {
+    return run(net, base, frames, 1.0, progress);
+  }
+
+  /**
+   * @param inputScale the network sees each frame resized by this factor (the resolution it was
+   *     trained at); its scores are up-sampled to the full-resolution label map all the same
+   */
+  public static ConfusionMatrix run(
+      AllSparkNet net,
+      NDManager base,
+      List<Sample> frames,
+      double inputScale,
+      IntConsumer progress) {
     EngineThreads.noGradients(); // evaluation records no graph, whichever thread runs it
     ConfusionMatrix matrix = new ConfusionMatrix(net.config().numClasses());
     int done = 0;
@@ -31,13 +44,23 @@ public final class Evaluation {
       try (NDManager scope = base.newSubManager()) {
         int w = frame.image().width();
         int h = frame.image().height();
+        RgbImage image = frame.image();
+        if (inputScale != 1.0) {
+          image = image.resized(scaled(w, inputScale), scaled(h, inputScale));
+        }
         NDArray input =
-            HostArrays.floats(scope, frame.image().normalizedChw(), new Shape(1, 3, h, w));
+            HostArrays.floats(
+                scope, image.normalizedChw(), new Shape(1, 3, image.height(), image.width()));
         Segmenter.Result result = Segmenter.decode(net.predict(input), h, w)[0];
         matrix.add(result.classes(), frame.labels());
       }
       progress.accept(++done);
     }
     return matrix;
+  }
+
+  /** A side length times the input scale, at least 32 pixels (one token of the last stage). */
+  static int scaled(int side, double scale) {
+    return Math.max(32, (int) Math.round(side * scale));
   }
 }

@@ -43,8 +43,12 @@ public final class OfflineTraining {
       float emaTeacherDecay,
       boolean unlabeledPhotometric,
       boolean sumLosses,
+      double inputScale,
       ModelConfig model) {
     public Settings {
+      if (!(inputScale > 0 && inputScale <= 1)) {
+        throw new IllegalArgumentException("--input-scale must be in (0, 1], got " + inputScale);
+      }
       if (!(emaTeacherDecay == 0f || (emaTeacherDecay > 0f && emaTeacherDecay < 1f))) {
         throw new IllegalArgumentException(
             "--ema-teacher must be 0 (off) or in (0, 1), got " + emaTeacherDecay);
@@ -100,6 +104,13 @@ public final class OfflineTraining {
                 folder, "train", null, folder.unlabeledNames(settings.split()), "unlabeled")
             : List.of();
     List<Sample> val = loadWithProgress(folder, "val", "valannot", folder.valNames(), "val");
+    if (settings.inputScale() != 1.0) {
+      labeled = labeled.stream().map(s -> rescaled(s, settings.inputScale())).toList();
+      unlabeled = unlabeled.stream().map(s -> rescaled(s, settings.inputScale())).toList();
+      log.printf(
+          "training frames resized by %.3f (to %dx%d); val scored at full resolution%n",
+          settings.inputScale(), labeled.get(0).image().width(), labeled.get(0).image().height());
+    }
     log.printf(
         "training %s on split %s: %d labeled, %d unlabeled, %d val frames; %d iterations, crop %d, batch %d+%d, lr %.4f%n",
         settings.method(),
@@ -232,6 +243,9 @@ public final class OfflineTraining {
         info.put("method", settings.method().name().toLowerCase().replace('_', '-'));
         info.put("split", settings.split());
         info.put("seed", Long.toString(settings.seed()));
+        if (settings.inputScale() != 1.0) {
+          info.put(INPUT_SCALE, Double.toString(settings.inputScale()));
+        }
         String sha = null;
         if (settings.out() != null) {
           sha =
@@ -245,6 +259,33 @@ public final class OfflineTraining {
     }
   }
 
+  /**
+   * Checkpoint info key: the factor the training frames were resized by; {@code evaluate} feeds
+   * frames to the network at that scale. Absent = full resolution.
+   */
+  public static final String INPUT_SCALE = "inputScale";
+
+  /** A frame and its label map resized by {@code scale} (area for the image, nearest labels). */
+  static Sample rescaled(Sample s, double scale) {
+    int w = Evaluation.scaled(s.image().width(), scale);
+    int h = Evaluation.scaled(s.image().height(), scale);
+    int[] labels = s.labels();
+    int[] out = null;
+    if (labels != null) {
+      out = new int[w * h];
+      int sw = s.image().width();
+      int sh = s.image().height();
+      for (int y = 0; y < h; y++) {
+        int sy = Math.min(sh - 1, (int) ((y + 0.5) * sh / h));
+        for (int x = 0; x < w; x++) {
+          int sx = Math.min(sw - 1, (int) ((x + 0.5) * sw / w));
+          out[y * w + x] = labels[sy * sw + sx];
+        }
+      }
+    }
+    return new Sample(s.id(), s.image().resized(w, h), out);
+  }
+
   /** Laine and Aila's sigmoid-shaped ramp exp(-5 (1 - t)^2), t = it / length; 1 without ramp. */
   static float rampUp(int iteration, int length) {
     if (length <= 0 || iteration >= length) {
@@ -256,7 +297,8 @@ public final class OfflineTraining {
 
   private ConfusionMatrix evaluate(AllSparkNet net, NDManager manager, List<Sample> val) {
     Progress progress = new Progress(log, "eval", val.size());
-    return Evaluation.run(net, manager, val, done -> progress.update(done, ""));
+    return Evaluation.run(
+        net, manager, val, settings.inputScale(), done -> progress.update(done, ""));
   }
 
   private List<Sample> loadWithProgress(

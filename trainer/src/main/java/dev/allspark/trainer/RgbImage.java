@@ -56,6 +56,44 @@ public final class RgbImage {
     return height;
   }
 
+  /**
+   * This image at {@code w x h}, each output pixel the mean of the input pixels its footprint
+   * covers (area resampling: no aliasing when shrinking).
+   */
+  public RgbImage resized(int w, int h) {
+    if (w < 1 || h < 1) {
+      throw new IllegalArgumentException("cannot resize to " + w + "x" + h);
+    }
+    RgbImage out = new RgbImage(w, h);
+    double sx = width / (double) w;
+    double sy = height / (double) h;
+    for (int y = 0; y < h; y++) {
+      int y0 = (int) (y * sy);
+      int y1 = Math.max(y0 + 1, Math.min(height, (int) Math.ceil((y + 1) * sy)));
+      for (int x = 0; x < w; x++) {
+        int x0 = (int) (x * sx);
+        int x1 = Math.max(x0 + 1, Math.min(width, (int) Math.ceil((x + 1) * sx)));
+        float r0 = 0;
+        float g0 = 0;
+        float b0 = 0;
+        for (int yy = y0; yy < y1; yy++) {
+          for (int xx = x0; xx < x1; xx++) {
+            int i = yy * width + xx;
+            r0 += r[i];
+            g0 += g[i];
+            b0 += b[i];
+          }
+        }
+        float n = (y1 - y0) * (x1 - x0);
+        int o = y * w + x;
+        out.r[o] = r0 / n;
+        out.g[o] = g0 / n;
+        out.b[o] = b0 / n;
+      }
+    }
+    return out;
+  }
+
   RgbImage copy() {
     return new RgbImage(width, height, r.clone(), g.clone(), b.clone());
   }

@@ -7,6 +7,7 @@ import dev.allspark.model.Checkpoint;
 import dev.allspark.model.ConfusionMatrix;
 import dev.allspark.trainer.CamVidFolder;
 import dev.allspark.trainer.Evaluation;
+import dev.allspark.trainer.OfflineTraining;
 import dev.allspark.trainer.Progress;
 import dev.allspark.trainer.RgbImage;
 import dev.allspark.trainer.Sample;
@@ -68,7 +69,13 @@ public final class EvaluateCommand implements Callable<Integer> {
                 RgbImage.of(CamVidFolder.readImage(images.resolve(name))),
                 CamVidFolder.readLabels(labels.resolve(name))));
       }
-      ConfusionMatrix m = Evaluation.run(net, manager, frames, done -> progress.update(done, ""));
+      String scale = ckpt.info().get(OfflineTraining.INPUT_SCALE);
+      double inputScale = scale == null ? 1.0 : Double.parseDouble(scale);
+      if (inputScale != 1.0) {
+        System.err.printf("frames resized by %s for the network, as in training%n", scale);
+      }
+      ConfusionMatrix m =
+          Evaluation.run(net, manager, frames, inputScale, done -> progress.update(done, ""));
       if (json) {
         System.out.println(Json.evaluation(checkpoint.toString(), ckpt.classes(), m, names.size()));
       } else {

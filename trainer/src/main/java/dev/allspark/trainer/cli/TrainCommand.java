@@ -137,6 +137,16 @@ public final class TrainCommand implements Callable<Integer> {
               + " --method supervised at the same --lr.")
   boolean sumLosses;
 
+  @Option(
+      names = "--input-scale",
+      defaultValue = "1",
+      description =
+          "Train on frames resized by this factor (the random 0.5-2.0x rescale and the crop come"
+              + " after), and evaluate with frames resized the same way, scores up-sampled to the"
+              + " full-resolution label map; recorded in the checkpoint for `evaluate`. The"
+              + " inference service runs at full resolution (default: ${DEFAULT-VALUE}).")
+  double inputScale;
+
   @Option(names = "--model", defaultValue = "b0", description = "b0 (default) or tiny.")
   String model;
 
@@ -175,6 +185,7 @@ public final class TrainCommand implements Callable<Integer> {
                     emaTeacher,
                     unlabeledPhotometric,
                     sumLosses,
+                    inputScale,
                     config),
                 System.err)
             .run();
