@@ -98,8 +98,9 @@ public final class OfflineTraining {
     List<Sample> labeled =
         loadWithProgress(
             folder, "train", "trainannot", folder.labeledNames(settings.split()), "labeled");
+    boolean semi = settings.method().usesUnlabeled();
     List<Sample> unlabeled =
-        settings.method().usesUnlabeled()
+        semi
             ? loadWithProgress(
                 folder, "train", null, folder.unlabeledNames(settings.split()), "unlabeled")
             : List.of();
@@ -121,7 +122,7 @@ public final class OfflineTraining {
         settings.iterations(),
         settings.crop(),
         settings.batch(),
-        settings.method().usesUnlabeled() ? settings.batch() : 0,
+        semi ? settings.batch() : 0,
         settings.lr());
 
     Engine.getInstance().setRandomSeed((int) settings.seed());
@@ -136,7 +137,7 @@ public final class OfflineTraining {
       try (SgdMomentum optimizer = new SgdMomentum(net.namedParameters(), 0.9f, 1e-4f, manager)) {
         TrainingStep step = new TrainingStep(net, optimizer, settings.method(), manager);
         EmaTeacher teacher =
-            settings.emaTeacherDecay() > 0f && settings.method().usesUnlabeled()
+            settings.emaTeacherDecay() > 0f && semi
                 ? new EmaTeacher(net, settings.emaTeacherDecay(), manager)
                 : null;
         if (teacher != null) {
@@ -144,11 +145,11 @@ public final class OfflineTraining {
           log.printf(
               "pseudo-labels from a mean teacher, EMA decay %.4f%n", settings.emaTeacherDecay());
         }
-        if (settings.sumLosses() && settings.method().usesUnlabeled()) {
+        if (settings.sumLosses() && semi) {
           step.withSummedLosses(true);
           log.println("loss = CE(labeled) + CE(unlabeled), not their average");
         }
-        if (settings.unlabeledPhotometric() && settings.method().usesUnlabeled()) {
+        if (settings.unlabeledPhotometric() && semi) {
           log.println(
               "the trained forward sees photometrically perturbed unlabeled images,"
                   + " the pseudo-labeling pass the unperturbed ones");
@@ -167,7 +168,7 @@ public final class OfflineTraining {
           for (int b = 0; b < settings.batch(); b++) {
             Sample s = augmentation.scaleCropFlip(labeled.get(labeledSampler.next()), rng);
             l.add(new Sample(s.id(), augmentation.photometric(s.image(), rng), s.labels()));
-            if (settings.method().usesUnlabeled()) {
+            if (semi) {
               Sample w = augmentation.scaleCropFlip(unlabeled.get(unlabeledSampler.next()), rng);
               u.add(w);
               if (strong != null) {
