@@ -103,7 +103,7 @@ final class ChannelCrossAttention extends Layer {
     int[] last = {1};
     NDArray centered = flat.sub(flat.mean(last, true));
     NDArray variance = centered.square().mean(last, true);
-    return centered.div(variance.add(INSTANCE_NORM_EPS).sqrt()).reshape(shape);
+    return centered.div(Scalar.add(variance, INSTANCE_NORM_EPS).sqrt()).reshape(shape);
   }
 
   private NDArray drop(NDArray x, boolean training) {

@@ -42,7 +42,7 @@ final class ChannelSemanticGrouping {
 
   /** {@code F.normalize(x, dim=axis)}: x / max(||x||, 1e-12). */
   static NDArray l2normalize(NDArray x, int axis) {
-    NDArray norm = x.square().sum(new int[] {axis}, true).sqrt().maximum(1e-12f);
+    NDArray norm = Scalar.maximum(x.square().sum(new int[] {axis}, true).sqrt(), 1e-12f);
     return x.div(norm);
   }
 }

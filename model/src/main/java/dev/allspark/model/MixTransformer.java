@@ -128,13 +128,8 @@ public final class MixTransformer extends Layer {
       }
       float keep = 1 - dropPath;
       long b = branch.getShape().get(0);
-      NDArray mask =
-          branch
-              .getManager()
-              .randomUniform(0f, 1f, new Shape(b, 1, 1))
-              .lt(keep)
-              .toType(DataType.FLOAT32, false)
-              .div(keep);
+      NDArray uniform = branch.getManager().randomUniform(0f, 1f, new Shape(b, 1, 1));
+      NDArray mask = Scalar.div(Scalar.lt(uniform, keep).toType(DataType.FLOAT32, false), keep);
       return branch.mul(mask);
     }
   }
@@ -192,7 +187,7 @@ public final class MixTransformer extends Layer {
       NDArray key = keyValue.get(0).reshape(b, -1, heads, d).transpose(0, 2, 1, 3);
       NDArray value = keyValue.get(1).reshape(b, -1, heads, d).transpose(0, 2, 1, 3);
       // 3. scaled dot-product attention, heads merged back to [B, N, C]
-      NDArray attention = query.matMul(key.transpose(0, 1, 3, 2)).mul(scale).softmax(-1);
+      NDArray attention = Scalar.mul(query.matMul(key.transpose(0, 1, 3, 2)), scale).softmax(-1);
       NDArray merged = attention.matMul(value).transpose(0, 2, 1, 3).reshape(b, n, c);
       return proj.apply(merged);
     }

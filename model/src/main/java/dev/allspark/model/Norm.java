@@ -29,6 +29,9 @@ final class Norm extends Layer {
     int[] last = {x.getShape().dimension() - 1};
     NDArray centered = x.sub(x.mean(last, true));
     NDArray variance = centered.square().mean(last, true);
-    return centered.div(variance.add(eps).sqrt()).mul(weight.getArray()).add(bias.getArray());
+    return centered
+        .div(Scalar.add(variance, eps).sqrt())
+        .mul(weight.getArray())
+        .add(bias.getArray());
   }
 }

@@ -51,13 +51,8 @@ public final class SegFormerHead extends Layer {
       long b = fused.getShape().get(0);
       long c = fused.getShape().get(1);
       float keep = 1 - dropout;
-      NDArray mask =
-          fused
-              .getManager()
-              .randomUniform(0f, 1f, new Shape(b, c, 1, 1))
-              .lt(keep)
-              .toType(DataType.FLOAT32, false)
-              .div(keep);
+      NDArray uniform = fused.getManager().randomUniform(0f, 1f, new Shape(b, c, 1, 1));
+      NDArray mask = Scalar.div(Scalar.lt(uniform, keep).toType(DataType.FLOAT32, false), keep);
       fused = fused.mul(mask);
     }
     // 4. per-pixel classifier

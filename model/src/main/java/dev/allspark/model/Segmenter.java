@@ -27,7 +27,8 @@ public final class Segmenter {
     // 2. per pixel: class, confidence (max probability), entropy (nats)
     int[] classes = up.argMax(1).toType(DataType.INT32, false).toIntArray();
     NDArray confidence = prob.max(new int[] {1}).reshape(batch, -1);
-    NDArray entropy = prob.mul(prob.add(1e-12f).log()).sum(new int[] {1}).neg().reshape(batch, -1);
+    NDArray entropy =
+        prob.mul(Scalar.add(prob, 1e-12f).log()).sum(new int[] {1}).neg().reshape(batch, -1);
     float[] conf = confidence.mean(new int[] {1}).toFloatArray();
     float[] ent = entropy.mean(new int[] {1}).toFloatArray();
     Result[] out = new Result[batch];

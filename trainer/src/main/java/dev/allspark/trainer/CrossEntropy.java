@@ -2,6 +2,7 @@ package dev.allspark.trainer;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
+import dev.allspark.model.Scalar;
 
 /** {@code nn.CrossEntropyLoss(ignore_index=void)}: mean over the pixels that are not void. */
 final class CrossEntropy {
@@ -14,13 +15,13 @@ final class CrossEntropy {
   static NDArray loss(NDArray logits, NDArray labels) {
     long classes = logits.getShape().get(1);
     // 1. which pixels count, and their labels made safe to index with
-    NDArray valid = labels.gte(0).logicalAnd(labels.lt(classes));
+    NDArray valid = Scalar.gte(labels, 0).logicalAnd(Scalar.lt(labels, classes));
     NDArray safe = labels.mul(valid.toType(DataType.INT64, false)).expandDims(1);
     // 2. log-probability of the true class per pixel
     NDArray picked = logits.logSoftmax(1).gather(safe, 1).squeeze(1);
     // 3. mean negative log-likelihood over counted pixels
     NDArray weight = valid.toType(DataType.FLOAT32, false);
-    return picked.mul(weight).sum().neg().div(weight.sum().maximum(1f));
+    return picked.mul(weight).sum().neg().div(Scalar.maximum(weight.sum(), 1f));
   }
 
   /**
@@ -31,6 +32,6 @@ final class CrossEntropy {
    */
   static NDArray maskedLoss(NDArray logits, NDArray labels, NDArray mask) {
     NDArray picked = logits.logSoftmax(1).gather(labels.expandDims(1), 1).squeeze(1);
-    return picked.mul(mask.toType(DataType.FLOAT32, false)).sum().neg().div(labels.size());
+    return Scalar.div(picked.mul(mask.toType(DataType.FLOAT32, false)).sum().neg(), labels.size());
   }
 }

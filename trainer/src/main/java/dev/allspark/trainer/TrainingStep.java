@@ -11,6 +11,7 @@ import ai.djl.training.GradientCollector;
 import dev.allspark.model.AllSparkNet;
 import dev.allspark.model.EngineThreads;
 import dev.allspark.model.HostArrays;
+import dev.allspark.model.Scalar;
 import java.util.List;
 
 /**
@@ -135,54 +136,15 @@ public final class TrainingStep {
     EngineThreads.noGradients();
     try (NDManager step = base.newSubManager()) {
       statistics.save();
-      NDArray xL = images(step, labeled);
-      NDArray yL = labels(step, labeled);
-      Losses losses;
-      if (method == Method.SUPERVISED) {
-        try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-          NDArray loss = CrossEntropy.loss(net.supervisedForward(xL), yL);
-          collector.backward(loss);
-          float value = loss.getFloat();
-          losses = new Losses(value, value, 0f, 0f, false);
-        }
-      } else {
-        if (unlabeled.size() != labeled.size()) {
-          throw new IllegalArgumentException(
-              "AllSpark needs as many unlabeled as labeled images, got "
-                  + unlabeled.size()
-                  + " and "
-                  + labeled.size());
-        }
-        NDArray xU = images(step, unlabeled);
-        NDArray xS = unlabeledStudent == null ? xU : images(step, unlabeledStudent);
-        // 1. pseudo-labels from the network (or its mean teacher) in evaluation mode (no gradient
-        // is recorded here)
-        NDArray scores = (teacher == null ? net : teacher.network()).predict(xU);
-        NDArray pseudo = scores.argMax(1).toType(DataType.INT64, false);
-        NDArray confident =
-            pseudoThreshold > 0f ? scores.softmax(1).max(new int[] {1}).gte(pseudoThreshold) : null;
-        try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-          // 2. one forward of labeled then unlabeled images
-          NDArray both = NDArrays.concat(new NDList(xL, xS), 0);
-          NDArray logits =
-              method == Method.SELF_TRAINING
-                  ? net.supervisedForward(both)
-                  : net.trainForward(both, scores, useMemory);
-          NDList parts = logits.split(2, 0);
-          // 3. the two cross-entropies, averaged
-          NDArray lossL = CrossEntropy.loss(parts.get(0), yL);
-          NDArray lossU =
-              confident == null
-                  ? CrossEntropy.loss(parts.get(1), pseudo)
-                  : CrossEntropy.maskedLoss(parts.get(1), pseudo, confident);
-          NDArray loss = lossL.add(lossU.mul(unsupervisedWeight));
-          if (!sumLosses) {
-            loss = loss.div(2f);
-          }
-          collector.backward(loss);
-          losses = new Losses(loss.getFloat(), lossL.getFloat(), lossU.getFloat(), 0f, false);
-        }
-      }
+      Losses losses =
+          backward(
+              step,
+              labeled,
+              unlabeled,
+              unlabeledStudent,
+              useMemory,
+              unsupervisedWeight,
+              pseudoThreshold);
       // 4. parameter update; a non-finite loss or gradient, or a gradient far above the recent
       // ones, updates nothing, and a non-finite forward pass's BatchNorm statistics are undone
       float norm = Float.isFinite(losses.total()) ? optimizer.gradientNorm() : Float.NaN;
@@ -202,6 +164,73 @@ public final class TrainingStep {
       }
       return new Losses(losses.total(), losses.supervised(), losses.unsupervised(), norm, skipped);
     }
+  }
+
+  /**
+   * Steps 1-3 of an iteration on {@code step}'s arrays: pseudo-labels, the training forward and the
+   * backward pass. The gradients are left in the parameters and nothing is updated; the training
+   * forward moves the BatchNorm statistics and writes the Semantic Memory as it does in {@link
+   * #run}. Autograd must be off on the calling thread outside this call.
+   */
+  Losses backward(
+      NDManager step,
+      List<Sample> labeled,
+      List<Sample> unlabeled,
+      List<Sample> unlabeledStudent,
+      boolean useMemory,
+      float unsupervisedWeight,
+      float pseudoThreshold) {
+    NDArray xL = images(step, labeled);
+    NDArray yL = labels(step, labeled);
+    Losses losses;
+    if (method == Method.SUPERVISED) {
+      try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+        NDArray loss = CrossEntropy.loss(net.supervisedForward(xL), yL);
+        collector.backward(loss);
+        float value = loss.getFloat();
+        losses = new Losses(value, value, 0f, 0f, false);
+      }
+    } else {
+      if (unlabeled.size() != labeled.size()) {
+        throw new IllegalArgumentException(
+            "AllSpark needs as many unlabeled as labeled images, got "
+                + unlabeled.size()
+                + " and "
+                + labeled.size());
+      }
+      NDArray xU = images(step, unlabeled);
+      NDArray xS = unlabeledStudent == null ? xU : images(step, unlabeledStudent);
+      // 1. pseudo-labels from the network (or its mean teacher) in evaluation mode (no gradient
+      // is recorded here)
+      NDArray scores = (teacher == null ? net : teacher.network()).predict(xU);
+      NDArray pseudo = scores.argMax(1).toType(DataType.INT64, false);
+      NDArray confident =
+          pseudoThreshold > 0f
+              ? Scalar.gte(scores.softmax(1).max(new int[] {1}), pseudoThreshold)
+              : null;
+      try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+        // 2. one forward of labeled then unlabeled images
+        NDArray both = NDArrays.concat(new NDList(xL, xS), 0);
+        NDArray logits =
+            method == Method.SELF_TRAINING
+                ? net.supervisedForward(both)
+                : net.trainForward(both, scores, useMemory);
+        NDList parts = logits.split(2, 0);
+        // 3. the two cross-entropies, averaged
+        NDArray lossL = CrossEntropy.loss(parts.get(0), yL);
+        NDArray lossU =
+            confident == null
+                ? CrossEntropy.loss(parts.get(1), pseudo)
+                : CrossEntropy.maskedLoss(parts.get(1), pseudo, confident);
+        NDArray loss = lossL.add(Scalar.mul(lossU, unsupervisedWeight));
+        if (!sumLosses) {
+          loss = Scalar.div(loss, 2f);
+        }
+        collector.backward(loss);
+        losses = new Losses(loss.getFloat(), lossL.getFloat(), lossU.getFloat(), 0f, false);
+      }
+    }
+    return losses;
   }
 
   static NDArray images(NDManager manager, List<Sample> samples) {
