@@ -28,6 +28,7 @@ public final class AllSparkNet extends Layer {
   private final MixTransformer backbone;
   private final AllSparkBottleneck allspark;
   private final SegFormerHead head;
+  private final SemanticMemory memory;
 
   public AllSparkNet(ModelConfig config, long seed) {
     this.config = config;
@@ -35,6 +36,13 @@ public final class AllSparkNet extends Layer {
     Decoder decoder = addChildBlock("decoder", new Decoder(config, seed));
     allspark = decoder.allspark;
     head = decoder.head;
+    // Without the block the memory is never read or written; it is kept so that every
+    // checkpoint has the same layout.
+    memory =
+        allspark != null
+            ? allspark.memory()
+            : new SemanticMemory(
+                config.numClasses(), config.dims()[3], config.memoryTokens(), seed);
   }
 
   /** Creates the network and its parameters on {@code manager}'s device. */
@@ -50,7 +58,7 @@ public final class AllSparkNet extends Layer {
   }
 
   public SemanticMemory memory() {
-    return allspark.memory();
+    return memory;
   }
 
   /** Every parameter and state array by reference-style name. */
@@ -116,23 +124,41 @@ public final class AllSparkNet extends Layer {
    * @return logits [2B, K, H, W]
    */
   public NDArray trainForward(NDArray images, NDArray unlabeledScores, boolean useMemory) {
+    if (allspark == null) {
+      throw new IllegalStateException(
+          "this network has no AllSpark block (the supervised baseline): it trains with"
+              + " supervisedForward only");
+    }
     NDList features = backbone.features(images, true);
     NDArray reborn = allspark.forwardTrain(features.get(3), unlabeledScores, useMemory);
     return upsampledLogits(replaceLast(features, reborn), images, true);
   }
 
-  /** Supervised-only training forward: [B, 3, H, W] -> logits [B, K, H, W]. */
+  /**
+   * Training forward on labeled images alone: [B, 3, H, W] -> logits [B, K, H, W]. Without the
+   * AllSpark block (the supervised baseline) the last stage goes straight to the head; with it,
+   * each image attends to its own channels, as at inference.
+   */
   public NDArray supervisedForward(NDArray images) {
     NDList features = backbone.features(images, true);
-    NDArray reborn = allspark.forwardInference(features.get(3));
-    return upsampledLogits(replaceLast(features, reborn), images, true);
+    return upsampledLogits(perImage(features), images, true);
   }
 
   /** Evaluation forward: [B, 3, H, W] -> logits [B, K, H, W]. */
   public NDArray predict(NDArray images) {
     NDList features = backbone.features(images, false);
-    NDArray reborn = allspark.forwardInference(features.get(3));
-    return upsampledLogits(replaceLast(features, reborn), images, false);
+    return upsampledLogits(perImage(features), images, false);
+  }
+
+  /** Whether the AllSpark block is part of the network ({@link ModelConfig#bottleneck()}). */
+  public boolean hasBottleneck() {
+    return allspark != null;
+  }
+
+  private NDList perImage(NDList features) {
+    return allspark == null
+        ? features
+        : replaceLast(features, allspark.forwardInference(features.get(3)));
   }
 
   private NDArray upsampledLogits(NDList features, NDArray images, boolean training) {
@@ -152,19 +178,22 @@ public final class AllSparkNet extends Layer {
     Decoder(ModelConfig config, long seed) {
       int last = config.dims()[3];
       allspark =
-          addChildBlock(
-              "allspark",
-              new AllSparkBottleneck(
-                  last,
-                  config.allsparkHeads(),
-                  config.numClasses(),
-                  config.memoryTokens(),
-                  config.allsparkDropout(),
-                  seed));
+          config.bottleneck()
+              ? addChildBlock(
+                  "allspark",
+                  new AllSparkBottleneck(
+                      last,
+                      config.allsparkHeads(),
+                      config.numClasses(),
+                      config.memoryTokens(),
+                      config.allsparkDropout(),
+                      seed))
+              : null;
       head =
           addChildBlock(
               "decoder",
-              new SegFormerHead(config.dims(), config.decoderDim(), config.numClasses(), 0.1f));
+              new SegFormerHead(
+                  config.dims(), config.decoderDim(), config.numClasses(), config.headDropout()));
     }
   }
 }

@@ -345,10 +345,12 @@ public final class Checkpoint {
     }
     Header header;
     try {
-      header =
+      com.google.gson.JsonObject json =
           GSON.fromJson(
               new String(bytes, buffer.position(), headerLength, StandardCharsets.UTF_8),
-              Header.class);
+              com.google.gson.JsonObject.class);
+      withConfigDefaults(json);
+      header = GSON.fromJson(json, Header.class);
     } catch (JsonParseException e) {
       throw new InvalidCheckpointException(
           "checkpoint header is not valid JSON: " + e.getMessage(), e);
@@ -397,6 +399,21 @@ public final class Checkpoint {
         queue,
         header.memory().pointers(),
         HexFormat.of().formatHex(actual));
+  }
+
+  /**
+   * Checkpoints written before a config setting existed do not name it; they were trained with what
+   * is now its default (the head's Dropout2d at 0.1, the AllSpark block present).
+   */
+  private static void withConfigDefaults(com.google.gson.JsonObject header) {
+    if (header != null && header.get("config") instanceof com.google.gson.JsonObject config) {
+      if (!config.has("headDropout")) {
+        config.addProperty("headDropout", 0.1f);
+      }
+      if (!config.has("bottleneck")) {
+        config.addProperty("bottleneck", true);
+      }
+    }
   }
 
   private static byte[] sha256(byte[] bytes, int length) {

@@ -17,7 +17,12 @@ import java.util.List;
  * @param decoderDim SegFormer head embedding width
  * @param allsparkHeads heads of the AllSpark channel attention (2 in the reference configs)
  * @param allsparkDropout attention dropout of the AllSpark block
+ * @param headDropout Dropout2d rate of the SegFormer head before its classifier (0.1 in the
+ *     reference)
  * @param trainingCrop the square training crop; fixes the Semantic Memory's token count
+ * @param bottleneck whether the AllSpark block sits between the encoder and the head; without it
+ *     the network is the reference's supervised baseline ({@code train_baseline_sup.py}: Mix
+ *     Transformer + plain SegFormer head)
  */
 public record ModelConfig(
     int numClasses,
@@ -30,7 +35,9 @@ public record ModelConfig(
     int decoderDim,
     int allsparkHeads,
     float allsparkDropout,
-    int trainingCrop) {
+    float headDropout,
+    int trainingCrop,
+    boolean bottleneck) {
 
   /** The default: SegFormer-B0-like encoder, 256-wide head, 11 CamVid classes, crop 129. */
   public static ModelConfig b0(int numClasses) {
@@ -45,7 +52,9 @@ public record ModelConfig(
         256,
         2,
         0.1f,
-        129);
+        0.1f,
+        129,
+        true);
   }
 
   /** A small network for tests and soaks. */
@@ -61,7 +70,9 @@ public record ModelConfig(
         32,
         2,
         0.1f,
-        trainingCrop);
+        0.1f,
+        trainingCrop,
+        true);
   }
 
   public ModelConfig {
@@ -92,7 +103,12 @@ public record ModelConfig(
     if (trainingCrop < 33) {
       throw new IllegalArgumentException("trainingCrop must be >= 33, got " + trainingCrop);
     }
-    if (dropPath < 0 || dropPath >= 1 || allsparkDropout < 0 || allsparkDropout >= 1) {
+    if (dropPath < 0
+        || dropPath >= 1
+        || allsparkDropout < 0
+        || allsparkDropout >= 1
+        || headDropout < 0
+        || headDropout >= 1) {
       throw new IllegalArgumentException("dropout rates must be in [0, 1)");
     }
   }
@@ -110,7 +126,45 @@ public record ModelConfig(
         decoderDim,
         allsparkHeads,
         allsparkDropout,
-        crop);
+        headDropout,
+        crop,
+        bottleneck);
+  }
+
+  /** The same network with or without the AllSpark block (without: the supervised baseline). */
+  public ModelConfig withBottleneck(boolean present) {
+    return new ModelConfig(
+        numClasses,
+        dims,
+        depths,
+        heads,
+        reductions,
+        mlpRatio,
+        dropPath,
+        decoderDim,
+        allsparkHeads,
+        allsparkDropout,
+        headDropout,
+        trainingCrop,
+        present);
+  }
+
+  /** The same network with every dropout and drop-path rate at 0 (deterministic training). */
+  public ModelConfig withoutDropout() {
+    return new ModelConfig(
+        numClasses,
+        dims,
+        depths,
+        heads,
+        reductions,
+        mlpRatio,
+        0f,
+        decoderDim,
+        allsparkHeads,
+        0f,
+        0f,
+        trainingCrop,
+        bottleneck);
   }
 
   /**
@@ -143,7 +197,9 @@ public record ModelConfig(
         && decoderDim == c.decoderDim
         && allsparkHeads == c.allsparkHeads
         && allsparkDropout == c.allsparkDropout
-        && trainingCrop == c.trainingCrop;
+        && headDropout == c.headDropout
+        && trainingCrop == c.trainingCrop
+        && bottleneck == c.bottleneck;
   }
 
   @Override
@@ -173,8 +229,12 @@ public record ModelConfig(
         + allsparkHeads
         + ", allsparkDropout="
         + allsparkDropout
+        + ", headDropout="
+        + headDropout
         + ", trainingCrop="
         + trainingCrop
+        + ", bottleneck="
+        + bottleneck
         + "]";
   }
 }

@@ -165,6 +165,8 @@ public final class TrainCommand implements Callable<Integer> {
       throw new IllegalArgumentException("--split " + split + ": expected 1_4, 1_8, 1_16 or full");
     }
     ModelConfig config = Models.named(model, ClassSet.CAMVID.size(), crop);
+    // supervised is the reference's baseline network: no AllSpark block between encoder and head
+    config = config.withBottleneck(m != Method.SUPERVISED);
     OfflineTraining.Result result =
         new OfflineTraining(
                 new OfflineTraining.Settings(
