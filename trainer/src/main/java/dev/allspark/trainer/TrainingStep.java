@@ -184,12 +184,7 @@ public final class TrainingStep {
     NDArray yL = labels(step, labeled);
     Losses losses;
     if (method == Method.SUPERVISED) {
-      try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-        NDArray loss = CrossEntropy.loss(net.supervisedForward(xL), yL);
-        collector.backward(loss);
-        float value = loss.getFloat();
-        losses = new Losses(value, value, 0f, 0f, false);
-      }
+      losses = supervisedBackward(xL, yL);
     } else {
       if (unlabeled.size() != labeled.size()) {
         throw new IllegalArgumentException(
@@ -208,29 +203,59 @@ public final class TrainingStep {
           pseudoThreshold > 0f
               ? Scalar.gte(scores.softmax(1).max(new int[] {1}), pseudoThreshold)
               : null;
-      try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-        // 2. one forward of labeled then unlabeled images
-        NDArray both = NDArrays.concat(new NDList(xL, xS), 0);
-        NDArray logits =
-            method == Method.SELF_TRAINING
-                ? net.supervisedForward(both)
-                : net.trainForward(both, scores, useMemory);
-        NDList parts = logits.split(2, 0);
-        // 3. the two cross-entropies, averaged
-        NDArray lossL = CrossEntropy.loss(parts.get(0), yL);
-        NDArray lossU =
-            confident == null
-                ? CrossEntropy.loss(parts.get(1), pseudo)
-                : CrossEntropy.maskedLoss(parts.get(1), pseudo, confident);
-        NDArray loss = lossL.add(Scalar.mul(lossU, unsupervisedWeight));
-        if (!sumLosses) {
-          loss = Scalar.div(loss, 2f);
-        }
-        collector.backward(loss);
-        losses = new Losses(loss.getFloat(), lossL.getFloat(), lossU.getFloat(), 0f, false);
-      }
+      losses = backward(xL, yL, xS, scores, pseudo, confident, useMemory, unsupervisedWeight);
     }
     return losses;
+  }
+
+  /** Supervised-only: training forward of the labeled images, their cross-entropy, backward. */
+  Losses supervisedBackward(NDArray xL, NDArray yL) {
+    try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+      NDArray loss = CrossEntropy.loss(net.supervisedForward(xL), yL);
+      collector.backward(loss);
+      float value = loss.getFloat();
+      return new Losses(value, value, 0f, 0f, false);
+    }
+  }
+
+  /**
+   * Steps 2-3 with the pseudo-labeling pass's results given: one training forward of labeled then
+   * unlabeled images, the two cross-entropies (averaged, or summed), backward.
+   *
+   * @param scores [B, K, H, W] logits of the pseudo-labeling pass (the grouping's class scores)
+   * @param pseudo [B, H, W] int64 pseudo-labels
+   * @param confident [B, H, W] pixels that count in the unlabeled loss, or null for all
+   */
+  Losses backward(
+      NDArray xL,
+      NDArray yL,
+      NDArray xU,
+      NDArray scores,
+      NDArray pseudo,
+      NDArray confident,
+      boolean useMemory,
+      float unsupervisedWeight) {
+    try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+      // 2. one forward of labeled then unlabeled images
+      NDArray both = NDArrays.concat(new NDList(xL, xU), 0);
+      NDArray logits =
+          method == Method.SELF_TRAINING
+              ? net.supervisedForward(both)
+              : net.trainForward(both, scores, useMemory);
+      NDList parts = logits.split(2, 0);
+      // 3. the two cross-entropies, averaged
+      NDArray lossL = CrossEntropy.loss(parts.get(0), yL);
+      NDArray lossU =
+          confident == null
+              ? CrossEntropy.loss(parts.get(1), pseudo)
+              : CrossEntropy.maskedLoss(parts.get(1), pseudo, confident);
+      NDArray loss = lossL.add(Scalar.mul(lossU, unsupervisedWeight));
+      if (!sumLosses) {
+        loss = Scalar.div(loss, 2f);
+      }
+      collector.backward(loss);
+      return new Losses(loss.getFloat(), lossL.getFloat(), lossU.getFloat(), 0f, false);
+    }
   }
 
   static NDArray images(NDManager manager, List<Sample> samples) {
