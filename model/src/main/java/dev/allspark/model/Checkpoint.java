@@ -159,6 +159,11 @@ public final class Checkpoint {
     return optimizer;
   }
 
+  /** Every parameter and statistic by reference-style name. */
+  public Map<String, Tensor> weights() {
+    return java.util.Collections.unmodifiableMap(weights);
+  }
+
   /** The Semantic Memory's ring buffers, as saved. */
   public float[] memoryQueue() {
     return memoryQueue.clone();

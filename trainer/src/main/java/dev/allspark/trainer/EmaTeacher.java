@@ -81,4 +81,31 @@ public final class EmaTeacher {
     }
     updates++;
   }
+
+  /** The teacher's weights and update count, for a checkpoint. */
+  public Map<String, dev.allspark.model.Checkpoint.Tensor> state() {
+    Map<String, dev.allspark.model.Checkpoint.Tensor> out = new java.util.LinkedHashMap<>();
+    teacher
+        .namedParameters()
+        .forEach((name, p) -> out.put(name, dev.allspark.model.Checkpoint.Tensor.of(p.getArray())));
+    out.put(
+        "updates", new dev.allspark.model.Checkpoint.Tensor(new long[] {1}, new float[] {updates}));
+    return out;
+  }
+
+  /** Restores what {@link #state()} saved. */
+  public void restore(Map<String, dev.allspark.model.Checkpoint.Tensor> state) {
+    Map<String, Parameter> params = teacher.namedParameters();
+    for (Map.Entry<String, dev.allspark.model.Checkpoint.Tensor> e : state.entrySet()) {
+      if (e.getKey().equals("updates")) {
+        updates = (long) e.getValue().data()[0];
+        continue;
+      }
+      Parameter p = params.get(e.getKey());
+      if (p == null) {
+        throw new IllegalArgumentException("teacher state for unknown parameter " + e.getKey());
+      }
+      p.getArray().set(e.getValue().data());
+    }
+  }
 }

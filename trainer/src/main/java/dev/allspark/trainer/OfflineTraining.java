@@ -44,8 +44,27 @@ public final class OfflineTraining {
       boolean unlabeledPhotometric,
       boolean sumLosses,
       double inputScale,
+      Optimizer.Kind optimizer,
+      float weightDecay,
+      int unlabeledFrom,
+      int checkpointEvery,
+      Path resume,
       ModelConfig model) {
     public Settings {
+      if (unlabeledFrom < 0 || unlabeledFrom >= iterations) {
+        throw new IllegalArgumentException(
+            "--unlabeled-from must be in [0, --iterations), got " + unlabeledFrom);
+      }
+      if (!(weightDecay >= 0 && weightDecay < 1)) {
+        throw new IllegalArgumentException("--weight-decay must be in [0, 1), got " + weightDecay);
+      }
+      if (checkpointEvery < 0) {
+        throw new IllegalArgumentException(
+            "--checkpoint-every must be >= 0, got " + checkpointEvery);
+      }
+      if (checkpointEvery > 0 && out == null) {
+        throw new IllegalArgumentException("--checkpoint-every needs --out FILE to write to");
+      }
       if (!(inputScale > 0 && inputScale <= 1)) {
         throw new IllegalArgumentException("--input-scale must be in (0, 1], got " + inputScale);
       }
@@ -74,6 +93,39 @@ public final class OfflineTraining {
     }
   }
 
+  /**
+   * The recipe of a run: every setting that shapes the result, as text, recorded in the checkpoint
+   * ({@code recipe.*} info keys) and the JSON so that a result can be reproduced from the
+   * checkpoint alone, and compared when a run is resumed. The model's shape is the checkpoint's
+   * config.
+   */
+  static Map<String, String> recipe(Settings s) {
+    Map<String, String> r = new LinkedHashMap<>();
+    r.put("method", s.method().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'));
+    r.put("split", s.split());
+    r.put("iterations", Integer.toString(s.iterations()));
+    r.put("crop", Integer.toString(s.crop()));
+    r.put("batch", Integer.toString(s.batch()));
+    r.put("seed", Long.toString(s.seed()));
+    r.put("optimizer", s.optimizer().label());
+    r.put("lr", Double.toString(s.lr()));
+    r.put("weightDecay", Float.toString(s.weightDecay()));
+    r.put("lrWarmup", Integer.toString(s.lrWarmup()));
+    r.put("lrSchedule", "poly 0.9 after linear warm-up");
+    r.put("memoryWarmup", Integer.toString(s.memoryWarmup()));
+    r.put("unlabeledFrom", Integer.toString(s.unlabeledFrom()));
+    r.put("unsupervisedRampUp", Integer.toString(s.unsupervisedRampUp()));
+    r.put("pseudoThreshold", Float.toString(s.pseudoThreshold()));
+    r.put("emaTeacher", Float.toString(s.emaTeacherDecay()));
+    r.put("unlabeledPhotometric", Boolean.toString(s.unlabeledPhotometric()));
+    r.put("sumLosses", Boolean.toString(s.sumLosses()));
+    r.put("inputScale", Double.toString(s.inputScale()));
+    return r;
+  }
+
+  /** Info key prefix of the recipe in a checkpoint. */
+  public static final String RECIPE = "recipe.";
+
   /** The outcome. */
   public record Result(
       double valMiou,
@@ -82,7 +134,9 @@ public final class OfflineTraining {
       int skippedIterations,
       List<double[]> history,
       String checkpointSha256,
-      double teacherValMiou) {}
+      double teacherValMiou,
+      Map<String, String> recipe,
+      int resumedAt) {}
 
   private final Settings settings;
   private final PrintStream log;
@@ -126,15 +180,16 @@ public final class OfflineTraining {
         settings.lr());
 
     Engine.getInstance().setRandomSeed((int) settings.seed());
-    Random rng = new Random(settings.seed());
     Augmentation augmentation = new Augmentation(settings.crop(), classes.voidLabel());
     LearningRate schedule =
         new LearningRate(settings.lr(), settings.lrWarmup(), settings.iterations(), 0.9);
-    List<double[]> history = new ArrayList<>();
+    Map<String, String> recipe = recipe(settings);
+    log.printf("recipe: %s%n", recipe);
     Device device = Engine.getInstance().defaultDevice();
     try (NDManager manager = NDManager.newBaseManager(device)) {
       AllSparkNet net = AllSparkNet.create(settings.model(), manager, settings.seed());
-      try (SgdMomentum optimizer = new SgdMomentum(net.namedParameters(), 0.9f, 1e-4f, manager)) {
+      try (Optimizer optimizer =
+          settings.optimizer().create(net.namedParameters(), settings.weightDecay(), manager)) {
         TrainingStep step = new TrainingStep(net, optimizer, settings.method(), manager);
         EmaTeacher teacher =
             settings.emaTeacherDecay() > 0f && semi
@@ -154,22 +209,39 @@ public final class OfflineTraining {
               "the trained forward sees photometrically perturbed unlabeled images,"
                   + " the pseudo-labeling pass the unperturbed ones");
         }
-        Sampler labeledSampler = new Sampler(labeled.size(), rng);
-        Sampler unlabeledSampler = new Sampler(Math.max(unlabeled.size(), 1), rng);
+        if (semi && settings.unlabeledFrom() > 0) {
+          log.printf(
+              "iterations 1-%d train on the labeled frames alone; the unlabeled branch starts at"
+                  + " %d, the memory is read from %d%n",
+              settings.unlabeledFrom(), settings.unlabeledFrom() + 1, memoryReadFrom() + 1);
+        }
+        State state = new State();
+        if (settings.resume() != null) {
+          state = resume(net, optimizer, teacher, recipe);
+        }
+        // Every random draw of an iteration (frames, crops, flips, colour, dropout) is seeded by
+        // the run's seed and the iteration's index alone, so a resumed run makes exactly the
+        // draws an uninterrupted one would have made.
+        Sampler labeledSampler = new Sampler(labeled.size(), settings.seed());
+        Sampler unlabeledSampler = new Sampler(Math.max(unlabeled.size(), 1), ~settings.seed());
         Progress progress = new Progress(log, "train", settings.iterations());
         double lossAverage = Double.NaN;
-        int skipped = 0;
-        long trainNanos = 0;
-        for (int it = 0; it < settings.iterations(); it++) {
+        for (int it = state.done; it < settings.iterations(); it++) {
+          boolean withUnlabeled = semi && it >= settings.unlabeledFrom();
+          Random rng = new Random(iterationSeed(settings.seed(), it));
+          Engine.getInstance().setRandomSeed((int) iterationSeed(~settings.seed(), it));
           List<Sample> l = new ArrayList<>(settings.batch());
           List<Sample> u = new ArrayList<>(settings.batch());
           List<Sample> strong =
-              settings.unlabeledPhotometric() ? new ArrayList<>(settings.batch()) : null;
+              settings.unlabeledPhotometric() && withUnlabeled
+                  ? new ArrayList<>(settings.batch())
+                  : null;
           for (int b = 0; b < settings.batch(); b++) {
-            Sample s = augmentation.scaleCropFlip(labeled.get(labeledSampler.next()), rng);
+            long draw = (long) it * settings.batch() + b;
+            Sample s = augmentation.scaleCropFlip(labeled.get(labeledSampler.at(draw)), rng);
             l.add(new Sample(s.id(), augmentation.photometric(s.image(), rng), s.labels()));
-            if (semi) {
-              Sample w = augmentation.scaleCropFlip(unlabeled.get(unlabeledSampler.next()), rng);
+            if (withUnlabeled) {
+              Sample w = augmentation.scaleCropFlip(unlabeled.get(unlabeledSampler.at(draw)), rng);
               u.add(w);
               if (strong != null) {
                 strong.add(new Sample(w.id(), augmentation.photometric(w.image(), rng), null));
@@ -183,15 +255,15 @@ public final class OfflineTraining {
                   u,
                   strong,
                   schedule.at(it),
-                  it >= settings.memoryWarmup(),
-                  rampUp(it, settings.unsupervisedRampUp()),
+                  it >= memoryReadFrom(),
+                  rampUp(it - settings.unlabeledFrom(), settings.unsupervisedRampUp()),
                   settings.pseudoThreshold());
-          trainNanos += System.nanoTime() - t0;
+          state.trainNanos += System.nanoTime() - t0;
           if (losses.skipped()) {
-            skipped++;
+            state.skipped++;
             log.printf(
-                "iteration %d: non-finite loss or gradient (%s), update skipped (%d so far)%n",
-                it + 1, losses, skipped);
+                "iteration %d: non-finite loss or gradient (%s), update refused (%d so far)%n",
+                it + 1, losses, state.skipped);
           } else {
             lossAverage =
                 Double.isNaN(lossAverage)
@@ -201,26 +273,36 @@ public final class OfflineTraining {
           progress.update(
               it + 1,
               String.format(
-                  "loss %.3f (sup %.3f, unsup %.3f) |g| %.2f lr %.4f",
+                  "loss %.3f (sup %.3f, unsup %.3f) |g| %.2f lr %.6f",
                   lossAverage,
                   losses.supervised(),
                   losses.unsupervised(),
                   losses.gradientNorm(),
                   schedule.at(it)));
-          boolean last = it + 1 == settings.iterations();
-          if (settings.evalEvery() > 0 && (it + 1) % settings.evalEvery() == 0 && !last) {
+          state.done = it + 1;
+          boolean last = state.done == settings.iterations();
+          if (settings.evalEvery() > 0 && state.done % settings.evalEvery() == 0 && !last) {
             ConfusionMatrix m = evaluate(net, manager, val);
-            history.add(new double[] {it + 1, m.meanIou()});
-            log.printf("iteration %d: val mIoU %.2f%%%n", it + 1, 100 * m.meanIou());
+            state.history.add(new double[] {state.done, m.meanIou()});
+            log.printf("iteration %d: val mIoU %.2f%%%n", state.done, 100 * m.meanIou());
             if (teacher != null) {
               log.printf(
                   "iteration %d: mean teacher's val mIoU %.2f%%%n",
-                  it + 1, 100 * evaluate(teacher.network(), manager, val).meanIou());
+                  state.done, 100 * evaluate(teacher.network(), manager, val).meanIou());
             }
+          }
+          if (settings.checkpointEvery() > 0
+              && state.done % settings.checkpointEvery() == 0
+              && !last) {
+            String sha =
+                checkpoint(net, optimizer, teacher, recipe, state, Map.of()).write(settings.out());
+            log.printf(
+                "iteration %d: resumable checkpoint written to %s (sha256 %s)%n",
+                state.done, settings.out(), sha);
           }
         }
         ConfusionMatrix m = evaluate(net, manager, val);
-        history.add(new double[] {settings.iterations(), m.meanIou()});
+        state.history.add(new double[] {settings.iterations(), m.meanIou()});
         double teacherMiou = Double.NaN;
         if (teacher != null) {
           teacherMiou = evaluate(teacher.network(), manager, val).meanIou();
@@ -228,11 +310,11 @@ public final class OfflineTraining {
               "val mIoU: student %.2f%%, mean teacher %.2f%% (the student is the result)%n",
               100 * m.meanIou(), 100 * teacherMiou);
         }
-        double secondsPerIteration = trainNanos / 1e9 / settings.iterations();
+        long trained = settings.iterations() - state.resumedAt;
+        double secondsPerIteration = trained > 0 ? state.trainNanosThisRun() / 1e9 / trained : 0;
         Map<String, Double> metrics = new LinkedHashMap<>();
         metrics.put("val.mIoU", m.meanIou());
         metrics.put("secondsPerIteration", secondsPerIteration);
-        metrics.put("skippedIterations", (double) skipped);
         if (teacher != null) {
           metrics.put("teacher.val.mIoU", teacherMiou);
         }
@@ -240,24 +322,157 @@ public final class OfflineTraining {
         for (int c = 0; c < iou.length; c++) {
           metrics.put("val.IoU." + classes.names().get(c), iou[c]);
         }
-        Map<String, String> info = new LinkedHashMap<>();
-        info.put("method", settings.method().name().toLowerCase().replace('_', '-'));
-        info.put("split", settings.split());
-        info.put("seed", Long.toString(settings.seed()));
-        if (settings.inputScale() != 1.0) {
-          info.put(INPUT_SCALE, Double.toString(settings.inputScale()));
-        }
         String sha = null;
         if (settings.out() != null) {
-          sha =
-              Checkpoint.of(net, classes, settings.iterations(), metrics, info, optimizer.state())
-                  .write(settings.out());
+          sha = checkpoint(net, optimizer, teacher, recipe, state, metrics).write(settings.out());
           log.printf("checkpoint written to %s (sha256 %s)%n", settings.out(), sha);
         }
         return new Result(
-            m.meanIou(), iou, secondsPerIteration, skipped, history, sha, teacherMiou);
+            m.meanIou(),
+            iou,
+            secondsPerIteration,
+            state.skipped,
+            state.history,
+            sha,
+            teacherMiou,
+            recipe,
+            state.resumedAt);
       }
     }
+  }
+
+  /** The iteration from which the labeled branch reads the Semantic Memory. */
+  private int memoryReadFrom() {
+    return settings.unlabeledFrom() + settings.memoryWarmup();
+  }
+
+  /** What a run has done so far; goes into its checkpoints so that it can be resumed. */
+  private static final class State {
+    int done;
+    int resumedAt;
+    int skipped;
+    long trainNanos;
+    long trainNanosAtResume;
+    final List<double[]> history = new ArrayList<>();
+
+    long trainNanosThisRun() {
+      return trainNanos - trainNanosAtResume;
+    }
+  }
+
+  private static final String DONE = "iterationsDone";
+  private static final String SKIPPED = "refusedIterations";
+  private static final String HISTORY = "history";
+  private static final String TRAIN_SECONDS = "trainSeconds";
+  private static final String TEACHER = "teacher.";
+
+  private Checkpoint checkpoint(
+      AllSparkNet net,
+      Optimizer optimizer,
+      EmaTeacher teacher,
+      Map<String, String> recipe,
+      State state,
+      Map<String, Double> metrics) {
+    Map<String, String> info = new LinkedHashMap<>();
+    info.put("method", recipe.get("method"));
+    info.put("split", settings.split());
+    info.put("seed", Long.toString(settings.seed()));
+    if (settings.inputScale() != 1.0) {
+      info.put(INPUT_SCALE, Double.toString(settings.inputScale()));
+    }
+    recipe.forEach((k, v) -> info.put(RECIPE + k, v));
+    info.put(DONE, Integer.toString(state.done));
+    info.put(SKIPPED, Integer.toString(state.skipped));
+    info.put(TRAIN_SECONDS, Double.toString(state.trainNanos / 1e9));
+    StringBuilder history = new StringBuilder();
+    for (double[] h : state.history) {
+      history.append(history.length() == 0 ? "" : ",").append((int) h[0]).append(':').append(h[1]);
+    }
+    info.put(HISTORY, history.toString());
+    Map<String, Double> allMetrics = new LinkedHashMap<>(metrics);
+    allMetrics.put("refusedIterations", (double) state.skipped);
+    Map<String, Checkpoint.Tensor> optimizerState = new LinkedHashMap<>(optimizer.state());
+    if (teacher != null) {
+      teacher.state().forEach((k, v) -> optimizerState.put(TEACHER + k, v));
+    }
+    return Checkpoint.of(net, ClassSet.CAMVID, state.done, allMetrics, info, optimizerState);
+  }
+
+  /** Loads a checkpoint written by a run of the same recipe and returns where it stopped. */
+  private State resume(
+      AllSparkNet net, Optimizer optimizer, EmaTeacher teacher, Map<String, String> recipe)
+      throws IOException {
+    Checkpoint c = Checkpoint.read(settings.resume());
+    Map<String, String> theirs = new LinkedHashMap<>();
+    c.info()
+        .forEach(
+            (k, v) -> {
+              if (k.startsWith(RECIPE)) {
+                theirs.put(k.substring(RECIPE.length()), v);
+              }
+            });
+    if (theirs.isEmpty() || !c.info().containsKey(DONE)) {
+      throw new IllegalArgumentException(
+          "--resume " + settings.resume() + ": not a checkpoint of `train` (it records no recipe)");
+    }
+    List<String> differences = new ArrayList<>();
+    recipe.forEach(
+        (k, v) -> {
+          if (!v.equals(theirs.get(k))) {
+            differences.add(k + " " + theirs.get(k) + " -> " + v);
+          }
+        });
+    if (!differences.isEmpty()) {
+      throw new IllegalArgumentException(
+          "--resume "
+              + settings.resume()
+              + ": the recipe differs from the checkpoint's ("
+              + String.join(", ", differences)
+              + "); resume with the same settings");
+    }
+    if (!c.config().equals(net.config())) {
+      throw new IllegalArgumentException(
+          "--resume " + settings.resume() + ": the checkpoint's model is " + c.config());
+    }
+    c.loadInto(net);
+    Map<String, Checkpoint.Tensor> optimizerState = new LinkedHashMap<>();
+    Map<String, Checkpoint.Tensor> teacherState = new LinkedHashMap<>();
+    c.optimizerState()
+        .forEach(
+            (k, v) -> {
+              if (k.startsWith(TEACHER)) {
+                teacherState.put(k.substring(TEACHER.length()), v);
+              } else {
+                optimizerState.put(k, v);
+              }
+            });
+    optimizer.restore(optimizerState);
+    if (teacher != null) {
+      teacher.restore(teacherState);
+    }
+    State state = new State();
+    state.done = Integer.parseInt(c.info().get(DONE));
+    state.resumedAt = state.done;
+    state.skipped = Integer.parseInt(c.info().getOrDefault(SKIPPED, "0"));
+    state.trainNanos = (long) (Double.parseDouble(c.info().getOrDefault(TRAIN_SECONDS, "0")) * 1e9);
+    state.trainNanosAtResume = state.trainNanos;
+    String history = c.info().getOrDefault(HISTORY, "");
+    for (String h : history.isEmpty() ? new String[0] : history.split(",")) {
+      String[] parts = h.split(":");
+      state.history.add(new double[] {Double.parseDouble(parts[0]), Double.parseDouble(parts[1])});
+    }
+    if (state.done >= settings.iterations()) {
+      throw new IllegalArgumentException(
+          "--resume "
+              + settings.resume()
+              + ": the run already finished its "
+              + state.done
+              + " iterations");
+    }
+    log.printf(
+        "resumed %s at iteration %d of %d (%d refused so far)%n",
+        settings.resume(), state.done, settings.iterations(), state.skipped);
+    return state;
   }
 
   /**
@@ -308,21 +523,33 @@ public final class OfflineTraining {
     return folder.load(images, labels, names, done -> progress.update(done, ""));
   }
 
-  /** Draws indices epoch by epoch: a fresh shuffle each pass, every frame once per pass. */
+  /** A seed for iteration {@code it} of a run seeded {@code seed} (SplitMix64's finaliser). */
+  static long iterationSeed(long seed, long it) {
+    long z = seed * 0x9E3779B97F4A7C15L + it;
+    z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+    z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+    return z ^ (z >>> 31);
+  }
+
+  /**
+   * Draws indices epoch by epoch: a fresh shuffle each pass, every frame once per pass. The k-th
+   * draw depends only on the seed and k, so a resumed run draws what the uninterrupted run would.
+   */
   static final class Sampler {
     private final int size;
-    private final Random rng;
+    private final long seed;
+    private long epoch = -1;
     private int[] order;
-    private int next;
 
-    Sampler(int size, Random rng) {
+    Sampler(int size, long seed) {
       this.size = size;
-      this.rng = rng;
-      this.next = size;
+      this.seed = seed;
     }
 
-    int next() {
-      if (next >= size) {
+    int at(long draw) {
+      long e = draw / size;
+      if (e != epoch) {
+        Random rng = new Random(iterationSeed(seed, e));
         order = new int[size];
         for (int i = 0; i < size; i++) {
           order[i] = i;
@@ -333,9 +560,9 @@ public final class OfflineTraining {
           order[i] = order[j];
           order[j] = t;
         }
-        next = 0;
+        epoch = e;
       }
-      return order[next++];
+      return order[(int) (draw % size)];
     }
   }
 }

@@ -30,7 +30,7 @@ import java.util.List;
  */
 public final class TrainingStep {
   private final AllSparkNet net;
-  private final SgdMomentum optimizer;
+  private final Optimizer optimizer;
   private final Method method;
   private final NDManager base;
   private final float maxGradientNorm;
@@ -46,7 +46,7 @@ public final class TrainingStep {
   public record Losses(
       float total, float supervised, float unsupervised, float gradientNorm, boolean skipped) {}
 
-  public TrainingStep(AllSparkNet net, SgdMomentum optimizer, Method method, NDManager base) {
+  public TrainingStep(AllSparkNet net, Optimizer optimizer, Method method, NDManager base) {
     this(net, optimizer, method, base, 0f);
   }
 
@@ -55,11 +55,7 @@ public final class TrainingStep {
    *     reference's behaviour)
    */
   public TrainingStep(
-      AllSparkNet net,
-      SgdMomentum optimizer,
-      Method method,
-      NDManager base,
-      float maxGradientNorm) {
+      AllSparkNet net, Optimizer optimizer, Method method, NDManager base, float maxGradientNorm) {
     this.net = net;
     this.optimizer = optimizer;
     this.method = method;
@@ -95,7 +91,8 @@ public final class TrainingStep {
 
   /**
    * @param labeled augmented labeled crops (all the same size)
-   * @param unlabeled augmented unlabeled crops, as many as labeled (ignored when supervised)
+   * @param unlabeled augmented unlabeled crops, as many as labeled (ignored when supervised; empty:
+   *     a labeled-only step of a semi-supervised method, e.g. its warm start)
    * @param useMemory read the Semantic Memory (after warm-up)
    */
   public Losses run(List<Sample> labeled, List<Sample> unlabeled, float lr, boolean useMemory) {
@@ -183,7 +180,8 @@ public final class TrainingStep {
     NDArray xL = images(step, labeled);
     NDArray yL = labels(step, labeled);
     Losses losses;
-    if (method == Method.SUPERVISED) {
+    if (method == Method.SUPERVISED || unlabeled.isEmpty()) {
+      // supervised-only, or a semi-supervised run's labeled warm start
       losses = supervisedBackward(xL, yL);
     } else {
       if (unlabeled.size() != labeled.size()) {

@@ -48,6 +48,10 @@ final class Json {
       out.put("teacherValMiou", round(r.teacherValMiou()));
     }
     out.put("history", r.history());
+    out.put("recipe", r.recipe());
+    if (r.resumedAt() > 0) {
+      out.put("resumedAt", r.resumedAt());
+    }
     out.put("checkpointSha256", r.checkpointSha256());
     return of(out);
   }

@@ -4,6 +4,7 @@ import dev.allspark.model.ModelConfig;
 import dev.allspark.schemas.labels.ClassSet;
 import dev.allspark.trainer.Method;
 import dev.allspark.trainer.OfflineTraining;
+import dev.allspark.trainer.Optimizer;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -150,6 +151,48 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(names = "--model", defaultValue = "b0", description = "b0 (default) or tiny.")
   String model;
 
+  @Option(
+      names = "--optimizer",
+      defaultValue = "sgd",
+      description =
+          "sgd (the reference: momentum 0.9) or adamw (SegFormer's own: betas 0.9/0.999)"
+              + " (default: ${DEFAULT-VALUE}).")
+  String optimizer;
+
+  @Option(
+      names = "--weight-decay",
+      paramLabel = "WD",
+      description = "Weight decay (default: 1e-4 with sgd, 0.01 with adamw).")
+  Float weightDecay;
+
+  @Option(
+      names = "--unlabeled-from",
+      defaultValue = "0",
+      paramLabel = "N",
+      description =
+          "Semi-supervised methods train on labeled frames alone for the first N iterations (a"
+              + " supervised warm start), then switch the unlabeled branch on; --memory-warmup"
+              + " counts from there (default: ${DEFAULT-VALUE}).")
+  int unlabeledFrom;
+
+  @Option(
+      names = "--checkpoint-every",
+      defaultValue = "0",
+      paramLabel = "N",
+      description =
+          "Write a resumable checkpoint to --out every N iterations (0 = only at the end)"
+              + " (default: ${DEFAULT-VALUE}).")
+  int checkpointEvery;
+
+  @Option(
+      names = "--resume",
+      paramLabel = "FILE",
+      description =
+          "Continue a run from a checkpoint of `train` (weights, optimizer, memory, teacher,"
+              + " iteration, evaluations so far): the schedule goes on where it stopped. The"
+              + " recipe options must be the ones the checkpoint records.")
+  Path resume;
+
   @Override
   public Integer call() throws Exception {
     Method m =
@@ -167,6 +210,7 @@ public final class TrainCommand implements Callable<Integer> {
     ModelConfig config = Models.named(model, ClassSet.CAMVID.size(), crop);
     // supervised is the reference's baseline network: no AllSpark block between encoder and head
     config = config.withBottleneck(m != Method.SUPERVISED);
+    Optimizer.Kind kind = Optimizer.Kind.parse(optimizer, "--optimizer");
     OfflineTraining.Result result =
         new OfflineTraining(
                 new OfflineTraining.Settings(
@@ -188,6 +232,11 @@ public final class TrainCommand implements Callable<Integer> {
                     unlabeledPhotometric,
                     sumLosses,
                     inputScale,
+                    kind,
+                    weightDecay != null ? weightDecay : kind.defaultWeightDecay(),
+                    unlabeledFrom,
+                    checkpointEvery,
+                    resume,
                     config),
                 System.err)
             .run();

@@ -24,6 +24,7 @@ import dev.allspark.schemas.ops.OpsServer;
 import dev.allspark.trainer.Augmentation;
 import dev.allspark.trainer.Evaluation;
 import dev.allspark.trainer.Method;
+import dev.allspark.trainer.Optimizer;
 import dev.allspark.trainer.RgbImage;
 import dev.allspark.trainer.Sample;
 import dev.allspark.trainer.SgdMomentum;
@@ -613,7 +614,7 @@ public final class OnlineTrainer implements AutoCloseable {
   }
 
   /** Saves the whole state atomically (a temporary file moved over the last one). */
-  private void save(AllSparkNet net, SgdMomentum optimizer, KafkaConsumer<String, byte[]> frames)
+  private void save(AllSparkNet net, Optimizer optimizer, KafkaConsumer<String, byte[]> frames)
       throws IOException {
     Map<String, String> info = new LinkedHashMap<>();
     info.put("publishedVersion", Long.toString(publishedVersion));
@@ -647,7 +648,7 @@ public final class OnlineTrainer implements AutoCloseable {
     log.debug("state saved at step {}", step.get());
   }
 
-  private void resume(AllSparkNet net, SgdMomentum optimizer) throws IOException {
+  private void resume(AllSparkNet net, Optimizer optimizer) throws IOException {
     Path file = stateFile();
     if (!Files.exists(file)) {
       return;
