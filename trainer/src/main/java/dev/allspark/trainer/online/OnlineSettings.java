@@ -3,6 +3,7 @@ package dev.allspark.trainer.online;
 import dev.allspark.schemas.kafka.KafkaOverrides;
 import dev.allspark.schemas.kafka.TopicCatalog;
 import dev.allspark.trainer.Method;
+import dev.allspark.trainer.Optimizer;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -31,6 +32,9 @@ public record OnlineSettings(
     double windowSampleFraction,
     double lr,
     int lrWarmup,
+    Optimizer.Kind optimizer,
+    float weightDecay,
+    long unlabeledFrom,
     int memoryWarmup,
     float pseudoThreshold,
     int evalEvery,
@@ -79,6 +83,22 @@ public record OnlineSettings(
         "share of arriving frames kept in the window"),
     LR("ALLSPARK_TRAINER_LR", "--lr", "0.01", "learning rate after warm-up (constant)"),
     LR_WARMUP("ALLSPARK_TRAINER_LR_WARMUP", "--lr-warmup", "100", "steps of linear LR warm-up"),
+    OPTIMIZER(
+        "ALLSPARK_TRAINER_OPTIMIZER",
+        "--optimizer",
+        "sgd",
+        "sgd (the reference: momentum 0.9) or adamw (SegFormer's own)"),
+    WEIGHT_DECAY(
+        "ALLSPARK_TRAINER_WEIGHT_DECAY",
+        "--weight-decay",
+        null,
+        "weight decay (unset: 1e-4 with sgd, 0.01 with adamw)"),
+    UNLABELED_FROM(
+        "ALLSPARK_TRAINER_UNLABELED_FROM",
+        "--unlabeled-from",
+        "0",
+        "allspark trains on labeled frames alone for this many steps (a supervised warm start);"
+            + " the memory warm-up counts from there"),
     MEMORY_WARMUP(
         "ALLSPARK_TRAINER_MEMORY_WARMUP",
         "--memory-warmup",
@@ -172,6 +192,12 @@ public record OnlineSettings(
     if (!device.matches("auto|cpu|gpu")) {
       throw bad(Key.DEVICE, device, "expected auto, cpu or gpu");
     }
+    Optimizer.Kind optimizer;
+    try {
+      optimizer = Optimizer.Kind.parse(text(values, Key.OPTIMIZER), Key.OPTIMIZER.label());
+    } catch (IllegalArgumentException e) {
+      throw bad(Key.OPTIMIZER, text(values, Key.OPTIMIZER), "expected sgd or adamw");
+    }
     int evalEvery = (int) integer(values, Key.EVAL_EVERY, 1, Integer.MAX_VALUE);
     int saveEvery = (int) integer(values, Key.SAVE_EVERY, 1, Integer.MAX_VALUE);
     return new OnlineSettings(
@@ -192,6 +218,11 @@ public record OnlineSettings(
         decimal(values, Key.WINDOW_SAMPLE, 0.0001, 1),
         decimal(values, Key.LR, 1e-7, 10),
         (int) integer(values, Key.LR_WARMUP, 0, Integer.MAX_VALUE),
+        optimizer,
+        text(values, Key.WEIGHT_DECAY) == null
+            ? optimizer.defaultWeightDecay()
+            : (float) decimal(values, Key.WEIGHT_DECAY, 0, 0.9999),
+        integer(values, Key.UNLABELED_FROM, 0, Long.MAX_VALUE),
         (int) integer(values, Key.MEMORY_WARMUP, 0, Integer.MAX_VALUE),
         (float) decimal(values, Key.PSEUDO_THRESHOLD, 0, 0.9999),
         evalEvery,

@@ -27,7 +27,6 @@ import dev.allspark.trainer.Method;
 import dev.allspark.trainer.Optimizer;
 import dev.allspark.trainer.RgbImage;
 import dev.allspark.trainer.Sample;
-import dev.allspark.trainer.SgdMomentum;
 import dev.allspark.trainer.TrainingStep;
 import dev.allspark.trainer.cli.Models;
 import io.micrometer.core.instrument.Counter;
@@ -128,13 +127,17 @@ public final class OnlineTrainer implements AutoCloseable {
   private final Counter labelsSeen;
   private final Counter labelsRejected;
   private final Counter withheld;
+  private final Counter refused;
   private final List<Long> published = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final List<Validation> validations = new java.util.concurrent.CopyOnWriteArrayList<>();
   private Map<TopicPartition, Long> savedFrameOffsets = Map.of();
 
   public OnlineTrainer(OnlineSettings settings) {
     this.s = settings;
-    this.config = Models.named(settings.model(), classes.size(), settings.crop());
+    // supervised is the reference's baseline network: no AllSpark block
+    this.config =
+        Models.named(settings.model(), classes.size(), settings.crop())
+            .withBottleneck(settings.method() != Method.SUPERVISED);
     this.labeled = new LabeledSet(classes.size(), settings.holdoutFraction());
     this.window =
         new FrameWindow(settings.windowSize(), settings.windowSampleFraction(), settings.seed());
@@ -143,6 +146,12 @@ public final class OnlineTrainer implements AutoCloseable {
     this.labelsSeen = Counter.builder("allspark.trainer.labels.seen").register(registry);
     this.labelsRejected = Counter.builder("allspark.trainer.labels.rejected").register(registry);
     this.withheld = Counter.builder("allspark.trainer.checkpoints.withheld").register(registry);
+    this.refused =
+        Counter.builder("allspark.trainer.steps.refused")
+            .description(
+                "updates the gradient guard refused (non-finite or absurd gradient norm); 0 in a"
+                    + " healthy run")
+            .register(registry);
     Gauge.builder("allspark.trainer.step", step, AtomicLong::get).register(registry);
     Gauge.builder("allspark.trainer.loss.supervised", this, t -> t.lastSupervised)
         .register(registry);
@@ -254,6 +263,11 @@ public final class OnlineTrainer implements AutoCloseable {
     return List.copyOf(published);
   }
 
+  /** Updates the gradient guard refused so far ({@code allspark_trainer_steps_refused_total}). */
+  public double refusedCount() {
+    return refused.count();
+  }
+
   public double withheldCount() {
     return withheld.count();
   }
@@ -321,7 +335,8 @@ public final class OnlineTrainer implements AutoCloseable {
     Augmentation augmentation = new Augmentation(s.crop(), classes.voidLabel());
     try (NDManager manager = NDManager.newBaseManager(device)) {
       AllSparkNet net = AllSparkNet.create(config, manager, s.seed());
-      try (SgdMomentum optimizer = new SgdMomentum(net.namedParameters(), 0.9f, 1e-4f, manager)) {
+      try (Optimizer optimizer =
+          s.optimizer().create(net.namedParameters(), s.weightDecay(), manager)) {
         resume(net, optimizer);
         long topicVersion = newestPublishedVersion();
         long nextVersion =
@@ -383,7 +398,7 @@ public final class OnlineTrainer implements AutoCloseable {
             for (int i = 0; i < s.batch(); i++) {
               Sample x = augmentation.scaleCropFlip(labeled.draw(rng), rng);
               l.add(new Sample(x.id(), augmentation.photometric(x.image(), rng), x.labels()));
-              if (s.method() == Method.ALLSPARK) {
+              if (s.method() == Method.ALLSPARK && step.get() >= s.unlabeledFrom()) {
                 u.add(augmentation.scaleCropFlip(window.draw(rng), rng));
               }
             }
@@ -391,10 +406,12 @@ public final class OnlineTrainer implements AutoCloseable {
             float lr =
                 (float) (s.lr() * Math.min(1.0, (n + 1) / (double) Math.max(1, s.lrWarmup())));
             TrainingStep.Losses losses =
-                trainingStep.run(l, u, lr, n >= s.memoryWarmup(), 1f, s.pseudoThreshold());
+                trainingStep.run(
+                    l, u, lr, n >= s.unlabeledFrom() + s.memoryWarmup(), 1f, s.pseudoThreshold());
             lastSupervised = losses.supervised();
             lastUnsupervised = losses.unsupervised();
             if (losses.skipped()) {
+              refused.increment();
               log.warn(
                   "step {}: update refused (gradient norm {}, loss {}); {} refused so far",
                   n,

@@ -264,6 +264,7 @@ class OnlineTrainerIT {
       try (OnlineTrainer trainer =
           new OnlineTrainer(OnlineSettings.from(stream.settings(state))).start()) {
         await().atMost(Duration.ofMinutes(4)).until(() -> trainer.published().size() >= 2);
+        assertThat(trainer.refusedCount()).as("updates the gradient guard refused").isZero();
       }
       List<CheckpointTopic.Published> published = stream.checkpoints();
       assertThat(published.size()).isGreaterThanOrEqualTo(2);
