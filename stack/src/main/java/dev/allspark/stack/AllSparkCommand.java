@@ -45,6 +45,7 @@ public final class AllSparkCommand implements Runnable {
     // the inference benchmark needs a broker, which only this module can start
     cli.getSubcommands().get("bench").addSubcommand("inference", new BenchInferenceCommand());
     cli.getSubcommands().get("bench").addSubcommand("ingest", new BenchIngestCommand());
+    cli.getSubcommands().get("bench").addSubcommand("online", new BenchOnlineCommand());
     cli.setExecutionExceptionHandler(
         (e, commandLine, parseResult) -> {
           commandLine.getErr().println("allspark: " + e.getMessage());

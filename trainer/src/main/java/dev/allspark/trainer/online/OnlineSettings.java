@@ -32,6 +32,7 @@ public record OnlineSettings(
     double windowSampleFraction,
     double lr,
     int lrWarmup,
+    boolean lrPoly,
     Optimizer.Kind optimizer,
     float weightDecay,
     long unlabeledFrom,
@@ -83,6 +84,11 @@ public record OnlineSettings(
         "share of arriving frames kept in the window"),
     LR("ALLSPARK_TRAINER_LR", "--lr", "0.01", "learning rate after warm-up (constant)"),
     LR_WARMUP("ALLSPARK_TRAINER_LR_WARMUP", "--lr-warmup", "100", "steps of linear LR warm-up"),
+    LR_DECAY(
+        "ALLSPARK_TRAINER_LR_DECAY",
+        "--lr-decay",
+        "constant",
+        "constant (a never-ending stream) or poly (power 0.9 over --max-steps, as offline)"),
     OPTIMIZER(
         "ALLSPARK_TRAINER_OPTIMIZER",
         "--optimizer",
@@ -198,6 +204,14 @@ public record OnlineSettings(
     } catch (IllegalArgumentException e) {
       throw bad(Key.OPTIMIZER, text(values, Key.OPTIMIZER), "expected sgd or adamw");
     }
+    String decay = text(values, Key.LR_DECAY).toLowerCase(Locale.ROOT);
+    if (!decay.equals("constant") && !decay.equals("poly")) {
+      throw bad(Key.LR_DECAY, decay, "expected constant or poly");
+    }
+    boolean lrPoly = decay.equals("poly");
+    if (lrPoly && integer(values, Key.MAX_STEPS, 0, Long.MAX_VALUE) == 0) {
+      throw bad(Key.LR_DECAY, decay, "poly decays over " + Key.MAX_STEPS.label() + ", which is 0");
+    }
     int evalEvery = (int) integer(values, Key.EVAL_EVERY, 1, Integer.MAX_VALUE);
     int saveEvery = (int) integer(values, Key.SAVE_EVERY, 1, Integer.MAX_VALUE);
     return new OnlineSettings(
@@ -218,6 +232,7 @@ public record OnlineSettings(
         decimal(values, Key.WINDOW_SAMPLE, 0.0001, 1),
         decimal(values, Key.LR, 1e-7, 10),
         (int) integer(values, Key.LR_WARMUP, 0, Integer.MAX_VALUE),
+        lrPoly,
         optimizer,
         text(values, Key.WEIGHT_DECAY) == null
             ? optimizer.defaultWeightDecay()

@@ -23,6 +23,7 @@ import dev.allspark.schemas.labels.LabelMaps;
 import dev.allspark.schemas.ops.OpsServer;
 import dev.allspark.trainer.Augmentation;
 import dev.allspark.trainer.Evaluation;
+import dev.allspark.trainer.LearningRate;
 import dev.allspark.trainer.Method;
 import dev.allspark.trainer.Optimizer;
 import dev.allspark.trainer.RgbImage;
@@ -404,7 +405,10 @@ public final class OnlineTrainer implements AutoCloseable {
             }
             long n = step.get();
             float lr =
-                (float) (s.lr() * Math.min(1.0, (n + 1) / (double) Math.max(1, s.lrWarmup())));
+                s.lrPoly()
+                    ? new LearningRate(s.lr(), s.lrWarmup(), (int) s.maxSteps(), 0.9).at(n)
+                    : (float)
+                        (s.lr() * Math.min(1.0, (n + 1) / (double) Math.max(1, s.lrWarmup())));
             TrainingStep.Losses losses =
                 trainingStep.run(
                     l, u, lr, n >= s.unlabeledFrom() + s.memoryWarmup(), 1f, s.pseudoThreshold());

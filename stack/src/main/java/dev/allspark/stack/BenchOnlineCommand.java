@@ -1,0 +1,258 @@
+package dev.allspark.stack;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDManager;
+import com.google.gson.GsonBuilder;
+import dev.allspark.model.AllSparkNet;
+import dev.allspark.model.Checkpoint;
+import dev.allspark.model.ConfusionMatrix;
+import dev.allspark.schemas.CameraFrame;
+import dev.allspark.schemas.ImageEncoding;
+import dev.allspark.schemas.LabelMask;
+import dev.allspark.schemas.LabeledFrame;
+import dev.allspark.schemas.kafka.AvroSerde;
+import dev.allspark.schemas.kafka.Topic;
+import dev.allspark.schemas.kafka.TopicCatalog;
+import dev.allspark.schemas.kafka.TopicsInitializer;
+import dev.allspark.testkit.EmbeddedKafka;
+import dev.allspark.trainer.CamVidFolder;
+import dev.allspark.trainer.Evaluation;
+import dev.allspark.trainer.Sample;
+import dev.allspark.trainer.online.OnlineSettings;
+import dev.allspark.trainer.online.OnlineTrainer;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The online trainer on a CamVid label budget through a real broker: the split's unlabeled frames
+ * on {@code camera.frames}, its labeled frames with their masks on {@code frames.labeled} (what the
+ * labeling bridge's join writes), the trainer run for a fixed number of steps, its final state
+ * scored on {@code val/} as {@code train} scores an offline run. The offline run with the same
+ * recipe and iterations is the yardstick.
+ */
+@Command(
+    name = "online",
+    mixinStandardHelpOptions = true,
+    description = {
+      "The online trainer fed a CamVid split through a broker in this JVM for --steps steps,",
+      "then its state scored on val/ like `train`. Prints JSON. Recipe options as `trainer`."
+    })
+public final class BenchOnlineCommand implements Callable<Integer> {
+  @Option(
+      names = "--data",
+      defaultValue = "../shared/datasets/camvid",
+      description = "CamVid-layout folder (default: ${DEFAULT-VALUE}).")
+  Path data;
+
+  @Option(names = "--split", defaultValue = "1_8", description = "Label budget (default: 1_8).")
+  String split;
+
+  @Option(names = "--steps", defaultValue = "2000", description = "Training steps.")
+  int steps;
+
+  @Option(
+      names = "--input-scale",
+      defaultValue = "1",
+      description =
+          "Frames are resized by this factor for training (ALLSPARK_TRAINER_TRAIN_SIZE) and"
+              + " scoring, as `train --input-scale`.")
+  double inputScale;
+
+  @Option(
+      names = "--holdout-fraction",
+      defaultValue = "0.01",
+      description =
+          "Labels the trainer holds out for its publication gate (default: ${DEFAULT-VALUE}, so"
+              + " that it trains on about as many labels as the offline run).")
+  double holdout;
+
+  @Option(
+      names = "--set",
+      paramLabel = "ALLSPARK_TRAINER_X=V",
+      description =
+          "Any trainer setting (repeatable), e.g. ALLSPARK_TRAINER_OPTIMIZER=adamw,"
+              + " ALLSPARK_TRAINER_LR=0.0006, ALLSPARK_TRAINER_LR_DECAY=poly.")
+  Map<String, String> set = new LinkedHashMap<>();
+
+  @Override
+  public Integer call() throws Exception {
+    CamVidFolder folder = new CamVidFolder(data);
+    List<String> labeledNames = folder.labeledNames(split);
+    List<String> unlabeledNames = folder.unlabeledNames(split);
+    int width = (int) Math.round(480 * inputScale);
+    int height = (int) Math.round(360 * inputScale);
+    Path state = Files.createTempDirectory("bench-online-");
+    try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
+      String prefix = "online-" + UUID.randomUUID().toString().substring(0, 8) + ".";
+      Map<String, String> names = new HashMap<>();
+      for (Topic t : Topic.values()) {
+        names.put(t.nameSetting(), prefix + t.defaultName());
+      }
+      TopicCatalog topics = TopicCatalog.from(names);
+      try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+        new TopicsInitializer(admin, topics, (short) 1).run();
+      }
+      System.err.printf(
+          "bench online: %d unlabeled frames to %s, %d labeled to %s%n",
+          unlabeledNames.size(),
+          topics.name(Topic.CAMERA_FRAMES),
+          labeledNames.size(),
+          topics.name(Topic.FRAMES_LABELED));
+      AvroSerde<CameraFrame> frames = new AvroSerde<>(CameraFrame.class);
+      AvroSerde<LabeledFrame> labeled = new AvroSerde<>(LabeledFrame.class);
+      try (KafkaProducer<String, byte[]> producer =
+          new KafkaProducer<>(
+              Map.of(
+                  "bootstrap.servers",
+                  kafka.bootstrapServers(),
+                  "max.request.size",
+                  8 << 20,
+                  "enable.idempotence",
+                  true,
+                  "acks",
+                  "all"),
+              new StringSerializer(),
+              new ByteArraySerializer())) {
+        for (String name : unlabeledNames) {
+          CameraFrame f = frame(name, Files.readAllBytes(data.resolve("train").resolve(name)));
+          producer
+              .send(
+                  new ProducerRecord<>(
+                      topics.name(Topic.CAMERA_FRAMES), "camvid", frames.encode(f)))
+              .get();
+        }
+        for (String name : labeledNames) {
+          byte[] image = Files.readAllBytes(data.resolve("train").resolve(name));
+          byte[] mask = Files.readAllBytes(data.resolve("trainannot").resolve(name));
+          LabeledFrame lf =
+              LabeledFrame.newBuilder()
+                  .setFrameId(name)
+                  .setFrame(frame(name, image))
+                  .setMask(
+                      LabelMask.newBuilder()
+                          .setFrameId(name)
+                          .setMask(ByteBuffer.wrap(mask))
+                          .setWidth(480)
+                          .setHeight(360)
+                          .setClassSetVersion("camvid-11")
+                          .setLabeler("camvid")
+                          .setLabeledAt(Instant.now())
+                          .build())
+                  .build();
+          producer
+              .send(
+                  new ProducerRecord<>(topics.name(Topic.FRAMES_LABELED), name, labeled.encode(lf)))
+              .get();
+        }
+      }
+
+      Map<String, String> settings = OnlineSettings.defaults(kafka.bootstrapServers());
+      for (Topic t : Topic.values()) {
+        settings.put(t.nameEnvironmentVariable(), topics.name(t));
+      }
+      settings.put("ALLSPARK_TRAINER_STATE_DIR", state.toString());
+      settings.put("ALLSPARK_TRAINER_TRAIN_SIZE", width + "x" + height);
+      settings.put("ALLSPARK_TRAINER_HOLDOUT_FRACTION", Double.toString(holdout));
+      settings.put("ALLSPARK_TRAINER_WINDOW", Integer.toString(unlabeledNames.size()));
+      settings.put("ALLSPARK_TRAINER_WINDOW_SAMPLE", "1");
+      settings.put(
+          "ALLSPARK_TRAINER_MIN_LABELS", Integer.toString(Math.max(1, labeledNames.size() / 2)));
+      settings.put("ALLSPARK_TRAINER_MAX_STEPS", Integer.toString(steps));
+      settings.put("ALLSPARK_TRAINER_EVAL_EVERY", Integer.toString(Math.max(1, steps / 4)));
+      settings.put("ALLSPARK_TRAINER_SAVE_EVERY", "500");
+      settings.put("ALLSPARK_TRAINER_HTTP_PORT", "-1");
+      settings.putAll(set);
+      OnlineSettings parsed = OnlineSettings.from(settings);
+
+      long t0 = System.nanoTime();
+      double refused;
+      OnlineTrainer.Progress progress;
+      long lastReport = 0;
+      try (OnlineTrainer trainer = new OnlineTrainer(parsed).start()) {
+        // at --steps the trainer saves its state and stops by itself
+        while (!trainer.status().startsWith("stopped")) {
+          if (trainer.status().startsWith("failed")) {
+            throw new IllegalStateException("the online trainer " + trainer.status());
+          }
+          if (System.nanoTime() - lastReport > 30_000_000_000L) {
+            System.err.println("bench online: " + trainer.status());
+            lastReport = System.nanoTime();
+          }
+          Thread.sleep(200);
+        }
+        refused = trainer.refusedCount();
+        progress = trainer.progress();
+      }
+      double seconds = (System.nanoTime() - t0) / 1e9;
+      Checkpoint checkpoint = Checkpoint.read(state.resolve(OnlineTrainer.STATE_FILE));
+      List<Sample> val = folder.load("val", "valannot", folder.valNames(), done -> {});
+      double miou;
+      try (NDManager manager = NDManager.newBaseManager(Engine.getInstance().defaultDevice())) {
+        AllSparkNet net = checkpoint.instantiate(manager);
+        ConfusionMatrix m = Evaluation.run(net, manager, val, inputScale, done -> {});
+        miou = m.meanIou();
+      }
+      Map<String, Object> out = new LinkedHashMap<>();
+      out.put("benchmark", "online");
+      out.put("split", split);
+      out.put("steps", checkpoint.step());
+      out.put("inputScale", inputScale);
+      out.put("valMiou", Math.round(miou * 10000) / 10000.0);
+      out.put("labelsTrain", progress.trainLabels());
+      out.put("labelsHeldOut", progress.heldOutLabels());
+      out.put("unlabeledFrames", unlabeledNames.size());
+      out.put("refusedSteps", (long) refused);
+      out.put("wallSeconds", Math.round(seconds));
+      Map<String, Object> recipe = new LinkedHashMap<>();
+      recipe.put("model", parsed.model());
+      recipe.put("method", parsed.method().name().toLowerCase(java.util.Locale.ROOT));
+      recipe.put("crop", parsed.crop());
+      recipe.put("batch", parsed.batch());
+      recipe.put("trainSize", parsed.trainWidth() + "x" + parsed.trainHeight());
+      recipe.put("optimizer", parsed.optimizer().label());
+      recipe.put("lr", parsed.lr());
+      recipe.put("lrDecay", parsed.lrPoly() ? "poly" : "constant");
+      recipe.put("lrWarmup", parsed.lrWarmup());
+      recipe.put("weightDecay", parsed.weightDecay());
+      recipe.put("unlabeledFrom", parsed.unlabeledFrom());
+      recipe.put("memoryWarmup", parsed.memoryWarmup());
+      recipe.put("pseudoThreshold", parsed.pseudoThreshold());
+      recipe.put("seed", parsed.seed());
+      out.put("recipe", recipe);
+      System.out.println(new GsonBuilder().setPrettyPrinting().create().toJson(out));
+      return 0;
+    } finally {
+      try (var files = Files.walk(state)) {
+        files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      }
+    }
+  }
+
+  private static CameraFrame frame(String id, byte[] png) {
+    return CameraFrame.newBuilder()
+        .setFrameId(id)
+        .setVehicleId("camvid")
+        .setCameraId("camvid")
+        .setCaptureTime(Instant.now())
+        .setWidth(480)
+        .setHeight(360)
+        .setEncoding(ImageEncoding.PNG)
+        .setImage(ByteBuffer.wrap(png))
+        .build();
+  }
+}
