@@ -18,9 +18,9 @@ import java.util.Map;
  *
  * <ul>
  *   <li>{@link #trainForward}: AllSpark training on labeled + unlabeled images;
- *   <li>{@link #supervisedForward}: training on labeled images alone: the supervised baseline
- *       when the network has no AllSpark block ({@link ModelConfig#bottleneck()} false), else
- *       with the block run per image as at inference (a semi-supervised run's warm start);
+ *   <li>{@link #supervisedForward}: training on labeled images alone: the supervised baseline when
+ *       the network has no AllSpark block ({@link ModelConfig#bottleneck()} false), else with the
+ *       block run per image as at inference (a semi-supervised run's warm start);
  *   <li>{@link #predict}: evaluation mode; each image's result is independent of the batch.
  * </ul>
  */

@@ -6,10 +6,11 @@ import ai.djl.nn.Parameter;
 import ai.djl.training.initializer.ConstantInitializer;
 
 /**
- * {@code nn.LayerNorm} over the last axis, with affine weight and bias, written with elementwise
- * operations. libtorch 2.7.1's fused CPU {@code layer_norm} kernel, reached through DJL, returned
- * garbage gradients now and then (bit-identical forward passes, gradients of 1e15 and more in the
- * spatially reduced attention of stages 1-2), so it is not used.
+ * {@code nn.LayerNorm} over the last axis, with affine weight and bias: libtorch's fused {@code
+ * layer_norm}. (An earlier session replaced it with elementwise operations after seeing garbage
+ * gradients now and then; the cause was DJL's {@code Number}-operand ops elsewhere in the backward
+ * pass, see {@code model/README.md}. With those gone, the fused kernel passes the golden tests and
+ * {@code GradientIntegrityTest}.)
  */
 final class Norm extends Layer {
   private final Parameter weight;
@@ -25,13 +26,7 @@ final class Norm extends Layer {
   }
 
   NDArray apply(NDArray x) {
-    // normalise each token over its channels (biased variance), then scale and shift
-    int[] last = {x.getShape().dimension() - 1};
-    NDArray centered = x.sub(x.mean(last, true));
-    NDArray variance = centered.square().mean(last, true);
-    return centered
-        .div(Scalar.add(variance, eps).sqrt())
-        .mul(weight.getArray())
-        .add(bias.getArray());
+    return ai.djl.nn.norm.LayerNorm.layerNorm(x, shape, weight.getArray(), bias.getArray(), eps)
+        .singletonOrThrow();
   }
 }
