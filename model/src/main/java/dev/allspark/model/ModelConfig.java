@@ -115,6 +115,21 @@ public record ModelConfig(
 
   /** The same network for another training crop. */
   public ModelConfig withCrop(int crop) {
+    return with(dropPath, allsparkDropout, headDropout, crop, bottleneck);
+  }
+
+  /** The same network with or without the AllSpark block (without: the supervised baseline). */
+  public ModelConfig withBottleneck(boolean present) {
+    return with(dropPath, allsparkDropout, headDropout, trainingCrop, present);
+  }
+
+  /** The same network with every dropout and drop-path rate at 0 (deterministic training). */
+  public ModelConfig withoutDropout() {
+    return with(0f, 0f, 0f, trainingCrop, bottleneck);
+  }
+
+  private ModelConfig with(
+      float dropPath, float allsparkDropout, float headDropout, int crop, boolean bottleneck) {
     return new ModelConfig(
         numClasses,
         dims,
@@ -128,42 +143,6 @@ public record ModelConfig(
         allsparkDropout,
         headDropout,
         crop,
-        bottleneck);
-  }
-
-  /** The same network with or without the AllSpark block (without: the supervised baseline). */
-  public ModelConfig withBottleneck(boolean present) {
-    return new ModelConfig(
-        numClasses,
-        dims,
-        depths,
-        heads,
-        reductions,
-        mlpRatio,
-        dropPath,
-        decoderDim,
-        allsparkHeads,
-        allsparkDropout,
-        headDropout,
-        trainingCrop,
-        present);
-  }
-
-  /** The same network with every dropout and drop-path rate at 0 (deterministic training). */
-  public ModelConfig withoutDropout() {
-    return new ModelConfig(
-        numClasses,
-        dims,
-        depths,
-        heads,
-        reductions,
-        mlpRatio,
-        0f,
-        decoderDim,
-        allsparkHeads,
-        0f,
-        0f,
-        trainingCrop,
         bottleneck);
   }
 
