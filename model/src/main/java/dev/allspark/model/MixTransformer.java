@@ -172,9 +172,10 @@ public final class MixTransformer extends Layer {
       NDArray source = x;
       if (sr != null) {
         NDArray grid = x.transpose(0, 2, 1).reshape(b, c, h, w);
-        // The strided conv ignores the rows and columns past the last full window; cut them
-        // first (same result) because libtorch's CPU convolution backward left the gradient of
-        // those uncovered cells uninitialised now and then.
+        // The strided conv ignores the rows and columns past the last full window; they are cut
+        // first (same result). An earlier session blamed libtorch's convolution backward for
+        // uninitialised gradients there; the likelier cause was the Number-operand hazard (see
+        // Scalar), not re-tested without the cut.
         int coveredH = h / reduction * reduction;
         int coveredW = w / reduction * reduction;
         if (coveredH != h || coveredW != w) {

@@ -3,17 +3,18 @@ package dev.allspark.trainer;
 /**
  * Refuses parameter updates whose gradient norm is not finite or is far above the recent ones.
  *
- * <p>Why: with libtorch 2.7.1 on CPU through DJL we observed, every few hundred steps, a backward
- * pass whose gradients in one Mix Transformer attention were garbage (1e10 to infinity) while the
- * forward pass was bit-identical to a clean run; a single such update destroys the weights. A
- * stream trainer must survive a bad step anyway (a corrupt frame, a rare numerical blow-up), so the
- * step is dropped and counted instead of applied.
+ * <p>Why: a single such update destroys the weights. Earlier runs saw backward passes with
+ * gradients of 1e10 to infinity every few hundred steps; their cause, DJL's {@code Number}-operand
+ * ops reading freed memory, is fixed ({@code dev.allspark.model.Scalar}, {@code model/README.md}),
+ * and no update has been refused since. A stream trainer must still survive a bad step (a corrupt
+ * frame, a real numerical blow-up), so the guard stays as a safety net: the step is dropped and
+ * counted ({@code allspark_trainer_steps_refused_total}) instead of applied.
  */
 final class GradientGuard {
   /**
-   * No step of this model has a gradient norm anywhere near this (they are 0.1 to 10); the garbage
-   * backward passes are 1e10 and up. Refused even during the warm-up, when there is no average yet:
-   * one such update in the first steps would wreck the weights for good.
+   * No step of this model has a gradient norm anywhere near this (they are 0.1 to 10); the corrupt
+   * backward passes were 1e10 and up. Refused even during the warm-up, when there is no average
+   * yet: one such update in the first steps would wreck the weights for good.
    */
   static final double ABSURD_NORM = 1e4;
 
