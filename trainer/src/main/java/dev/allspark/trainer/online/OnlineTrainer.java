@@ -350,6 +350,8 @@ public final class OnlineTrainer implements AutoCloseable {
             step.get(),
             nextVersion);
         TrainingStep trainingStep = new TrainingStep(net, optimizer, s.method(), manager);
+        LearningRate poly =
+            s.lrPoly() ? new LearningRate(s.lr(), s.lrWarmup(), (int) s.maxSteps(), 0.9) : null;
         Map<String, Object> lc = clientConfig();
         lc.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         lc.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
@@ -406,7 +408,7 @@ public final class OnlineTrainer implements AutoCloseable {
             long n = step.get();
             float lr =
                 s.lrPoly()
-                    ? new LearningRate(s.lr(), s.lrWarmup(), (int) s.maxSteps(), 0.9).at(n)
+                    ? poly.at(n)
                     : (float)
                         (s.lr() * Math.min(1.0, (n + 1) / (double) Math.max(1, s.lrWarmup())));
             TrainingStep.Losses losses =
