@@ -6,7 +6,8 @@ import java.util.Random;
 /**
  * The unlabeled half of each batch: a bounded window over the recent stream. Each arriving frame is
  * kept with probability {@code sampleFraction} (so a fast fleet does not churn the window) and
- * replaces the oldest kept frame once the window is full. Not thread-safe.
+ * replaces the oldest kept frame once the window is full. Thread-safe: the intake thread adds, the
+ * training thread draws.
  */
 final class FrameWindow {
   private final Sample[] frames;
@@ -23,19 +24,19 @@ final class FrameWindow {
   }
 
   /** Rolls whether the next frame of the stream is kept (decide before decoding it). */
-  boolean admit() {
+  synchronized boolean admit() {
     seen++;
     return rng.nextDouble() < sampleFraction;
   }
 
   /** Keeps an admitted frame, replacing the oldest once the window is full. */
-  void add(Sample frame) {
+  synchronized void add(Sample frame) {
     frames[next] = frame;
     next = (next + 1) % frames.length;
     size = Math.min(frames.length, size + 1);
   }
 
-  int size() {
+  synchronized int size() {
     return size;
   }
 
@@ -43,11 +44,11 @@ final class FrameWindow {
     return frames.length;
   }
 
-  long seen() {
+  synchronized long seen() {
     return seen;
   }
 
-  Sample draw(Random random) {
+  synchronized Sample draw(Random random) {
     return frames[random.nextInt(size)];
   }
 }

@@ -14,7 +14,7 @@ import java.util.zip.CRC32;
  * deterministic slice (by a hash of the frame id) is held out for validation and never trained on.
  * Training replay is class-balanced: a class is drawn uniformly among the classes present in the
  * training frames, then a frame showing that class, so rare classes (poles, signs, cyclists) are
- * not drowned by road and sky. Not thread-safe.
+ * not drowned by road and sky. Thread-safe: the intake thread adds, the training thread draws.
  */
 final class LabeledSet {
   private final int classes;
@@ -41,7 +41,7 @@ final class LabeledSet {
   }
 
   /** Adds or replaces a frame's labels. */
-  void put(Sample sample) {
+  synchronized void put(Sample sample) {
     if (heldOut(sample.id(), holdoutFraction)) {
       holdout.put(sample.id(), sample);
       return;
@@ -65,20 +65,20 @@ final class LabeledSet {
     }
   }
 
-  int trainSize() {
+  synchronized int trainSize() {
     return train.size();
   }
 
-  int holdoutSize() {
+  synchronized int holdoutSize() {
     return holdout.size();
   }
 
-  List<Sample> holdout() {
+  synchronized List<Sample> holdout() {
     return new ArrayList<>(holdout.values());
   }
 
   /** A class-balanced draw from the training frames. */
-  Sample draw(Random rng) {
+  synchronized Sample draw(Random rng) {
     List<Integer> present = new ArrayList<>();
     for (int c = 0; c < classes; c++) {
       if (!byClass.get(c).isEmpty()) {

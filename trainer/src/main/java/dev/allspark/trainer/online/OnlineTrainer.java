@@ -15,7 +15,6 @@ import dev.allspark.schemas.LabeledFrame;
 import dev.allspark.schemas.TopicPartitionOffset;
 import dev.allspark.schemas.images.FrameDecoder;
 import dev.allspark.schemas.kafka.AvroSerde;
-import dev.allspark.schemas.kafka.CheckpointTopic;
 import dev.allspark.schemas.kafka.DeadLetters;
 import dev.allspark.schemas.kafka.Topic;
 import dev.allspark.schemas.labels.ClassSet;
@@ -75,11 +74,13 @@ import org.slf4j.LoggerFactory;
  * more than the margin, and saves its whole state atomically so that a restart resumes where it
  * stopped.
  *
- * <p>One thread does everything in turn (poll both topics without waiting, one training step,
- * evaluation, publication, save), so the state it saves is always consistent: weights, optimizer,
- * Semantic Memory and pointers, step, the last published version and mIoU, and the offsets of
- * {@code camera.frames}. The labeled set is not saved: {@code frames.labeled} is compacted and is
- * read again from its beginning on every start.
+ * <p>The training thread does the steps, the evaluations and the saves, so the state it saves is
+ * always consistent: weights, optimizer, Semantic Memory and pointers, step, the last published
+ * version and mIoU, and the offsets of {@code camera.frames} reached. The topics are read by two
+ * {@link Intake} threads that poll continuously (labels that arrive while the trainer trains reach
+ * it within a poll), and checkpoints are written by a {@link Publisher} thread that retries through
+ * broker outages while training goes on. The labeled set is not saved: {@code frames.labeled} is
+ * compacted and is read again from its beginning on every start.
  *
  * <p>Learning rate: linear warm-up, then constant. A stream has no last iteration for a poly
  * schedule to decay towards, and a constant rate keeps the model able to follow new labels and a
@@ -111,8 +112,12 @@ public final class OnlineTrainer implements AutoCloseable {
   private volatile boolean halted;
   private volatile String status = "starting";
   private volatile String fatal;
-  private volatile KafkaConsumer<String, byte[]> framesConsumer;
-  private volatile KafkaConsumer<String, byte[]> labelsConsumer;
+  private volatile Intake framesIntake;
+  private volatile Intake labelsIntake;
+  private volatile Publisher publisher;
+
+  /** The mIoU of the last checkpoint handed to the publisher: the gate's bar. */
+  private volatile double gateMiou = Double.NaN;
 
   // progress, read by metrics and tests
   private final AtomicLong step = new AtomicLong();
@@ -153,6 +158,12 @@ public final class OnlineTrainer implements AutoCloseable {
                 "updates the gradient guard refused (non-finite or absurd gradient norm); 0 in a"
                     + " healthy run")
             .register(registry);
+    io.micrometer.core.instrument.FunctionCounter.builder(
+            "allspark.trainer.publication.failures",
+            this,
+            t -> t.publisher == null ? 0 : t.publisher.failures())
+        .description("failed attempts to publish a checkpoint (each is retried)")
+        .register(registry);
     Gauge.builder("allspark.trainer.step", step, AtomicLong::get).register(registry);
     Gauge.builder("allspark.trainer.loss.supervised", this, t -> t.lastSupervised)
         .register(registry);
@@ -183,8 +194,35 @@ public final class OnlineTrainer implements AutoCloseable {
                 settings.httpPort(),
                 "trainer",
                 registry::scrape,
-                () -> new OpsServer.Health(fatal == null && running, healthJson()))
+                () -> new OpsServer.Health(live(), healthJson()))
             : null;
+  }
+
+  /**
+   * Liveness: false once training failed or one of its threads (label intake, frame intake,
+   * publisher) ended on its own, so an orchestrator restarts the process.
+   */
+  public boolean live() {
+    if (fatal != null || !running) {
+      return false;
+    }
+    for (Intake i : new Intake[] {labelsIntake, framesIntake}) {
+      if (i != null && !i.alive()) {
+        return false;
+      }
+    }
+    Publisher p = publisher;
+    return p == null || p.alive();
+  }
+
+  /** Labeled frames the trainer has read from {@code frames.labeled}, good or bad. */
+  public long labelsSeen() {
+    return (long) labelsSeen.count();
+  }
+
+  /** Labeled frames sent to the DLQ so far. */
+  public long labelsRejected() {
+    return (long) labelsRejected.count();
   }
 
   public OnlineTrainer start() {
@@ -292,6 +330,10 @@ public final class OnlineTrainer implements AutoCloseable {
         + labeled.holdoutSize()
         + ",\"unlabeledBuffer\":"
         + window.size()
+        + ",\"publicationProblem\":"
+        + (publisher == null || publisher.problem() == null
+            ? "null"
+            : OpsServer.quote(publisher.problem()))
         + "}";
   }
 
@@ -368,31 +410,50 @@ public final class OnlineTrainer implements AutoCloseable {
         dc.put(ProducerConfig.ACKS_CONFIG, "all");
         dc.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         dc.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 16 << 20);
-        try (KafkaConsumer<String, byte[]> labels =
-                new KafkaConsumer<>(lc, new StringDeserializer(), new ByteArrayDeserializer());
-            KafkaConsumer<String, byte[]> frames =
-                new KafkaConsumer<>(fc, new StringDeserializer(), new ByteArrayDeserializer());
-            KafkaProducer<String, byte[]> producer =
-                new KafkaProducer<>(pc, new StringSerializer(), new ByteArraySerializer());
-            KafkaProducer<String, byte[]> dlq =
-                new KafkaProducer<>(dc, new StringSerializer(), new ByteArraySerializer())) {
-          labelsConsumer = labels;
-          framesConsumer = frames;
-          producer.initTransactions();
-          List<TopicPartition> labelPartitions =
-              partitions(labels, s.topics().name(Topic.FRAMES_LABELED));
-          labels.assign(labelPartitions);
-          labels.seekToBeginning(labelPartitions);
-          frames.subscribe(List.of(s.topics().name(Topic.CAMERA_FRAMES)), new SeekToSaved(frames));
+        String labelsTopic = s.topics().name(Topic.FRAMES_LABELED);
+        try (KafkaProducer<String, byte[]> dlq =
+                new KafkaProducer<>(dc, new StringSerializer(), new ByteArraySerializer());
+            Intake labels =
+                new Intake(
+                    "labels",
+                    new KafkaConsumer<>(lc, new StringDeserializer(), new ByteArrayDeserializer()),
+                    c -> {
+                      List<TopicPartition> parts = partitions(c, labelsTopic);
+                      c.assign(parts);
+                      c.seekToBeginning(parts);
+                    },
+                    r -> acceptLabel(r, dlq));
+            Intake frames =
+                new Intake(
+                    "frames",
+                    new KafkaConsumer<>(fc, new StringDeserializer(), new ByteArrayDeserializer()),
+                    c ->
+                        c.subscribe(
+                            List.of(s.topics().name(Topic.CAMERA_FRAMES)), new SeekToSaved(c)),
+                    this::acceptFrame);
+            Publisher publisher =
+                new Publisher(
+                    () ->
+                        new KafkaProducer<>(pc, new StringSerializer(), new ByteArraySerializer()),
+                    s.topics().name(Topic.MODEL_CHECKPOINTS),
+                    publishedVersion,
+                    this::published)) {
+          labelsIntake = labels;
+          framesIntake = frames;
+          this.publisher = publisher;
+          labels.start();
+          frames.start();
+          publisher.start();
           long windowStart = System.nanoTime();
           long windowSteps = 0;
           while (running && (s.maxSteps() == 0 || step.get() < s.maxSteps())) {
-            pollLabels(labels, dlq);
-            pollFrames(frames);
+            if (publisher.fatal() != null) {
+              throw new IllegalStateException(publisher.fatal());
+            }
             String waiting = waitingFor();
             if (waiting != null) {
               status = waiting;
-              labels.poll(Duration.ofMillis(100)).forEach(r -> acceptLabel(r, dlq));
+              Thread.sleep(100);
               continue;
             }
             // one step
@@ -433,37 +494,45 @@ public final class OnlineTrainer implements AutoCloseable {
               windowStart = System.nanoTime();
               windowSteps = 0;
             }
+            String trouble = publisher.problem();
             status =
                 String.format(
-                    "training: step %d, loss sup %.3f unsup %.3f, %d labels (+%d held out), %d unlabeled",
-                    n,
-                    losses.supervised(),
-                    losses.unsupervised(),
-                    labeled.trainSize(),
-                    labeled.holdoutSize(),
-                    window.size());
+                        "training: step %d, loss sup %.3f unsup %.3f, %d labels (+%d held out), %d unlabeled",
+                        n,
+                        losses.supervised(),
+                        losses.unsupervised(),
+                        labeled.trainSize(),
+                        labeled.holdoutSize(),
+                        window.size())
+                    + (trouble == null ? "" : "; " + trouble);
             if (n % s.evalEvery() == 0) {
               ConfusionMatrix m = Evaluation.run(net, manager, labeled.holdout(), done -> {});
               lastMiou = m.meanIou();
-              PublicationGate.Decision d = gate.decide(lastMiou, publishedMiou);
+              PublicationGate.Decision d = gate.decide(lastMiou, gateMiou);
               validations.add(
                   new Validation(
                       n, System.currentTimeMillis(), lastMiou, d.publish() ? nextVersion : -1));
               if (d.publish()) {
-                publish(net, producer, nextVersion, labels, frames);
+                publisher.submit(checkpointFor(net, nextVersion));
+                gateMiou = lastMiou;
+                log.info(
+                    "step {}: version {} handed to the publisher: {}", n, nextVersion, d.reason());
                 nextVersion++;
-                log.info("step {}: published version {}: {}", n, publishedVersion, d.reason());
               } else {
                 withheld.increment();
                 log.info("step {}: checkpoint withheld: {}", n, d.reason());
               }
-              save(net, optimizer, frames);
+              save(net, optimizer);
             } else if (n % s.saveEvery() == 0) {
-              save(net, optimizer, frames);
+              save(net, optimizer);
             }
           }
           if (!halted) {
-            save(net, optimizer, frames);
+            save(net, optimizer);
+            if (!publisher.drain(Duration.ofSeconds(30))) {
+              log.warn(
+                  "stopping with version {} unpublished: {}", nextVersion - 1, publisher.problem());
+            }
             status = "stopped at step " + step.get();
           }
         }
@@ -487,12 +556,6 @@ public final class OnlineTrainer implements AutoCloseable {
         s.method() == Method.SUPERVISED ? 0 : 1);
   }
 
-  private void pollLabels(KafkaConsumer<String, byte[]> labels, KafkaProducer<String, byte[]> dlq) {
-    for (ConsumerRecord<String, byte[]> r : labels.poll(Duration.ZERO)) {
-      acceptLabel(r, dlq);
-    }
-  }
-
   private void acceptLabel(ConsumerRecord<String, byte[]> r, KafkaProducer<String, byte[]> dlq) {
     labelsSeen.increment();
     String reason;
@@ -514,19 +577,17 @@ public final class OnlineTrainer implements AutoCloseable {
             s.topics().name(Topic.FRAMES_LABELED_DLQ), null, r.key(), r.value(), headers));
   }
 
-  private void pollFrames(KafkaConsumer<String, byte[]> frames) {
-    for (ConsumerRecord<String, byte[]> r : frames.poll(Duration.ZERO)) {
-      if (!window.admit()) {
-        continue;
-      }
-      try {
-        CameraFrame frame = frameSerde.decode(r);
-        BufferedImage image = decoder.decode(frame);
-        window.add(new Sample(frame.getFrameId(), RgbImage.of(resize(image)), null));
-      } catch (FrameDecoder.BadFrame | RuntimeException e) {
-        // the inference service routes bad frames to the DLQ; here they are only skipped
-        log.debug("frame at {}@{} skipped: {}", r.partition(), r.offset(), e.getMessage());
-      }
+  private void acceptFrame(ConsumerRecord<String, byte[]> r) {
+    if (!window.admit()) {
+      return;
+    }
+    try {
+      CameraFrame frame = frameSerde.decode(r);
+      BufferedImage image = decoder.decode(frame);
+      window.add(new Sample(frame.getFrameId(), RgbImage.of(resize(image)), null));
+    } catch (FrameDecoder.BadFrame | RuntimeException e) {
+      // the inference service routes bad frames to the DLQ; here they are only skipped
+      log.debug("frame at {}@{} skipped: {}", r.partition(), r.offset(), e.getMessage());
     }
   }
 
@@ -593,12 +654,8 @@ public final class OnlineTrainer implements AutoCloseable {
     return out;
   }
 
-  private void publish(
-      AllSparkNet net,
-      KafkaProducer<String, byte[]> producer,
-      long version,
-      KafkaConsumer<String, byte[]> labels,
-      KafkaConsumer<String, byte[]> frames) {
+  /** The checkpoint of the current weights as version {@code version}, for the publisher. */
+  private Publisher.Pending checkpointFor(AllSparkNet net, long version) {
     Map<String, Double> metrics = new LinkedHashMap<>();
     metrics.put("val.mIoU", lastMiou);
     metrics.put("step", (double) step.get());
@@ -609,48 +666,40 @@ public final class OnlineTrainer implements AutoCloseable {
     info.put("version", Long.toString(version));
     byte[] file = Checkpoint.of(net, classes, step.get(), metrics, info, Map.of()).toBytes();
     List<TopicPartitionOffset> watermark = new ArrayList<>();
-    for (KafkaConsumer<String, byte[]> c : List.of(labels, frames)) {
-      for (TopicPartition tp : c.assignment()) {
-        watermark.add(new TopicPartitionOffset(tp.topic(), tp.partition(), c.position(tp)));
-      }
+    for (Intake intake : List.of(labelsIntake, framesIntake)) {
+      intake
+          .positions()
+          .forEach(
+              (tp, offset) ->
+                  watermark.add(new TopicPartitionOffset(tp.topic(), tp.partition(), offset)));
     }
-    producer.beginTransaction();
-    for (ProducerRecord<String, CheckpointRecord> r :
-        CheckpointTopic.records(
-            s.topics().name(Topic.MODEL_CHECKPOINTS),
-            version,
-            publishedVersion > 0 ? publishedVersion : null,
-            file,
-            Checkpoint.FORMAT,
-            metrics,
-            watermark,
-            CheckpointTopic.DEFAULT_CHUNK_BYTES)) {
-      producer.send(
-          new ProducerRecord<>(
-              r.topic(), r.partition(), r.key(), checkpointSerde.encode(r.value())));
-    }
-    producer.commitTransaction();
-    publishedVersion = version;
-    publishedMiou = lastMiou;
-    publishedAtMillis = System.currentTimeMillis();
-    published.add(version);
+    return new Publisher.Pending(version, file, metrics, watermark, lastMiou);
+  }
+
+  /** The publisher committed a version. */
+  private void published(Publisher.Pending p, long atMillis) {
+    publishedVersion = p.version();
+    publishedMiou = p.miou();
+    publishedAtMillis = atMillis;
+    published.add(p.version());
+    log.info("published version {} (val mIoU {})", p.version(), p.miou());
   }
 
   /** Saves the whole state atomically (a temporary file moved over the last one). */
-  private void save(AllSparkNet net, Optimizer optimizer, KafkaConsumer<String, byte[]> frames)
-      throws IOException {
+  private void save(AllSparkNet net, Optimizer optimizer) throws IOException {
     Map<String, String> info = new LinkedHashMap<>();
     info.put("publishedVersion", Long.toString(publishedVersion));
     info.put("publishedMiou", Double.toString(publishedMiou));
     info.put("publishedAt", Long.toString(publishedAtMillis));
+    Map<TopicPartition, Long> positions = framesIntake.positions();
     StringBuilder offsets = new StringBuilder();
-    for (TopicPartition tp : frames.assignment()) {
-      offsets
-          .append(offsets.length() == 0 ? "" : ",")
-          .append(tp.partition())
-          .append(':')
-          .append(frames.position(tp));
-    }
+    positions.forEach(
+        (tp, offset) ->
+            offsets
+                .append(offsets.length() == 0 ? "" : ",")
+                .append(tp.partition())
+                .append(':')
+                .append(offset));
     info.put("framesOffsets", offsets.toString());
     Map<String, Double> metrics = new LinkedHashMap<>();
     if (!Double.isNaN(lastMiou)) {
@@ -658,16 +707,8 @@ public final class OnlineTrainer implements AutoCloseable {
     }
     Files.createDirectories(s.stateDir());
     Checkpoint.of(net, classes, step.get(), metrics, info, optimizer.state()).write(stateFile());
-    if (!frames.assignment().isEmpty()) {
-      // the group's committed offsets follow the saved state, so lag is visible to operators
-      Map<TopicPartition, org.apache.kafka.clients.consumer.OffsetAndMetadata> commit =
-          new HashMap<>();
-      for (TopicPartition tp : frames.assignment()) {
-        commit.put(
-            tp, new org.apache.kafka.clients.consumer.OffsetAndMetadata(frames.position(tp)));
-      }
-      frames.commitAsync(commit, null);
-    }
+    // the group's committed offsets follow the saved state, so lag is visible to operators
+    framesIntake.commitLater(positions);
     log.debug("state saved at step {}", step.get());
   }
 
@@ -699,6 +740,7 @@ public final class OnlineTrainer implements AutoCloseable {
     publishedVersion = Long.parseLong(state.info().getOrDefault("publishedVersion", "-1"));
     publishedMiou = Double.parseDouble(state.info().getOrDefault("publishedMiou", "NaN"));
     publishedAtMillis = Long.parseLong(state.info().getOrDefault("publishedAt", "0"));
+    gateMiou = publishedMiou;
     lastMiou = state.metrics().getOrDefault("val.mIoU", Double.NaN);
     Map<TopicPartition, Long> offsets = new HashMap<>();
     String saved = state.info().getOrDefault("framesOffsets", "");
@@ -814,11 +856,7 @@ public final class OnlineTrainer implements AutoCloseable {
   }
 
   private void wake() {
-    for (KafkaConsumer<String, byte[]> c : new KafkaConsumer[] {framesConsumer, labelsConsumer}) {
-      if (c != null) {
-        c.wakeup();
-      }
-    }
+    // the training loop ends after its step; nothing interrupts a thread that closes clients
   }
 
   private void join() {

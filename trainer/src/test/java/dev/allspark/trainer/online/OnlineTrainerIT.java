@@ -151,22 +151,31 @@ class OnlineTrainerIT {
     }
 
     static CameraFrame frame(String id, byte[] png) {
+      return frame(id, png, W, H);
+    }
+
+    static CameraFrame frame(String id, byte[] png, int w, int h) {
       return CameraFrame.newBuilder()
           .setFrameId(id)
           .setVehicleId("v1")
           .setCameraId("front")
           .setCaptureTime(Instant.now())
-          .setWidth(W)
-          .setHeight(H)
+          .setWidth(w)
+          .setHeight(h)
           .setEncoding(ImageEncoding.PNG)
           .setImage(ByteBuffer.wrap(png))
           .build();
     }
 
     static LabeledFrame labeledFrame(String id, byte[] image, byte[] mask, int w, int h) {
+      return labeledFrame(id, image, W, H, mask, w, h);
+    }
+
+    static LabeledFrame labeledFrame(
+        String id, byte[] image, int frameW, int frameH, byte[] mask, int w, int h) {
       return LabeledFrame.newBuilder()
           .setFrameId(id)
-          .setFrame(frame(id, image))
+          .setFrame(frame(id, image, frameW, frameH))
           .setMask(
               LabelMask.newBuilder()
                   .setFrameId(id)
@@ -347,6 +356,15 @@ class OnlineTrainerIT {
       OnlineTrainer first = new OnlineTrainer(OnlineSettings.from(settings)).start();
       await().atMost(Duration.ofMinutes(4)).until(() -> !first.published().isEmpty());
       long firstVersion = first.published().get(0);
+      // the state saved after the publication (every 5 steps) records it
+      await()
+          .atMost(Duration.ofMinutes(1))
+          .until(
+              () ->
+                  Checkpoint.read(state.resolve(OnlineTrainer.STATE_FILE))
+                      .info()
+                      .get("publishedVersion")
+                      .equals(Long.toString(firstVersion)));
       first.halt(); // no save on the way out
       Checkpoint saved = Checkpoint.read(state.resolve(OnlineTrainer.STATE_FILE));
       assertThat(saved.step()).isGreaterThanOrEqualTo(15);
@@ -360,6 +378,59 @@ class OnlineTrainerIT {
         assertThat(second.step()).isGreaterThan(saved.step());
       }
       assertThat(Files.exists(state.resolve(OnlineTrainer.STATE_FILE))).isTrue();
+    }
+  }
+
+  /**
+   * Labels imported while the trainer trains reach it within seconds. Each labeled frame here is a
+   * 640x480 noise image (about a megabyte as PNG), so a fetch holds many megabytes: a consumer
+   * polled only between steps without waiting never completed such a fetch (issue 13).
+   */
+  @Test
+  void labelsArrivingWhileItTrainsAreSeenWithinSeconds(KafkaBroker kafka, @TempDir Path state)
+      throws Exception {
+    try (Stream stream = new Stream(kafka)) {
+      stream.send(40, 30, 4);
+      Map<String, String> settings = stream.settings(state);
+      settings.put("ALLSPARK_TRAINER_EVAL_EVERY", "1000");
+      settings.put("ALLSPARK_TRAINER_SAVE_EVERY", "1000");
+      try (OnlineTrainer trainer = new OnlineTrainer(OnlineSettings.from(settings)).start()) {
+        await().atMost(Duration.ofMinutes(2)).until(() -> trainer.step() >= 5);
+        long before = trainer.labelsSeen();
+        Random rng = new Random(5);
+        int w = 640;
+        int h = 480;
+        List<byte[]> records = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+          BufferedImage noise = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+          BufferedImage mask = new BufferedImage(w, h, BufferedImage.TYPE_BYTE_GRAY);
+          for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+              noise.setRGB(x, y, rng.nextInt(1 << 24));
+              mask.getRaster().setSample(x, y, 0, y < h / 2 ? 0 : 3);
+            }
+          }
+          String id = "late-" + i;
+          records.add(
+              stream.labeled.encode(
+                  Stream.labeledFrame(id, Stream.png(noise), w, h, Stream.png(mask), w, h)));
+        }
+        long sent = System.nanoTime();
+        for (int i = 0; i < records.size(); i++) {
+          stream.producer.send(
+              new ProducerRecord<>(
+                  stream.topics.name(Topic.FRAMES_LABELED), "late-" + i, records.get(i)));
+        }
+        stream.producer.flush();
+        await()
+            .atMost(Duration.ofSeconds(30))
+            .until(() -> trainer.labelsSeen() >= before + records.size());
+        assertThat(trainer.labelsRejected()).as("labels refused").isZero();
+        long seconds = (System.nanoTime() - sent) / 1_000_000_000L;
+        assertThat(trainer.step()).as("it kept training meanwhile").isGreaterThan(5);
+        assertThat(seconds).isLessThan(30);
+        assertThat(trainer.live()).isTrue();
+      }
     }
   }
 }
