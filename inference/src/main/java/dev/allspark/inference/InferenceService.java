@@ -153,13 +153,14 @@ public final class InferenceService implements AutoCloseable {
     this.ops =
         settings.httpPort() >= 0
             ? new OpsServer(
-                settings.httpPort(),
-                "inference",
-                metrics.registry::scrape,
-                () -> {
-                  Health h = health();
-                  return new OpsServer.Health(h.ready(), h.json());
-                })
+                    settings.httpPort(),
+                    "inference",
+                    metrics.registry::scrape,
+                    () -> {
+                      Health h = health();
+                      return new OpsServer.Health(h.ready(), h.json());
+                    })
+                .liveness(this::live)
             : null;
   }
 
@@ -213,6 +214,15 @@ public final class InferenceService implements AutoCloseable {
           + r
           + "}";
     }
+  }
+
+  /**
+   * Liveness: false when the service cannot recover by itself (its model follower or its poll
+   * thread died), so an orchestrator restarts it. A broker away or a refused credential is not
+   * that: the follower retries and says why in {@code /health}.
+   */
+  public boolean live() {
+    return fatal == null && follower.alive();
   }
 
   public Health health() {
@@ -345,7 +355,7 @@ public final class InferenceService implements AutoCloseable {
       log.error(fatal);
     } catch (WakeupException e) {
       // halted
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | Error e) {
       if (!halted) {
         fatal = e.toString();
         log.error("inference stopped", e);

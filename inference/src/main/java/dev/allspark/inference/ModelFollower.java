@@ -19,6 +19,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
@@ -36,6 +37,7 @@ import org.slf4j.LoggerFactory;
  */
 final class ModelFollower implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ModelFollower.class);
+  static final int FILES_KEPT = 2;
   private final String topic;
   private final Map<String, Object> consumerConfig;
   private final OptionalLong pinned;
@@ -45,7 +47,7 @@ final class ModelFollower implements AutoCloseable {
   private final ExecutorService loader =
       Executors.newSingleThreadExecutor(r -> daemon(r, "model-loader"));
   private final AvroSerde<CheckpointRecord> serde = new AvroSerde<>(CheckpointRecord.class);
-  private final CheckpointTopic.Assembler assembler = new CheckpointTopic.Assembler();
+  private CheckpointTopic.Assembler assembler = new CheckpointTopic.Assembler();
 
   private final NavigableMap<Long, CheckpointManifest> manifests = new ConcurrentSkipListMap<>();
   private final NavigableMap<Long, byte[]> files = new ConcurrentSkipListMap<>();
@@ -139,41 +141,82 @@ final class ModelFollower implements AutoCloseable {
   }
 
   private void run() {
-    try (KafkaConsumer<String, byte[]> c =
-        new KafkaConsumer<>(
-            consumerConfig, new StringDeserializer(), new ByteArrayDeserializer())) {
-      consumer = c;
-      List<TopicPartition> partitions = partitions(c);
-      if (partitions == null) {
+    long pauseMillis = 250;
+    while (running) {
+      KafkaConsumer<String, byte[]> c;
+      try {
+        c =
+            new KafkaConsumer<>(
+                consumerConfig, new StringDeserializer(), new ByteArrayDeserializer());
+      } catch (KafkaException e) {
+        // a setting the client refuses (a SASL mechanism without its JAAS entry, ...): no retry
+        // can help; liveness turns false and the reason is in /health and the log
+        StringBuilder why = new StringBuilder();
+        for (Throwable t = e; t != null; t = t.getCause()) {
+          why.append(why.length() == 0 ? "" : ": ").append(t.getMessage());
+        }
+        problem.set("model follower stopped: the Kafka client settings are refused: " + why);
+        log.error("model follower stopped: the Kafka client settings are refused", e);
         return;
       }
-      c.assign(partitions);
-      c.seekToBeginning(partitions);
-      Map<TopicPartition, Long> end = c.endOffsets(partitions);
-      while (running) {
-        for (ConsumerRecord<String, byte[]> record : c.poll(Duration.ofMillis(200))) {
-          accept(record);
+      try (c) {
+        consumer = c;
+        if (!running) {
+          return;
         }
-        if (!caughtUp) {
-          boolean all = true;
-          for (TopicPartition tp : partitions) {
-            all &= c.position(tp) >= end.get(tp);
-          }
-          if (all) {
-            caughtUp = true;
-            log.info("read {} up to its end: versions {} available", topic, available());
-          }
+        follow(c);
+        return;
+      } catch (WakeupException e) {
+        return; // closing
+      } catch (KafkaException e) {
+        // broker away, a refused credential, a topic deleted: say so, and try again
+        problem.set("cannot read " + topic + ": " + e.getMessage());
+        log.warn("cannot read {}: {}; retrying in {} ms", topic, e.toString(), pauseMillis);
+        sleep(pauseMillis);
+        pauseMillis = Math.min(30_000, pauseMillis * 2);
+      } catch (RuntimeException | Error e) {
+        problem.set("model follower stopped: " + e);
+        log.error("model follower stopped", e);
+        return;
+      }
+    }
+  }
+
+  private void follow(KafkaConsumer<String, byte[]> c) {
+    List<TopicPartition> partitions = partitions(c);
+    if (partitions == null) {
+      return;
+    }
+    c.assign(partitions);
+    c.seekToBeginning(partitions);
+    Map<TopicPartition, Long> end = c.endOffsets(partitions);
+    assembler = new CheckpointTopic.Assembler(); // from the beginning: nothing half-read
+    problem.set(null);
+    while (running) {
+      for (ConsumerRecord<String, byte[]> record : c.poll(Duration.ofMillis(200))) {
+        accept(record);
+      }
+      if (!caughtUp) {
+        boolean all = true;
+        for (TopicPartition tp : partitions) {
+          all &= c.position(tp) >= end.get(tp);
         }
-        if (caughtUp) {
-          choose();
+        if (all) {
+          caughtUp = true;
+          log.info("read {} up to its end: versions {} available", topic, available());
         }
       }
-    } catch (WakeupException e) {
-      // closing
-    } catch (RuntimeException e) {
-      problem.set("model follower stopped: " + e);
-      log.error("model follower stopped", e);
+      if (caughtUp) {
+        choose();
+      }
     }
+  }
+
+  /**
+   * False once the follower's thread ended by itself: the service cannot follow models any more.
+   */
+  boolean alive() {
+    return !running || thread.getState() != Thread.State.TERMINATED;
   }
 
   private List<TopicPartition> partitions(KafkaConsumer<String, byte[]> c) {
@@ -194,6 +237,15 @@ final class ModelFollower implements AutoCloseable {
   }
 
   private void accept(ConsumerRecord<String, byte[]> record) {
+    if (record.value() == null) {
+      // a tombstone: the trainer removed an old version (retention), nothing to read
+      Long removed = CheckpointTopic.manifestVersion(record.key());
+      if (removed != null && removed != chosen) {
+        manifests.remove(removed);
+        files.remove(removed);
+      }
+      return;
+    }
     CheckpointRecord value;
     try {
       value = serde.decode(record);
@@ -205,8 +257,11 @@ final class ModelFollower implements AutoCloseable {
     if (outcome instanceof CheckpointTopic.Complete complete) {
       long v = complete.checkpoint().version();
       manifests.put(v, complete.checkpoint().manifest());
-      files.put(v, complete.checkpoint().file());
       refused.remove(v);
+      if (keepFile(v)) {
+        files.put(v, complete.checkpoint().file());
+        trimFiles();
+      }
       log.info("checkpoint version {} verified ({} bytes)", v, complete.checkpoint().file().length);
     } else if (outcome instanceof CheckpointTopic.Rejected rejected) {
       refused.put(rejected.refusal().version(), rejected.refusal().reason());
@@ -214,6 +269,25 @@ final class ModelFollower implements AutoCloseable {
           "checkpoint version {} refused: {}",
           rejected.refusal().version(),
           rejected.refusal().reason());
+    }
+  }
+
+  /** Files worth holding: the pinned version's, or (following the newest) newer than served. */
+  private boolean keepFile(long v) {
+    return pinned.isPresent() ? v == pinned.getAsLong() : v > chosen;
+  }
+
+  /**
+   * While following the newest, at most {@link #FILES_KEPT} files wait in memory (the newest and
+   * one to fall back to should it fail to load): catching up over hundreds of published versions no
+   * longer holds all their bytes.
+   */
+  private void trimFiles() {
+    if (pinned.isPresent()) {
+      return;
+    }
+    while (files.size() > FILES_KEPT) {
+      files.pollFirstEntry();
     }
   }
 

@@ -35,6 +35,18 @@ public final class CheckpointTopic {
     return "v" + version + "/manifest";
   }
 
+  /** The version a manifest key names ({@code v12/manifest} is 12), or null for any other key. */
+  public static Long manifestVersion(String key) {
+    if (key == null || !key.startsWith("v") || !key.endsWith("/manifest")) {
+      return null;
+    }
+    try {
+      return Long.parseLong(key.substring(1, key.length() - "/manifest".length()));
+    } catch (NumberFormatException e) {
+      return null;
+    }
+  }
+
   public static String sha256(byte[] bytes) {
     try {
       return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));

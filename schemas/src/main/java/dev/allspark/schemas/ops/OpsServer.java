@@ -11,26 +11,79 @@ import java.util.concurrent.Executors;
 import java.util.function.Supplier;
 
 /**
- * The HTTP endpoints every service has: {@code /metrics} (Prometheus text format), {@code /health}
- * (JSON; 200 when ready, 503 otherwise, with the reason) and {@code /health/live} (200 while the
- * process runs). On the JDK's own HTTP server: no web framework for three read-only routes.
+ * Every service's HTTP server, on the JDK's own HTTP server: {@code /metrics} (Prometheus text
+ * format), {@code /health} (JSON; 200 when ready, 503 otherwise, with the reason), {@code
+ * /health/live} (200 while the process and its internal threads run, 503 otherwise), and the routes
+ * a service adds (ingest's push, the bridge's API and page).
+ *
+ * <p><b>Slow clients.</b> A request that has not fully arrived (headers and body) within {@link
+ * #REQUEST_SECONDS} is cut off, and a response not taken within {@link #RESPONSE_SECONDS}: the JDK
+ * server's {@code sun.net.httpserver.maxReqTime} / {@code maxRspTime}, set here unless the JVM was
+ * started with them. The server has {@link #WORKERS} worker threads, so a few clients that declare
+ * a body and never send it no longer take the health probes with them (before issue 13: 2 workers,
+ * no limit; two such clients made {@code /health/live} time out until the pod was restarted).
+ *
+ * <p><b>Where it listens.</b> {@code ALLSPARK_HTTP_BIND} (environment, or the system property
+ * {@code allspark.http.bind}) names the interface: {@code 0.0.0.0} (every interface, the default in
+ * containers) or an address such as {@code 127.0.0.1}; the demo listens on loopback only.
  */
 public final class OpsServer implements AutoCloseable {
   /** What {@code /health} answers: ready or not, and a JSON body saying why. */
   public record Health(boolean ready, String json) {}
 
+  /** Seconds a request may take to arrive in full. */
+  public static final int REQUEST_SECONDS = 20;
+
+  /** Seconds a client may take to read a response. */
+  public static final int RESPONSE_SECONDS = 60;
+
+  /** Worker threads per server. */
+  public static final int WORKERS = 32;
+
+  static {
+    // read once by the JDK server, when its first instance is made
+    if (System.getProperty("sun.net.httpserver.maxReqTime") == null) {
+      System.setProperty("sun.net.httpserver.maxReqTime", Integer.toString(REQUEST_SECONDS));
+    }
+    if (System.getProperty("sun.net.httpserver.maxRspTime") == null) {
+      System.setProperty("sun.net.httpserver.maxRspTime", Integer.toString(RESPONSE_SECONDS));
+    }
+  }
+
   private final HttpServer server;
+  private volatile Supplier<Boolean> live = () -> true;
+
+  /** The interface to listen on: {@code ALLSPARK_HTTP_BIND}, else every interface. */
+  public static String bindAddress() {
+    String v = System.getProperty("allspark.http.bind");
+    if (v == null || v.isBlank()) {
+      v = System.getenv("ALLSPARK_HTTP_BIND");
+    }
+    return v == null || v.isBlank() ? "0.0.0.0" : v.trim();
+  }
 
   public OpsServer(int port, String name, Supplier<String> metrics, Supplier<Health> health) {
+    this(bindAddress(), port, name, metrics, health);
+  }
+
+  public OpsServer(
+      String bind, int port, String name, Supplier<String> metrics, Supplier<Health> health) {
+    InetSocketAddress address;
     try {
-      server = HttpServer.create(new InetSocketAddress(port), 16);
+      address = new InetSocketAddress(java.net.InetAddress.getByName(bind), port);
+    } catch (java.net.UnknownHostException e) {
+      throw new IllegalArgumentException(
+          "ALLSPARK_HTTP_BIND = " + bind + " is not an address of this host", e);
+    }
+    try {
+      server = HttpServer.create(address, 64);
     } catch (IOException e) {
       throw new UncheckedIOException(
-          "cannot listen on HTTP port " + port + ": " + e.getMessage(), e);
+          "cannot listen on HTTP " + bind + ":" + port + ": " + e.getMessage(), e);
     }
     server.setExecutor(
         Executors.newFixedThreadPool(
-            2,
+            WORKERS,
             r -> {
               Thread t = new Thread(r, name + "-http");
               t.setDaemon(true);
@@ -39,7 +92,11 @@ public final class OpsServer implements AutoCloseable {
     server.createContext(
         "/metrics", ex -> send(ex, 200, "text/plain; version=0.0.4; charset=utf-8", metrics.get()));
     server.createContext(
-        "/health/live", ex -> send(ex, 200, "application/json", "{\"live\":true}"));
+        "/health/live",
+        ex -> {
+          boolean ok = live.get();
+          send(ex, ok ? 200 : 503, "application/json", "{\"live\":" + ok + "}");
+        });
     server.createContext(
         "/health",
         ex -> {
@@ -93,6 +150,15 @@ public final class OpsServer implements AutoCloseable {
     json(ex, status, "{\"error\":" + quote(message) + "}");
   }
 
+  /**
+   * What {@code /health/live} reports: false when the service can no longer recover by itself (an
+   * internal thread died), so an orchestrator restarts it.
+   */
+  public OpsServer liveness(Supplier<Boolean> check) {
+    this.live = check;
+    return this;
+  }
+
   /** Serves more routes on the same port (an API beside the operations endpoints). */
   public OpsServer route(String path, com.sun.net.httpserver.HttpHandler handler) {
     server.createContext(path, handler);
@@ -101,6 +167,11 @@ public final class OpsServer implements AutoCloseable {
 
   public void start() {
     server.start();
+  }
+
+  /** The interface it listens on. */
+  public java.net.InetAddress address() {
+    return server.getAddress().getAddress();
   }
 
   public int port() {

@@ -102,6 +102,11 @@ public final class DemoCommand implements Callable<Integer> {
       }
     }
     Path state = stateDir != null ? stateDir : Files.createTempDirectory("allspark-demo-");
+    if (System.getenv("ALLSPARK_HTTP_BIND") == null
+        && System.getProperty("allspark.http.bind") == null) {
+      // the demo's pages and APIs are for this machine only, unless asked otherwise
+      System.setProperty("allspark.http.bind", "127.0.0.1");
+    }
     // Ctrl-C: stop, and hold the JVM until every service and the broker are closed
     ShutdownSignal stop = ShutdownSignal.register("demo", Duration.ofSeconds(120));
     System.err.println("demo: starting a Kafka broker and every service in this JVM ...");

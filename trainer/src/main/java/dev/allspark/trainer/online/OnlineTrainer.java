@@ -191,10 +191,11 @@ public final class OnlineTrainer implements AutoCloseable {
     this.ops =
         settings.httpPort() >= 0
             ? new OpsServer(
-                settings.httpPort(),
-                "trainer",
-                registry::scrape,
-                () -> new OpsServer.Health(live(), healthJson()))
+                    settings.httpPort(),
+                    "trainer",
+                    registry::scrape,
+                    () -> new OpsServer.Health(live(), healthJson()))
+                .liveness(this::live)
             : null;
   }
 

@@ -1,0 +1,114 @@
+package dev.allspark.schemas.ops;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.HttpURLConnection;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.Test;
+
+class OpsServerTest {
+  /** Issue 13: two clients that declared a body and never sent it took /health/live down. */
+  @Test
+  void healthAnswersWithinASecondWhileEightSlowClientsHoldConnections() throws Exception {
+    try (OpsServer server =
+        new OpsServer("127.0.0.1", 0, "test", () -> "", () -> new OpsServer.Health(true, "{}"))) {
+      server.route(
+          "/push",
+          ex -> {
+            try (InputStream in = ex.getRequestBody()) {
+              in.readAllBytes(); // blocks: the body never comes
+            } catch (IOException e) {
+              // cut off by the request time limit
+            }
+            ex.close();
+          });
+      server.start();
+      int port = server.port();
+      List<Socket> slow = new ArrayList<>();
+      try {
+        for (int i = 0; i < 8; i++) {
+          Socket s = new Socket("127.0.0.1", port);
+          OutputStream out = s.getOutputStream();
+          out.write(
+              "POST /push HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000\r\n\r\nabc"
+                  .getBytes(StandardCharsets.US_ASCII));
+          out.flush();
+          slow.add(s);
+        }
+        Thread.sleep(300); // the slow requests are in the handlers now
+        long worst = 0;
+        for (int k = 0; k < 10; k++) {
+          long t0 = System.nanoTime();
+          HttpURLConnection c =
+              (HttpURLConnection)
+                  URI.create("http://127.0.0.1:" + port + "/health/live").toURL().openConnection();
+          c.setConnectTimeout(1000);
+          c.setReadTimeout(1000);
+          assertThat(c.getResponseCode()).isEqualTo(200);
+          worst = Math.max(worst, System.nanoTime() - t0);
+        }
+        assertThat(worst / 1e9).as("slowest /health/live, seconds").isLessThan(1.0);
+      } finally {
+        for (Socket s : slow) {
+          s.close();
+        }
+      }
+    }
+  }
+
+  @Test
+  void requestsThatNeverFinishArriving_areCutOffByTheJdkServersTimeLimit() {
+    // set by OpsServer unless the JVM was started with its own
+    assertThat(System.getProperty("sun.net.httpserver.maxReqTime"))
+        .isEqualTo(Integer.toString(OpsServer.REQUEST_SECONDS));
+    assertThat(System.getProperty("sun.net.httpserver.maxRspTime"))
+        .isEqualTo(Integer.toString(OpsServer.RESPONSE_SECONDS));
+  }
+
+  @Test
+  void listensOnTheGivenInterfaceOnly() throws Exception {
+    try (OpsServer server =
+        new OpsServer("127.0.0.1", 0, "test", () -> "", () -> new OpsServer.Health(true, "{}"))) {
+      server.start();
+      assertThat(server.address()).isEqualTo(InetAddress.getByName("127.0.0.1"));
+    }
+    assertThatThrownBy(
+            () ->
+                new OpsServer(
+                    "no-such-host.invalid",
+                    0,
+                    "test",
+                    () -> "",
+                    () -> new OpsServer.Health(true, "{}")))
+        .hasMessageContaining("ALLSPARK_HTTP_BIND = no-such-host.invalid");
+  }
+
+  @Test
+  void livenessFollowsTheServicesCheck() throws Exception {
+    AtomicBoolean alive = new AtomicBoolean(true);
+    try (OpsServer server =
+        new OpsServer("127.0.0.1", 0, "test", () -> "", () -> new OpsServer.Health(true, "{}"))) {
+      server.liveness(alive::get).start();
+      assertThat(status(server.port())).isEqualTo(200);
+      alive.set(false);
+      assertThat(status(server.port())).isEqualTo(503);
+    }
+  }
+
+  private static int status(int port) throws IOException {
+    HttpURLConnection c =
+        (HttpURLConnection)
+            URI.create("http://127.0.0.1:" + port + "/health/live").toURL().openConnection();
+    return c.getResponseCode();
+  }
+}
