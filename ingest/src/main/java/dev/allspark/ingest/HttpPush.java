@@ -35,58 +35,102 @@ final class HttpPush implements HttpHandler {
         throws FrameProducer.RejectedFrameException;
   }
 
+  /** Told of every answer: frames the broker acknowledged, and refusals with their status. */
+  interface Outcomes {
+    void accepted(SourceFrame frame);
+
+    void refused(int status);
+  }
+
+  /** How long a push waits for the broker: a little over the producer's delivery timeout. */
+  static final long WAIT_SECONDS = 35;
+
   private final Sender producer;
   private final int maxImageBytes;
+  private final Outcomes outcomes;
 
-  HttpPush(Sender producer, int maxImageBytes) {
+  HttpPush(Sender producer, int maxImageBytes, Outcomes outcomes) {
     this.producer = producer;
     this.maxImageBytes = maxImageBytes;
+    this.outcomes = outcomes;
   }
 
   @Override
   public void handle(HttpExchange ex) throws IOException {
+    int status = 500;
+    try {
+      status = answer(ex);
+    } catch (RuntimeException e) {
+      status = 500;
+      reply(ex, 500, error("the push failed: " + e));
+    } finally {
+      if (status != 202) {
+        outcomes.refused(status);
+      }
+    }
+  }
+
+  /** Handles one push and returns the status it answered with. */
+  private int answer(HttpExchange ex) throws IOException {
     try {
       if (!ex.getRequestMethod().equals("POST")) {
         ex.getResponseHeaders().set("Allow", "POST");
-        reply(ex, 405, error("use POST with the image as the body"));
-        return;
+        return reply(ex, 405, error("use POST with the image as the body"));
       }
       String type = header(ex, "Content-Type");
       ImageEncoding encoding;
       if (type == null) {
-        reply(ex, 415, error("Content-Type is missing: image/jpeg or image/png"));
-        return;
+        return reply(ex, 415, error("Content-Type is missing: image/jpeg or image/png"));
       } else if (type.toLowerCase(Locale.ROOT).startsWith("image/jpeg")) {
         encoding = ImageEncoding.JPEG;
       } else if (type.toLowerCase(Locale.ROOT).startsWith("image/png")) {
         encoding = ImageEncoding.PNG;
       } else {
-        reply(ex, 415, error("Content-Type " + type + " is not image/jpeg or image/png"));
-        return;
+        return reply(ex, 415, error("Content-Type " + type + " is not image/jpeg or image/png"));
       }
       String vehicle = header(ex, "X-Vehicle-Id");
       String camera = header(ex, "X-Camera-Id");
       String time = header(ex, "X-Capture-Time");
       if (vehicle == null || camera == null || time == null) {
-        reply(ex, 400, error("headers X-Vehicle-Id, X-Camera-Id and X-Capture-Time are required"));
-        return;
+        return reply(
+            ex, 400, error("headers X-Vehicle-Id, X-Camera-Id and X-Capture-Time are required"));
       }
       long capture;
       try {
         capture = time.matches("\\d+") ? Long.parseLong(time) : Instant.parse(time).toEpochMilli();
-      } catch (NumberFormatException | DateTimeParseException e) {
-        reply(
+      } catch (NumberFormatException | DateTimeParseException | ArithmeticException e) {
+        return reply(
             ex,
             400,
-            error("X-Capture-Time '" + time + "' is neither epoch milliseconds nor ISO-8601"));
-        return;
+            error(
+                "X-Capture-Time '"
+                    + time
+                    + "' is neither epoch milliseconds nor an ISO-8601 instant in range"));
+      }
+      String declared = ex.getRequestHeaders().getFirst("Content-Length");
+      if (declared != null && declared.strip().matches("\\d+")) {
+        java.math.BigInteger length = new java.math.BigInteger(declared.strip());
+        if (length.compareTo(java.math.BigInteger.valueOf(4L * maxImageBytes)) > 0) {
+          // far over the limit: refused before reading a byte, and the connection is closed
+          // (a body of a few times the limit is read and dropped below, so that a client still
+          // sending it gets the answer rather than a reset)
+          ex.getResponseHeaders().set("Connection", "close");
+          return reply(
+              ex,
+              413,
+              error(
+                  "Content-Length "
+                      + declared.strip()
+                      + " is over the limit of "
+                      + maxImageBytes
+                      + " bytes"));
+        }
       }
       byte[] body = readLimited(ex.getRequestBody(), maxImageBytes);
       if (body == null) {
         // read the rest so the client, still sending, gets the answer instead of a reset
         ex.getRequestBody().transferTo(OutputStream.nullOutputStream());
-        reply(ex, 413, error("the image is over the limit of " + maxImageBytes + " bytes"));
-        return;
+        return reply(ex, 413, error("the image is over the limit of " + maxImageBytes + " bytes"));
       }
       String frameId = header(ex, "X-Frame-Id");
       if (frameId == null) {
@@ -102,15 +146,14 @@ final class HttpPush implements HttpHandler {
           new SourceFrame(frameId, vehicle, camera, capture, encoding, body, 0, 0, metadata, null);
       RecordMetadata md;
       try {
-        md = producer.send(frame).get(30, TimeUnit.SECONDS);
+        md = producer.send(frame).get(WAIT_SECONDS, TimeUnit.SECONDS);
       } catch (FrameProducer.RejectedFrameException e) {
-        reply(ex, e.tooLarge() ? 413 : 400, error(e.getMessage()));
-        return;
+        return reply(ex, e.tooLarge() ? 413 : 400, error(e.getMessage()));
       } catch (ExecutionException | TimeoutException e) {
-        reply(ex, 503, error("Kafka did not take the frame: " + e));
-        return;
+        return reply(ex, 503, error("Kafka did not take the frame: " + e));
       }
-      reply(
+      outcomes.accepted(frame);
+      return reply(
           ex,
           202,
           "{\"frameId\":"
@@ -122,13 +165,31 @@ final class HttpPush implements HttpHandler {
               + "}");
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      reply(ex, 503, error("interrupted"));
+      return reply(ex, 503, error("interrupted"));
     }
   }
 
+  /**
+   * A header's value. The JDK server decodes header bytes as ISO-8859-1, which turned a UTF-8 frame
+   * id such as {@code straße-1} (as curl sends it) into mojibake: bytes that are valid UTF-8 are
+   * decoded as UTF-8, others keep the ISO-8859-1 reading.
+   */
   private static String header(HttpExchange ex, String name) {
     String v = ex.getRequestHeaders().getFirst(name);
-    return v == null || v.isBlank() ? null : v.strip();
+    if (v == null || v.isBlank()) {
+      return null;
+    }
+    byte[] raw = v.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+    try {
+      v =
+          java.nio.charset.StandardCharsets.UTF_8
+              .newDecoder()
+              .decode(java.nio.ByteBuffer.wrap(raw))
+              .toString();
+    } catch (java.nio.charset.CharacterCodingException e) {
+      // not UTF-8: keep the ISO-8859-1 reading
+    }
+    return v.strip();
   }
 
   /** The body, or null when it is longer than {@code limit}. */
@@ -145,7 +206,8 @@ final class HttpPush implements HttpHandler {
     return OpsServer.quote(s);
   }
 
-  private static void reply(HttpExchange ex, int status, String body) throws IOException {
+  private static int reply(HttpExchange ex, int status, String body) throws IOException {
     OpsServer.json(ex, status, body);
+    return status;
   }
 }

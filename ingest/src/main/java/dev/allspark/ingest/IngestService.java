@@ -98,6 +98,12 @@ public final class IngestService implements AutoCloseable {
   private volatile boolean running = true;
   private volatile String status = "starting";
   private volatile String fatal;
+  private volatile String outage;
+
+  /** Frames handed to the delivery (acknowledged or not yet): what a frame limit counts. */
+  private long handed;
+
+  private final Delivery delivery;
 
   public IngestService(Settings settings, PrintStream progress) {
     this.s = settings;
@@ -105,6 +111,13 @@ public final class IngestService implements AutoCloseable {
     Map<String, Object> client = new HashMap<>(settings.kafka());
     client.put("bootstrap.servers", settings.bootstrap());
     int limit = Topic.CAMERA_FRAMES.maxMessageBytes();
+    if (settings.source() == Source.HTTP) {
+      // a push waits for the broker's answer: the producer gives up before the push does, so a
+      // 503 means the frame was not written and the gateway may send it again
+      client.putIfAbsent("request.timeout.ms", 10_000);
+      client.putIfAbsent("delivery.timeout.ms", 25_000);
+      client.putIfAbsent("max.block.ms", 10_000);
+    }
     this.producer =
         new FrameProducer(client, settings.topics().name(Topic.CAMERA_FRAMES), limit, true);
     this.ops =
@@ -126,19 +139,30 @@ public final class IngestService implements AutoCloseable {
       ops.route(
           "/frames",
           new HttpPush(
-              frame -> {
-                try {
-                  var future = producer.send(frame);
+              producer::send,
+              limit - 4096,
+              new HttpPush.Outcomes() {
+                @Override
+                public void accepted(SourceFrame frame) {
                   sent.increment();
                   bytes.increment(frame.image().length);
-                  return future;
-                } catch (FrameProducer.RejectedFrameException e) {
-                  rejected.increment();
-                  throw e;
                 }
-              },
-              limit - 4096));
+
+                @Override
+                public void refused(int status) {
+                  rejected.increment();
+                }
+              }));
     }
+    this.delivery =
+        new Delivery(
+            producer,
+            256,
+            (frame, md) -> {
+              sent.increment();
+              bytes.increment(frame.getImage().remaining());
+            },
+            problem -> outage = problem);
     this.thread = new Thread(this::run, "ingest-source");
   }
 
@@ -155,11 +179,20 @@ public final class IngestService implements AutoCloseable {
   }
 
   public String status() {
-    return fatal != null ? "failed: " + fatal : status;
+    if (fatal != null) {
+      return "failed: " + fatal;
+    }
+    String o = outage;
+    return o == null ? status : status + "; " + o;
   }
 
   public long framesSent() {
     return (long) sent.count();
+  }
+
+  /** Frames refused (at the edge, or a push answered with an error). */
+  public long framesRefused() {
+    return (long) rejected.count();
   }
 
   public long bytesSent() {
@@ -176,9 +209,11 @@ public final class IngestService implements AutoCloseable {
       switch (s.source()) {
         case SYNTHETIC -> synthetic();
         case FOLDER -> folder();
-        case HTTP -> status = "listening on http://0.0.0.0:" + httpPort() + "/frames";
+        case HTTP ->
+            status =
+                "listening on http://" + OpsServer.bindAddress() + ":" + httpPort() + "/frames";
       }
-      producer.flush();
+      delivery.drain();
     } catch (RuntimeException | IOException e) {
       fatal = e.getMessage() == null ? e.toString() : e.getMessage();
       log.error("ingest stopped", e);
@@ -215,7 +250,7 @@ public final class IngestService implements AutoCloseable {
                 s.height(),
                 Map.of("source", "synthetic", "weather", scene.weather()),
                 scene.labels()));
-        if (s.maxFrames() > 0 && framesSent() >= s.maxFrames()) {
+        if (s.maxFrames() > 0 && handed >= s.maxFrames()) {
           return;
         }
       }
@@ -253,7 +288,7 @@ public final class IngestService implements AutoCloseable {
           sendChecked(pending.poll());
           report(++done, total, startNanos);
         }
-        if (s.maxFrames() > 0 && framesSent() + pending.size() >= s.maxFrames()) {
+        if (s.maxFrames() > 0 && handed + pending.size() >= s.maxFrames()) {
           break;
         }
       }
@@ -261,7 +296,7 @@ public final class IngestService implements AutoCloseable {
         sendChecked(pending.poll());
         report(++done, total, startNanos);
       }
-      if (s.maxFrames() > 0 && framesSent() >= s.maxFrames()) {
+      if (s.maxFrames() > 0 && handed >= s.maxFrames()) {
         return;
       }
       if (!s.loop()) {
@@ -290,9 +325,9 @@ public final class IngestService implements AutoCloseable {
   private void sendChecked(Map.Entry<SourceFrame, Future<CameraFrame>> e)
       throws InterruptedException {
     try {
-      producer.send(e.getValue().get());
-      sent.increment();
-      bytes.increment(e.getKey().image().length);
+      CameraFrame checked = e.getValue().get();
+      handed++;
+      delivery.send(checked);
     } catch (ExecutionException x) {
       if (x.getCause() instanceof FrameProducer.RejectedFrameException r) {
         rejected.increment();
@@ -343,11 +378,11 @@ public final class IngestService implements AutoCloseable {
     }
   }
 
-  private void send(SourceFrame f) {
+  private void send(SourceFrame f) throws InterruptedException {
     try {
-      producer.send(f);
-      sent.increment();
-      bytes.increment(f.image().length);
+      CameraFrame checked = producer.validate(f);
+      handed++;
+      delivery.send(checked);
     } catch (FrameProducer.RejectedFrameException e) {
       rejected.increment();
       log.warn("frame {} refused: {}", f.frameId(), e.getMessage());

@@ -159,7 +159,54 @@ class IngestIT {
                   .build(),
               HttpResponse.BodyHandlers.ofString());
       assertThat(garbage.statusCode()).isEqualTo(400);
-      assertThat(garbage.body()).contains("does not decode as JPEG");
+      assertThat(garbage.body()).contains("declared JPEG but its bytes are neither JPEG nor PNG");
+
+      // issue 13: the declared encoding is enforced, the decoder would read either
+      HttpResponse<String> pngAsJpeg = push(http, uri, "image/jpeg", "1", "p-as-j", png);
+      assertThat(pngAsJpeg.statusCode()).isEqualTo(400);
+      assertThat(pngAsJpeg.body()).contains("declared JPEG but its bytes are PNG");
+      java.io.ByteArrayOutputStream bmp = new java.io.ByteArrayOutputStream();
+      javax.imageio.ImageIO.write(new SyntheticFleet(1, 96, 72).scene(0, 0).image(), "bmp", bmp);
+      HttpResponse<String> bmpAsPng =
+          push(http, uri, "image/png", "1", "b-as-p", bmp.toByteArray());
+      assertThat(bmpAsPng.statusCode()).isEqualTo(400);
+      assertThat(bmpAsPng.body()).contains("declared PNG but its bytes are neither JPEG nor PNG");
+      // a capture time past Instant's range: 400 with a message, not a reset connection
+      HttpResponse<String> overflow =
+          push(http, uri, "image/png", "+1000000000-01-01T00:00:00Z", "o", png);
+      assertThat(overflow.statusCode()).isEqualTo(400);
+      assertThat(overflow.body()).contains("X-Capture-Time");
+      // a frame id in UTF-8 (as curl sends it) arrives as sent,
+      try (java.net.Socket raw = new java.net.Socket("localhost", service.httpPort())) {
+        raw.setSoTimeout(30_000);
+        java.io.OutputStream out = raw.getOutputStream();
+        out.write(
+            ("POST /frames HTTP/1.1\r\nHost: x\r\nContent-Type: image/png\r\n"
+                    + "X-Vehicle-Id: v\r\nX-Camera-Id: c\r\nX-Capture-Time: 2\r\n"
+                    + "X-Frame-Id: straße/ü/1\r\nConnection: close\r\nContent-Length: "
+                    + png.length
+                    + "\r\n\r\n")
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        out.write(png);
+        out.flush();
+        String answer =
+            new String(
+                raw.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(answer).startsWith("HTTP/1.1 202").contains("straße/ü/1");
+      }
+
+      // a declared length of 10^12: refused with a body before anything is read
+      try (java.net.Socket raw = new java.net.Socket("localhost", service.httpPort())) {
+        raw.setSoTimeout(10_000);
+        raw.getOutputStream()
+            .write(
+                ("POST /frames HTTP/1.1\r\nHost: x\r\nContent-Type: image/png\r\n"
+                        + "X-Vehicle-Id: v\r\nX-Camera-Id: c\r\nX-Capture-Time: 1\r\n"
+                        + "Content-Length: 1000000000000\r\n\r\n")
+                    .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        String answer = answer(raw.getInputStream());
+        assertThat(answer).startsWith("HTTP/1.1 413").contains("Content-Length 1000000000000");
+      }
 
       HttpResponse<String> gif =
           http.send(
@@ -182,13 +229,50 @@ class IngestIT {
               HttpResponse.BodyHandlers.ofString());
       assertThat(huge.statusCode()).isEqualTo(413);
       assertThat(huge.body()).contains("over the limit");
+      // every refusal is counted (issue 13: 5 of 20 were)
+      assertThat(service.framesRefused()).isEqualTo(8);
+      assertThat(service.framesSent()).isEqualTo(2);
     }
-    List<CameraFrame> frames = read(kafka, catalog.name(Topic.CAMERA_FRAMES), 1);
-    assertThat(frames).hasSize(1);
-    CameraFrame f = frames.get(0);
+    List<CameraFrame> frames = read(kafka, catalog.name(Topic.CAMERA_FRAMES), 2);
+    assertThat(frames).hasSize(2);
+    assertThat(frames).extracting(CameraFrame::getFrameId).contains("straße/ü/1");
+    CameraFrame f =
+        frames.stream().filter(x -> x.getFrameId().equals("truck-7/front/1")).findFirst().get();
     assertThat(f.getFrameId()).isEqualTo("truck-7/front/1");
     assertThat(f.getWidth()).isEqualTo(96);
     assertThat(f.getMetadata()).containsEntry("weather", "rain");
     assertThat(f.getCaptureTime().toString()).isEqualTo("2026-11-24T10:00:00Z");
+  }
+
+  private static HttpResponse<String> push(
+      HttpClient http, URI uri, String type, String time, String id, byte[] body) throws Exception {
+    return http.send(
+        HttpRequest.newBuilder(uri)
+            .header("Content-Type", type)
+            .header("X-Vehicle-Id", "v")
+            .header("X-Camera-Id", "c")
+            .header("X-Capture-Time", time)
+            .header("X-Frame-Id", id)
+            .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** An HTTP answer with a JSON object body, read up to the body's end (not the socket's). */
+  private static String answer(java.io.InputStream in) throws java.io.IOException {
+    java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
+    int depth = 0;
+    boolean inBody = false;
+    for (int c = in.read(); c >= 0; c = in.read()) {
+      b.write(c);
+      if (!inBody) {
+        inBody = b.toString(java.nio.charset.StandardCharsets.ISO_8859_1).endsWith("\r\n\r\n");
+      } else if (c == '{') {
+        depth++;
+      } else if (c == '}' && --depth == 0) {
+        break;
+      }
+    }
+    return b.toString(java.nio.charset.StandardCharsets.UTF_8);
   }
 }

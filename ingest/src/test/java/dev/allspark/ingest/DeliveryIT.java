@@ -1,0 +1,97 @@
+package dev.allspark.ingest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.allspark.schemas.CameraFrame;
+import dev.allspark.schemas.ImageEncoding;
+import dev.allspark.testkit.KafkaBroker;
+import dev.allspark.testkit.KafkaIntegrationTest;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Frames the producer gives up on are sent again until the broker has them (issue 13: after an
+ * outage longer than {@code delivery.timeout.ms}, frames counted as sent were lost silently). Here
+ * the "outage" is a topic that does not exist yet: every send fails after {@code max.block.ms}
+ * until the test creates it.
+ */
+@KafkaIntegrationTest
+class DeliveryIT {
+  @Test
+  void framesTheProducerGaveUpOnAreSentAgainUntilAcknowledged(KafkaBroker kafka) throws Exception {
+    String topic = "dlv-" + UUID.randomUUID().toString().substring(0, 8) + ".camera.frames";
+    Map<String, Object> c = new HashMap<>();
+    c.put("bootstrap.servers", kafka.bootstrapServers());
+    c.put("max.block.ms", 500);
+    c.put("request.timeout.ms", 1000);
+    c.put("delivery.timeout.ms", 1500);
+    c.put("linger.ms", 0);
+    byte[] png = IngestService.encode(new SyntheticFleet(1, 64, 48).scene(0, 0).image(), false);
+    AtomicLong acked = new AtomicLong();
+    List<String> problems = new CopyOnWriteArrayList<>();
+    AtomicReference<Throwable> failure = new AtomicReference<>();
+    Delivery[] delivery = new Delivery[1];
+    try (FrameProducer producer = new FrameProducer(c, topic, 1 << 20, true)) {
+      delivery[0] =
+          new Delivery(producer, 8, (f, md) -> acked.incrementAndGet(), p -> problems.add("" + p));
+      Thread source =
+          new Thread(
+              () -> {
+                try {
+                  for (int i = 0; i < 30; i++) {
+                    delivery[0].send(
+                        producer.validate(
+                            new SourceFrame(
+                                "f-" + i,
+                                "v",
+                                "cam-" + (i % 3),
+                                1000L + i,
+                                ImageEncoding.PNG,
+                                png,
+                                64,
+                                48,
+                                Map.of(),
+                                null)));
+                  }
+                  delivery[0].drain();
+                } catch (Throwable t) {
+                  failure.set(t);
+                }
+              });
+      source.start();
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(() -> problems.stream().anyMatch(p -> p.contains("not acknowledged by Kafka")));
+      assertThat(acked.get()).isZero();
+      try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+        admin.createTopics(List.of(new NewTopic(topic, 3, (short) 1))).all().get();
+      }
+      source.join(90_000);
+      assertThat(failure.get()).isNull();
+      assertThat(source.isAlive()).isFalse();
+      assertThat(acked.get()).isEqualTo(30);
+      assertThat(delivery[0].resent()).isPositive();
+      assertThat(problems.get(problems.size() - 1)).isEqualTo("null"); // the outage ended
+    }
+    Set<String> ids = new HashSet<>();
+    int records = 0;
+    for (CameraFrame f : IngestIT.read(kafka, topic, 30)) {
+      ids.add(f.getFrameId());
+      records++;
+    }
+    assertThat(records).as("records on the topic").isEqualTo(30);
+    assertThat(ids).as("distinct frames").hasSize(30);
+  }
+}
