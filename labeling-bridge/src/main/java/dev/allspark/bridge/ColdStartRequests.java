@@ -43,6 +43,8 @@ public final class ColdStartRequests implements AutoCloseable {
   private final Thread thread;
   private volatile boolean running = true;
   private volatile int requested;
+  private volatile long skipped;
+  private volatile boolean failed;
   private boolean checkpointSeen;
   private long lastCheck = System.nanoTime() - 10_000_000_000L;
 
@@ -108,14 +110,41 @@ public final class ColdStartRequests implements AutoCloseable {
     AvroSerde<CameraFrame> frames = new AvroSerde<>(CameraFrame.class);
     AvroSerde<LabelRequest> requests = new AvroSerde<>(LabelRequest.class);
     long seen = 0;
-    try {
-      consumer.subscribe(List.of(topics.name(Topic.CAMERA_FRAMES)));
-      while (running && requested < limit && !modelPublished.getAsBoolean()) {
+    long pauseMillis = 250;
+    boolean subscribed = false;
+    while (running && requested < limit) {
+      try {
+        if (!subscribed) {
+          consumer.subscribe(List.of(topics.name(Topic.CAMERA_FRAMES)));
+          subscribed = true;
+        }
+        if (modelPublished.getAsBoolean()) {
+          break;
+        }
         for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(500))) {
-          if (seen++ % every != 0 || requested >= limit) {
+          if (requested >= limit) {
+            break;
+          }
+          CameraFrame f;
+          try {
+            f = frames.decode(r);
+            if (f == null) {
+              throw new IllegalArgumentException("a record without a value (a tombstone)");
+            }
+          } catch (RuntimeException e) {
+            // one bad record must not end the cold start (issue 13): skip it, say where it is
+            skipped++;
+            log.warn(
+                "cold start: unreadable record at {}/{}@{} skipped: {}",
+                r.topic(),
+                r.partition(),
+                r.offset(),
+                e.getMessage() == null ? e.toString() : e.getMessage());
             continue;
           }
-          CameraFrame f = frames.decode(r);
+          if (seen++ % every != 0) {
+            continue;
+          }
           LabelRequest req =
               LabelRequest.newBuilder()
                   .setFrameId(f.getFrameId())
@@ -127,19 +156,49 @@ public final class ColdStartRequests implements AutoCloseable {
                   .build();
           producer.send(
               new ProducerRecord<>(
-                  topics.name(Topic.FRAMES_TO_LABEL), f.getFrameId(), requests.encode(req)));
+                  topics.name(Topic.FRAMES_TO_LABEL), f.getFrameId(), requests.encode(req)),
+              (md, e) -> {
+                if (e != null) {
+                  log.error(
+                      "cold start: request for {} not written: {}", f.getFrameId(), e.toString());
+                }
+              });
           requested++;
         }
+        pauseMillis = 250;
+      } catch (WakeupException e) {
+        return; // closing
+      } catch (org.apache.kafka.common.KafkaException e) {
+        log.warn("cold start: {}; retrying in {} ms", e.toString(), pauseMillis);
+        try {
+          Thread.sleep(pauseMillis);
+        } catch (InterruptedException ie) {
+          Thread.currentThread().interrupt();
+          return;
+        }
+        pauseMillis = Math.min(30_000, pauseMillis * 2);
+      } catch (RuntimeException e) {
+        log.error("cold start stopped", e);
+        failed = true;
+        return;
       }
-      producer.flush();
-      log.info(
-          "cold start: {} frames requested for labeling; the model's own requests take over",
-          requested);
-    } catch (WakeupException e) {
-      // closing
-    } catch (RuntimeException e) {
-      log.error("cold start stopped", e);
     }
+    producer.flush();
+    log.info(
+        "cold start: {} frames requested for labeling ({} unreadable records skipped); the"
+            + " model's own requests take over",
+        requested,
+        skipped);
+  }
+
+  /** Unreadable records skipped so far. */
+  public long skipped() {
+    return skipped;
+  }
+
+  /** False once the cold start ended on an error it could not get past. */
+  public boolean healthy() {
+    return !failed;
   }
 
   @Override

@@ -156,6 +156,12 @@ public final class LabelingBridge implements AutoCloseable {
                 settings.coldStart(),
                 null)
             : null;
+    // liveness: a Streams client that gave up (ERROR) or a cold start that ended on an error it
+    // could not get past cannot recover without a restart
+    ops.liveness(
+        () ->
+            streams.state() != KafkaStreams.State.ERROR
+                && (this.coldStart == null || this.coldStart.healthy()));
   }
 
   /**

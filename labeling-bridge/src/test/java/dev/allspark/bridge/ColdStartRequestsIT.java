@@ -58,6 +58,28 @@ class ColdStartRequestsIT {
     }
   }
 
+  /** Issue 13: one unreadable record on camera.frames ended the cold start for good. */
+  @Test
+  void unreadableRecordsAreSkippedAndTheColdStartGoesOn(KafkaBroker kafka) throws Exception {
+    TopicCatalog topics = BridgeTestSupport.topics(kafka);
+    try (KafkaProducer<String, byte[]> p = producer(kafka)) {
+      p.send(new ProducerRecord<>(topics.name(Topic.CAMERA_FRAMES), "cam", new byte[] {1, 2, 3}))
+          .get();
+      p.send(new ProducerRecord<>(topics.name(Topic.CAMERA_FRAMES), "cam", null)).get();
+    }
+    frames(kafka, topics, 4);
+    Map<String, Object> client = Map.of("bootstrap.servers", kafka.bootstrapServers());
+    try (ColdStartRequests cold =
+        new ColdStartRequests(client, "cold-" + UUID.randomUUID(), topics, 2, 2, null).start()) {
+      List<LabelRequest> requests = requests(kafka, topics, 2);
+      assertThat(requests)
+          .extracting(LabelRequest::getFrameId)
+          .containsExactlyInAnyOrder("cam/0", "cam/2");
+      assertThat(cold.skipped()).isEqualTo(2);
+      assertThat(cold.healthy()).isTrue();
+    }
+  }
+
   private static KafkaProducer<String, byte[]> producer(KafkaBroker kafka) {
     return new KafkaProducer<>(
         Map.of("bootstrap.servers", kafka.bootstrapServers()),
