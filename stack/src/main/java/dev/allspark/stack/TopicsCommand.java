@@ -77,6 +77,7 @@ final class TopicsCommand implements Runnable {
             new TopicsInitializer(admin, catalog(), replicationFactor).run();
         report.created().forEach(t -> out.println("created   " + t));
         report.unchanged().forEach(t -> out.println("exists    " + t));
+        report.notes().forEach(n -> out.println("note      " + n));
         report.differences().forEach(d -> out.println("DIFFERS   " + d));
         out.printf(
             "%d created, %d already there, %d settings differ%n",

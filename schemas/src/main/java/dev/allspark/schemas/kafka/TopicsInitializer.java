@@ -46,8 +46,16 @@ public final class TopicsInitializer {
     this.replicationFactor = replicationFactor;
   }
 
-  /** What one run did. */
-  public record Report(List<String> created, List<String> unchanged, List<String> differences) {
+  /**
+   * What one run did.
+   *
+   * @param differences settings that contradict the catalog (fewer partitions, another cleanup
+   *     policy or size limit): {@code topics create} exits 3
+   * @param notes deliberate changes that are fine, e.g. partitions raised by an operator to scale
+   *     out (a later {@code topics create}, e.g. a Helm upgrade's hook, must not fail on them)
+   */
+  public record Report(
+      List<String> created, List<String> unchanged, List<String> differences, List<String> notes) {
     public boolean consistent() {
       return differences.isEmpty();
     }
@@ -88,7 +96,8 @@ public final class TopicsInitializer {
         }
       }
       awaitVisible(created);
-      List<String> differences = compare(present);
+      List<String> notes = new ArrayList<>();
+      List<String> differences = compare(present, notes);
       for (Topic topic : present) {
         String name = catalog.name(topic);
         if (differences.stream().noneMatch(d -> d.startsWith(name + ":"))) {
@@ -96,7 +105,12 @@ public final class TopicsInitializer {
         }
       }
       differences.forEach(d -> LOG.warn("topic settings differ from the catalog: {}", d));
-      return new Report(List.copyOf(created), List.copyOf(unchanged), List.copyOf(differences));
+      notes.forEach(n -> LOG.info("topic: {}", n));
+      return new Report(
+          List.copyOf(created),
+          List.copyOf(unchanged),
+          List.copyOf(differences),
+          List.copyOf(notes));
     } catch (ExecutionException e) {
       throw new IllegalStateException(
           "cannot initialize topics: " + e.getCause().getMessage(), e.getCause());
@@ -150,7 +164,7 @@ public final class TopicsInitializer {
         .getKey();
   }
 
-  private List<String> compare(Collection<Topic> topics)
+  private List<String> compare(Collection<Topic> topics, List<String> notes)
       throws InterruptedException, ExecutionException, TimeoutException {
     List<String> differences = new ArrayList<>();
     if (topics.isEmpty()) {
@@ -168,9 +182,17 @@ public final class TopicsInitializer {
     for (Topic topic : topics) {
       String name = catalog.name(topic);
       int partitions = descriptions.get(name).partitions().size();
-      if (partitions != topic.defaultPartitions()) {
+      if (partitions < topic.defaultPartitions()) {
         differences.add(
             name + ": " + partitions + " partitions, catalog says " + topic.defaultPartitions());
+      } else if (partitions > topic.defaultPartitions()) {
+        notes.add(
+            name
+                + ": "
+                + partitions
+                + " partitions, raised from the catalog's "
+                + topic.defaultPartitions()
+                + " (fine)");
       }
       Config config = configs.get(new ConfigResource(ConfigResource.Type.TOPIC, name));
       for (Map.Entry<String, String> expected : catalog.configs(topic).entrySet()) {

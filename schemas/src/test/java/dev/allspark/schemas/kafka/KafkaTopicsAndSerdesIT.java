@@ -101,6 +101,33 @@ class KafkaTopicsAndSerdesIT {
     }
   }
 
+  /** Issue 13: raising partitions made every later topics create (a Helm upgrade) exit 3. */
+  @Test
+  void partitionsRaisedByAnOperatorAreANoteNotADifference(KafkaBroker kafka) throws Exception {
+    TopicCatalog catalog = uniqueCatalog();
+    String frames = catalog.name(Topic.CAMERA_FRAMES);
+    try (Admin admin = admin(kafka)) {
+      new TopicsInitializer(admin, catalog, (short) 1).run();
+      int before = Topic.CAMERA_FRAMES.defaultPartitions();
+      admin
+          .createPartitions(
+              Map.of(frames, org.apache.kafka.clients.admin.NewPartitions.increaseTo(before + 4)))
+          .all()
+          .get();
+      TopicsInitializer.Report again = new TopicsInitializer(admin, catalog, (short) 1).run();
+      assertThat(again.consistent()).isTrue();
+      assertThat(again.differences()).isEmpty();
+      assertThat(again.notes())
+          .containsExactly(
+              frames
+                  + ": "
+                  + (before + 4)
+                  + " partitions, raised from the catalog's "
+                  + before
+                  + " (fine)");
+    }
+  }
+
   @Test
   @SuppressWarnings({"unchecked", "rawtypes"})
   void everyValueTypeTravelsThroughTheBrokerWithTheProjectSerdes(KafkaBroker kafka)

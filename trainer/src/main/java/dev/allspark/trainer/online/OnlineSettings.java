@@ -44,7 +44,9 @@ public record OnlineSettings(
     long maxSteps,
     String device,
     int httpPort,
-    long seed) {
+    long seed,
+    int retainVersions,
+    java.util.Set<Long> retainPinned) {
 
   /** One setting. */
   public enum Key {
@@ -133,7 +135,19 @@ public record OnlineSettings(
         "--http-port",
         "8084",
         "port of /metrics and /health (0 = any free port, -1 = no server)"),
-    SEED("ALLSPARK_TRAINER_SEED", "--seed", "1", "random seed");
+    SEED("ALLSPARK_TRAINER_SEED", "--seed", "1", "random seed"),
+    RETAIN_VERSIONS(
+        "ALLSPARK_TRAINER_RETAIN_VERSIONS",
+        "--retain-versions",
+        "20",
+        "checkpoint versions kept on model.checkpoints; older ones are removed by tombstones"
+            + " (0 = keep every version)"),
+    RETAIN_PINNED(
+        "ALLSPARK_TRAINER_RETAIN_PINNED",
+        "--retain-pinned",
+        "",
+        "versions never removed, comma-separated (e.g. the one the inference service is pinned"
+            + " to)");
 
     final String env;
     final String flag;
@@ -246,7 +260,23 @@ public record OnlineSettings(
         integer(values, Key.MAX_STEPS, 0, Long.MAX_VALUE),
         device,
         (int) integer(values, Key.HTTP_PORT, -1, 65535),
-        integer(values, Key.SEED, Long.MIN_VALUE, Long.MAX_VALUE));
+        integer(values, Key.SEED, Long.MIN_VALUE, Long.MAX_VALUE),
+        (int) integer(values, Key.RETAIN_VERSIONS, 0, 1_000_000),
+        versions(values, Key.RETAIN_PINNED));
+  }
+
+  private static java.util.Set<Long> versions(Map<String, String> values, Key key) {
+    String v = text(values, key);
+    java.util.Set<Long> out = new java.util.TreeSet<>();
+    if (v == null) {
+      return out;
+    }
+    for (String part : v.split(",")) {
+      if (!part.isBlank()) {
+        out.add(parse(key, part, 1, Long.MAX_VALUE));
+      }
+    }
+    return java.util.Collections.unmodifiableSet(out);
   }
 
   private static String text(Map<String, String> values, Key key) {

@@ -15,6 +15,7 @@ import dev.allspark.schemas.LabeledFrame;
 import dev.allspark.schemas.TopicPartitionOffset;
 import dev.allspark.schemas.images.FrameDecoder;
 import dev.allspark.schemas.kafka.AvroSerde;
+import dev.allspark.schemas.kafka.CheckpointTopic;
 import dev.allspark.schemas.kafka.DeadLetters;
 import dev.allspark.schemas.kafka.Topic;
 import dev.allspark.schemas.labels.ClassSet;
@@ -382,7 +383,8 @@ public final class OnlineTrainer implements AutoCloseable {
       try (Optimizer optimizer =
           s.optimizer().create(net.namedParameters(), s.weightDecay(), manager)) {
         resume(net, optimizer);
-        long topicVersion = newestPublishedVersion();
+        Map<Long, Integer> onTopic = versionsOnTopic();
+        long topicVersion = onTopic.isEmpty() ? -1 : java.util.Collections.max(onTopic.keySet());
         long nextVersion =
             Math.max(0, Math.max(topicVersion, publishedVersion)) + 1; // versions start at 1
         log.info(
@@ -438,7 +440,10 @@ public final class OnlineTrainer implements AutoCloseable {
                         new KafkaProducer<>(pc, new StringSerializer(), new ByteArraySerializer()),
                     s.topics().name(Topic.MODEL_CHECKPOINTS),
                     publishedVersion,
-                    this::published)) {
+                    this::published,
+                    s.retainVersions(),
+                    s.retainPinned(),
+                    onTopic)) {
           labelsIntake = labels;
           framesIntake = frames;
           this.publisher = publisher;
@@ -803,12 +808,15 @@ public final class OnlineTrainer implements AutoCloseable {
     return List.of();
   }
 
-  /** The newest version on model.checkpoints (manifests), so versions grow across restarts. */
-  private long newestPublishedVersion() {
+  /**
+   * The versions on model.checkpoints (manifests not removed by a tombstone) with their chunk
+   * counts: versions grow above the newest across restarts, and old ones can be removed.
+   */
+  private Map<Long, Integer> versionsOnTopic() {
     Map<String, Object> c = clientConfig();
     c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     c.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 4 << 20);
-    long newest = -1;
+    Map<Long, Integer> versions = new java.util.TreeMap<>();
     String topic = s.topics().name(Topic.MODEL_CHECKPOINTS);
     try (KafkaConsumer<String, byte[]> consumer =
         new KafkaConsumer<>(c, new StringDeserializer(), new ByteArrayDeserializer())) {
@@ -819,11 +827,14 @@ public final class OnlineTrainer implements AutoCloseable {
       boolean done = false;
       while (!done && running) {
         for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-          if (r.key() != null && r.key().endsWith("/manifest")) {
+          Long manifestOf = CheckpointTopic.manifestVersion(r.key());
+          if (manifestOf != null && r.value() == null) {
+            versions.remove(manifestOf); // removed by retention
+          } else if (manifestOf != null) {
             try {
               Object body = checkpointSerde.decode(r).getBody();
               if (body instanceof CheckpointManifest m) {
-                newest = Math.max(newest, m.getVersion());
+                versions.put(m.getVersion(), m.getChunkCount());
               }
             } catch (RuntimeException e) {
               log.warn("unreadable record on {} at {}: {}", topic, r.offset(), e.getMessage());
@@ -836,7 +847,7 @@ public final class OnlineTrainer implements AutoCloseable {
         }
       }
     }
-    return newest;
+    return versions;
   }
 
   /** Stops at once, as a killed process would: nothing is saved. For crash tests. */

@@ -60,6 +60,13 @@ final class Publisher implements AutoCloseable {
   private volatile String problem;
   private volatile String fatal;
   private volatile long failures;
+  private final int retain;
+  private final java.util.Set<Long> pinned;
+
+  /** Versions on the topic (not yet removed) and their chunk counts. */
+  private final java.util.TreeMap<Long, Integer> onTopic = new java.util.TreeMap<>();
+
+  private volatile long removed;
 
   /**
    * @param producers makes a transactional producer (initTransactions not yet called)
@@ -70,6 +77,26 @@ final class Publisher implements AutoCloseable {
       String topic,
       long committed,
       Listener listener) {
+    this(producers, topic, committed, listener, 0, java.util.Set.of(), Map.of());
+  }
+
+  /**
+   * @param retain versions kept on the topic; older ones get tombstones after each publication (0 =
+   *     keep every version)
+   * @param pinned versions never removed
+   * @param onTopic versions already on the topic, with their chunk counts
+   */
+  Publisher(
+      Supplier<KafkaProducer<String, byte[]>> producers,
+      String topic,
+      long committed,
+      Listener listener,
+      int retain,
+      java.util.Set<Long> pinned,
+      Map<Long, Integer> onTopic) {
+    this.retain = retain;
+    this.pinned = java.util.Set.copyOf(pinned);
+    this.onTopic.putAll(onTopic);
     this.producers = producers;
     this.topic = topic;
     this.committed = committed;
@@ -146,11 +173,16 @@ final class Publisher implements AutoCloseable {
             producer = producers.get();
             producer.initTransactions();
           }
-          write(producer, p);
+          int chunks = write(producer, p);
           committed = p.version();
+          onTopic.put(p.version(), chunks);
           problem = null;
           pauseMillis = 250;
           listener.published(p, System.currentTimeMillis());
+          if (!removeOld(producer)) {
+            producer.close(Duration.ZERO); // a new one aborts what this one left open
+            producer = null;
+          }
         } catch (ProducerFencedException e) {
           fatal =
               "publication stopped: another trainer took over this transactional id ("
@@ -160,7 +192,11 @@ final class Publisher implements AutoCloseable {
           return;
         } catch (KafkaException e) {
           failures++;
-          problem = "publication of version " + p.version() + " failed: " + e;
+          StringBuilder why = new StringBuilder(e.toString());
+          for (Throwable t = e.getCause(); t != null; t = t.getCause()) {
+            why.append("; caused by ").append(t);
+          }
+          problem = "publication of version " + p.version() + " failed: " + why;
           log.warn("{}; retrying in {} ms", problem, pauseMillis);
           if (producer != null) {
             producer.close(Duration.ZERO);
@@ -197,8 +233,59 @@ final class Publisher implements AutoCloseable {
     }
   }
 
-  private void write(KafkaProducer<String, byte[]> producer, Pending p) {
+  /**
+   * Tombstones for every version beyond the newest {@code retain} (pinned ones and the one just
+   * committed always stay), so that {@code model.checkpoints} (compacted) does not keep every
+   * version ever published: a new inference instance reads the topic from its beginning. A failure
+   * here is logged and tried again after the next publication.
+   */
+  private boolean removeOld(KafkaProducer<String, byte[]> producer) {
+    if (retain <= 0 || onTopic.size() <= retain) {
+      return true;
+    }
+    List<Long> old = new java.util.ArrayList<>();
+    int kept = 0;
+    for (Long v : onTopic.descendingKeySet()) {
+      if (kept < retain || v == committed) {
+        kept++;
+      } else if (!pinned.contains(v)) {
+        old.add(v);
+      }
+    }
+    if (old.isEmpty()) {
+      return true;
+    }
+    try {
+      producer.beginTransaction();
+      for (Long v : old) {
+        // the manifest first: a reader never sees a manifest whose chunks are gone
+        producer.send(new ProducerRecord<>(topic, 0, CheckpointTopic.manifestKey(v), null));
+        for (int i = 0; i < onTopic.get(v); i++) {
+          producer.send(new ProducerRecord<>(topic, 0, CheckpointTopic.chunkKey(v, i), null));
+        }
+      }
+      producer.commitTransaction();
+      old.forEach(onTopic::remove);
+      removed += old.size();
+      log.info("removed {} old checkpoint version(s) from {}: {}", old.size(), topic, old);
+      return true;
+    } catch (ProducerFencedException e) {
+      throw e;
+    } catch (KafkaException e) {
+      log.warn("removing old checkpoint versions {} failed, will try again: {}", old, e.toString());
+      return false;
+    }
+  }
+
+  /** Old versions removed by tombstones so far. */
+  long removed() {
+    return removed;
+  }
+
+  /** Writes one checkpoint in one transaction; returns its chunk count. */
+  private int write(KafkaProducer<String, byte[]> producer, Pending p) {
     producer.beginTransaction();
+    int records = 0;
     for (ProducerRecord<String, CheckpointRecord> r :
         CheckpointTopic.records(
             topic,
@@ -211,8 +298,10 @@ final class Publisher implements AutoCloseable {
             CheckpointTopic.DEFAULT_CHUNK_BYTES)) {
       producer.send(
           new ProducerRecord<>(r.topic(), r.partition(), r.key(), serde.encode(r.value())));
+      records++;
     }
     producer.commitTransaction();
+    return records - 1; // all but the manifest
   }
 
   /**

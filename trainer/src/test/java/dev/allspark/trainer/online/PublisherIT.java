@@ -118,6 +118,90 @@ class PublisherIT {
     assertThat(out.get(1).file()).isEqualTo(pending(3).file());
   }
 
+  /** Issue 13: model.checkpoints kept every version forever; start-up read them all. */
+  @Test
+  void versionsBeyondTheRetainedOnesAreRemovedByTombstonesExceptPinnedOnes(KafkaBroker kafka)
+      throws Exception {
+    String topic = "ret-" + UUID.randomUUID().toString().substring(0, 8) + ".model.checkpoints";
+    try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+      admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get();
+    }
+    String txId = "ret-test-" + UUID.randomUUID();
+    Publisher publisher =
+        new Publisher(
+            () ->
+                new KafkaProducer<>(
+                    Map.of(
+                        "bootstrap.servers",
+                        kafka.bootstrapServers(),
+                        "transactional.id",
+                        txId,
+                        "max.request.size",
+                        4 << 20),
+                    new StringSerializer(),
+                    new ByteArraySerializer()),
+            topic,
+            -1,
+            (p, at) -> {},
+            2,
+            java.util.Set.of(1L),
+            Map.of());
+    try {
+      publisher.start();
+      for (long v = 1; v <= 5; v++) {
+        publisher.submit(pending(v, 2_500_000)); // three chunks each
+        assertThat(publisher.drain(Duration.ofSeconds(30))).isTrue();
+      }
+      assertThat(publisher.removed()).isEqualTo(2);
+    } finally {
+      publisher.close();
+    }
+    // the topic's last word per key: versions 2 and 3 are tombstones, chunks and manifests
+    Map<String, byte[]> latest = new HashMap<>();
+    try (KafkaConsumer<String, byte[]> c =
+        new KafkaConsumer<>(
+            Map.of(
+                "bootstrap.servers",
+                kafka.bootstrapServers(),
+                "group.id",
+                "check-" + UUID.randomUUID(),
+                "auto.offset.reset",
+                "earliest",
+                "isolation.level",
+                "read_committed",
+                "max.partition.fetch.bytes",
+                8 << 20),
+            new StringDeserializer(),
+            new ByteArrayDeserializer())) {
+      c.subscribe(List.of(topic));
+      long end = System.nanoTime() + 10_000_000_000L;
+      while (System.nanoTime() < end) {
+        for (ConsumerRecord<String, byte[]> r : c.poll(Duration.ofMillis(200))) {
+          latest.put(r.key(), r.value());
+        }
+      }
+    }
+    for (long v = 1; v <= 5; v++) {
+      boolean kept = v == 1 || v >= 4;
+      for (String key :
+          List.of(
+              CheckpointTopic.manifestKey(v),
+              CheckpointTopic.chunkKey(v, 0),
+              CheckpointTopic.chunkKey(v, 2))) {
+        assertThat(latest).as(key).containsKey(key);
+        assertThat(latest.get(key) != null).as(key + " still there").isEqualTo(kept);
+      }
+    }
+  }
+
+  private static Publisher.Pending pending(long version, int size) {
+    byte[] file = new byte[size];
+    for (int i = 0; i < file.length; i++) {
+      file[i] = (byte) (version * 31 + i);
+    }
+    return new Publisher.Pending(version, file, Map.of("val.mIoU", 0.5), List.of(), 0.5);
+  }
+
   private static Publisher.Pending pending(long version) {
     byte[] file = new byte[3000];
     for (int i = 0; i < file.length; i++) {
