@@ -10,8 +10,15 @@ for (const id of ['token', 'labeler']) {
   $(id).addEventListener('change', () => localStorage.setItem('allspark.' + id, $(id).value));
 }
 
+// Every API call but the class set carries the token.
+function withToken(options) {
+  const o = Object.assign({}, options || {});
+  o.headers = Object.assign({ Authorization: 'Bearer ' + $('token').value }, o.headers || {});
+  return o;
+}
+
 async function api(path, options) {
-  const res = await fetch(path, options);
+  const res = await fetch(path, withToken(options));
   const text = await res.text();
   let body;
   try { body = JSON.parse(text); } catch (e) { body = { error: text }; }
@@ -64,7 +71,7 @@ async function select(r) {
   $('send').disabled = true;
   $('mask-file').value = '';
   $('mask-file').disabled = false;
-  const blob = await (await fetch('/api/image?frame=' + encodeURIComponent(r.frameId))).blob();
+  const blob = await (await fetch('/api/image?frame=' + encodeURIComponent(r.frameId), withToken())).blob();
   state.image = await createImageBitmap(blob);
   draw();
   $('view').dataset.frame = r.frameId;
@@ -192,5 +199,6 @@ $('mask-file').addEventListener('change', (e) => e.target.files[0] && previewMas
 $('opacity').addEventListener('input', draw);
 $('send').addEventListener('click', send);
 $('refresh').addEventListener('click', loadQueue);
+$('token').addEventListener('change', loadQueue);
 loadClasses().then(loadQueue);
 setInterval(loadQueue, 10000);

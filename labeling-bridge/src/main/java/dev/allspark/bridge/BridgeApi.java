@@ -35,8 +35,10 @@ import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.ValueAndTimestamp;
 
 /**
- * The labelers' HTTP API and page. Reads are open; every write needs {@code Authorization: Bearer
- * <token>}. Frame ids go in the query string ({@code ?frame=}), since they contain slashes.
+ * The labelers' HTTP API and page. The page, its assets and the class set are open; every other
+ * call (the request queue, camera images, outcomes, masks, imports) needs {@code Authorization:
+ * Bearer <token>} (before issue 13 camera images and the queue were served to anyone). Frame ids go
+ * in the query string ({@code ?frame=}), since they contain slashes.
  *
  * <ul>
  *   <li>{@code GET /api/classes}: the class set (ids, names, colours, void id).
@@ -45,9 +47,10 @@ import org.apache.kafka.streams.state.ValueAndTimestamp;
  *   <li>{@code GET /api/image?frame=ID}: the frame's image as it was sent.
  *   <li>{@code PUT /api/mask?frame=ID}: a mask PNG, gray (class ids) or colour (the class set's
  *       palette); optional {@code X-Labeler}. 202 once {@code labels.masks} has it.
- *   <li>{@code POST /api/import?folder=DIR}: every {@code *.png} in a folder on the bridge's
- *       machine whose name (without extension) is a requested frame's id or its last path segment
- *       becomes a mask; answers what was imported and why anything was skipped.
+ *   <li>{@code POST /api/import?folder=DIR}: every {@code *.png} in a folder under the configured
+ *       import root (import is off without one) on the bridge's machine whose name (without
+ *       extension) is a requested frame's id or its last path segment becomes a mask; answers what
+ *       was imported and why anything was skipped.
  *   <li>{@code GET /api/status?frame=ID}: requested or not, and the latest mask's outcome (labeled,
  *       or rejected with the reason).
  *   <li>{@code GET /}: the labelers' page ({@code /app.js}, {@code /app.css}).
@@ -74,9 +77,9 @@ final class BridgeApi implements HttpHandler {
         case "/app.js" -> page(ex, method, "app.js", "text/javascript; charset=utf-8");
         case "/app.css" -> page(ex, method, "app.css", "text/css; charset=utf-8");
         case "/api/classes" -> only(ex, method, "GET", () -> classes(ex));
-        case "/api/requests" -> only(ex, method, "GET", () -> requests(ex));
-        case "/api/image" -> only(ex, method, "GET", () -> image(ex));
-        case "/api/status" -> only(ex, method, "GET", () -> status(ex));
+        case "/api/requests" -> only(ex, method, "GET", () -> authorized(ex, () -> requests(ex)));
+        case "/api/image" -> only(ex, method, "GET", () -> authorized(ex, () -> image(ex)));
+        case "/api/status" -> only(ex, method, "GET", () -> authorized(ex, () -> status(ex)));
         case "/api/mask" -> only(ex, method, "PUT", () -> mask(ex));
         case "/api/import" -> only(ex, method, "POST", () -> importFolder(ex));
         default -> OpsServer.error(ex, 404, "no such route: " + method + " " + path);
@@ -268,6 +271,13 @@ final class BridgeApi implements HttpHandler {
     OpsServer.json(ex, 200, b.append('}').toString());
   }
 
+  /** Runs the action if the request carries the bridge's token, else answers 401/403. */
+  private void authorized(HttpExchange ex, Action action) throws IOException, InterruptedException {
+    if (authorized(ex)) {
+      action.run();
+    }
+  }
+
   /** Answers 401/403 and returns false unless the request carries the bridge's token. */
   private boolean authorized(HttpExchange ex) throws IOException {
     String auth = ex.getRequestHeaders().getFirst("Authorization");
@@ -275,7 +285,7 @@ final class BridgeApi implements HttpHandler {
       bridge.unauthorized.increment();
       drain(ex);
       ex.getResponseHeaders().set("WWW-Authenticate", "Bearer realm=\"allspark-labeling\"");
-      OpsServer.error(ex, 401, "writes need the header Authorization: Bearer <token>");
+      OpsServer.error(ex, 401, "the API needs the header Authorization: Bearer <token>");
       return false;
     }
     byte[] given = auth.substring(7).strip().getBytes(StandardCharsets.UTF_8);
@@ -359,9 +369,24 @@ final class BridgeApi implements HttpHandler {
       OpsServer.error(ex, 400, "the query parameter folder (a folder of mask PNGs) is required");
       return;
     }
+    Path root = bridge.importRoot();
+    if (root == null) {
+      OpsServer.error(
+          ex,
+          403,
+          "import is off: start the bridge with --import-root / ALLSPARK_BRIDGE_IMPORT_ROOT, the"
+              + " folder under which mask folders may be read");
+      return;
+    }
     Path dir = Path.of(folder);
     if (!Files.isDirectory(dir)) {
       OpsServer.error(ex, 400, "folder " + dir + " does not exist or is not a folder");
+      return;
+    }
+    // real paths: neither ".." nor a symbolic link leads out of the root
+    if (!dir.toRealPath().startsWith(root.toRealPath())) {
+      OpsServer.error(
+          ex, 403, "folder " + dir + " is not under the import root " + root.toRealPath());
       return;
     }
     // frame ids by full id and by last path segment (folder replays name frames camera/file)

@@ -50,6 +50,7 @@ public final class LabelingBridge implements AutoCloseable {
    * @param coldStart frames to request for labeling while no checkpoint exists (0 = none), see
    *     {@link ColdStartRequests}
    * @param coldStartEvery request every n-th frame during the cold start
+   * @param importRoot the folder under which {@code POST /api/import} may read, or null: import off
    */
   public record Settings(
       String bootstrap,
@@ -60,7 +61,8 @@ public final class LabelingBridge implements AutoCloseable {
       Path stateDir,
       String applicationId,
       int coldStart,
-      int coldStartEvery) {
+      int coldStartEvery,
+      Path importRoot) {
     public Settings {
       if (coldStart < 0 || coldStartEvery < 1) {
         throw new IllegalArgumentException(
@@ -204,6 +206,11 @@ public final class LabelingBridge implements AutoCloseable {
 
   String token() {
     return s.token();
+  }
+
+  /** The folder imports may read under (its real path), or null when import is off. */
+  Path importRoot() {
+    return s.importRoot();
   }
 
   /** Open and answered requests by frame id; throws while the stores are not queryable. */

@@ -50,7 +50,8 @@ final class BridgeTestSupport {
                 state,
                 "bridge-" + UUID.randomUUID(),
                 0,
-                1))
+                1,
+                state.getParent()))
         .start();
   }
 

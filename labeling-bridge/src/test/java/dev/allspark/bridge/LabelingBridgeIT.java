@@ -19,6 +19,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -51,10 +52,23 @@ class LabelingBridgeIT {
       assertThat(queue.indexOf("cam-b/0003")).isLessThan(queue.indexOf("cam-a/0002"));
       assertThat(queue.indexOf("cam-a/0002")).isLessThan(queue.indexOf("cam-a/0001"));
 
+      // issue 13: camera images, the queue and outcomes are not served to anyone
+      for (String read :
+          List.of(
+              "/api/requests",
+              "/api/image?frame=" + q("cam-a/0001"),
+              "/api/status?frame=" + q("cam-a/0001"))) {
+        HttpResponse<String> anonymous = getWithoutToken(base + read);
+        assertThat(anonymous.statusCode()).as(read).isEqualTo(401);
+        assertThat(anonymous.body()).doesNotContain("cam-a");
+      }
+      assertThat(getWithoutToken(base + "/api/classes").statusCode()).isEqualTo(200);
+
       // the frame's image as it was sent
       HttpResponse<byte[]> image =
           http.send(
               HttpRequest.newBuilder(URI.create(base + "/api/image?frame=" + q("cam-a/0001")))
+                  .header("Authorization", "Bearer " + BridgeTestSupport.TOKEN)
                   .build(),
               HttpResponse.BodyHandlers.ofByteArray());
       assertThat(image.statusCode()).isEqualTo(200);
@@ -138,6 +152,18 @@ class LabelingBridgeIT {
                   .build(),
               HttpResponse.BodyHandlers.ofString());
       assertThat(noAuth.statusCode()).isEqualTo(401);
+      // issue 13: import read any folder the process could read (/etc answered 200)
+      for (String outside : List.of("/etc", folder + "/../../..")) {
+        HttpResponse<String> escaped =
+            http.send(
+                HttpRequest.newBuilder(URI.create(base + "/api/import?folder=" + q(outside)))
+                    .header("Authorization", "Bearer " + BridgeTestSupport.TOKEN)
+                    .POST(HttpRequest.BodyPublishers.noBody())
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(escaped.statusCode()).as(outside).isEqualTo(403);
+        assertThat(escaped.body()).contains("is not under the import root");
+      }
       HttpResponse<String> imported =
           http.send(
               HttpRequest.newBuilder(URI.create(base + "/api/import?folder=" + q(folder)))
@@ -162,6 +188,14 @@ class LabelingBridgeIT {
   }
 
   private HttpResponse<String> get(String url) throws Exception {
+    return http.send(
+        HttpRequest.newBuilder(URI.create(url))
+            .header("Authorization", "Bearer " + BridgeTestSupport.TOKEN)
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  private HttpResponse<String> getWithoutToken(String url) throws Exception {
     return http.send(
         HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString());
   }

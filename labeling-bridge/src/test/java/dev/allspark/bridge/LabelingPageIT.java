@@ -50,6 +50,8 @@ class LabelingPageIT {
       WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(60));
 
       browser.get("http://localhost:" + bridge.httpPort() + "/");
+      // the queue needs the token (issue 13: it was served to anyone)
+      browser.findElement(By.id("token")).sendKeys(BridgeTestSupport.TOKEN);
       // the queue (the page refreshes it; the stores may still be restoring at first)
       wait.until(
           d -> {
@@ -92,6 +94,7 @@ class LabelingPageIT {
       assertThat(browser.findElement(By.id("send")).isEnabled()).isTrue();
 
       // without the token the bridge refuses, and the page says so
+      browser.findElement(By.id("token")).clear();
       browser.findElement(By.id("send")).click();
       wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("result"), "Refused"));
       assertThat(browser.findElement(By.id("result")).getText())

@@ -38,8 +38,26 @@ public final class LabelingBridgeCommand implements Callable<Integer> {
   @Option(
       names = "--token",
       defaultValue = "${env:ALLSPARK_BRIDGE_TOKEN}",
-      description = "Bearer token every write must carry, 8+ characters [ALLSPARK_BRIDGE_TOKEN].")
+      description =
+          "Bearer token every API call must carry, 8+ characters [ALLSPARK_BRIDGE_TOKEN]. Prefer"
+              + " the variable or --token-file: a value on the command line shows in ps.")
   String token;
+
+  @Option(
+      names = "--token-file",
+      defaultValue = "${env:ALLSPARK_BRIDGE_TOKEN_FILE}",
+      description =
+          "File holding the token (e.g. a mounted Secret), surrounding blanks ignored"
+              + " [ALLSPARK_BRIDGE_TOKEN_FILE].")
+  Path tokenFile;
+
+  @Option(
+      names = "--import-root",
+      defaultValue = "${env:ALLSPARK_BRIDGE_IMPORT_ROOT}",
+      description =
+          "Folder under which POST /api/import may read mask folders; unset: import is off"
+              + " [ALLSPARK_BRIDGE_IMPORT_ROOT].")
+  Path importRoot;
 
   @Option(
       names = "--state-dir",
@@ -72,6 +90,19 @@ public final class LabelingBridgeCommand implements Callable<Integer> {
   /** The bridge's settings; errors name the option and its variable. */
   LabelingBridge.Settings settings(Map<String, String> env) {
     Map<String, String> kafka = KafkaOverrides.from(env);
+    if (tokenFile != null) {
+      if (token != null && !token.isBlank()) {
+        throw new IllegalArgumentException(
+            "set the token once: --token / ALLSPARK_BRIDGE_TOKEN or --token-file /"
+                + " ALLSPARK_BRIDGE_TOKEN_FILE, not both");
+      }
+      try {
+        token = java.nio.file.Files.readString(tokenFile).strip();
+      } catch (java.io.IOException e) {
+        throw new IllegalArgumentException(
+            "--token-file / ALLSPARK_BRIDGE_TOKEN_FILE " + tokenFile + " cannot be read: " + e, e);
+      }
+    }
     return new LabelingBridge.Settings(
         bootstrap,
         kafka,
@@ -81,7 +112,8 @@ public final class LabelingBridgeCommand implements Callable<Integer> {
         stateDir,
         applicationId,
         coldStart,
-        coldStartEvery);
+        coldStartEvery,
+        importRoot);
   }
 
   @Override

@@ -196,7 +196,8 @@ public final class LocalStack implements AutoCloseable {
                       settings.stateDir().resolve("bridge"),
                       "allspark-demo-bridge",
                       0, // the demo's own cold start below knows when the trainer published
-                      1))
+                      1,
+                      null)) // no folder import in the demo
               .start();
       started.add(bridge);
 
