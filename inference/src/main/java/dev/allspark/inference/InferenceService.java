@@ -529,6 +529,9 @@ public final class InferenceService implements AutoCloseable {
       firstOffsets.putIfAbsent(tp, rec.offset());
       String reason;
       try {
+        if (rec.value() == null) {
+          throw new FrameDecoder.BadFrame("a record without a value (a tombstone): no frame");
+        }
         CameraFrame frame = frameSerde.decode(rec);
         images.add(decoder.decode(frame));
         goodFrames.add(frame);

@@ -356,6 +356,7 @@ class InferenceServiceIT {
       f.sendRaw(
           "cam0",
           f.frames.encode(InferenceFixture.frame("bad/empty", "cam0", new byte[0], 80, 60)));
+      f.sendRaw("cam0", null); // a tombstone (issue 13: its reason was a NullPointerException's)
       f.sendFrames(0, 10, 1, rng);
       Map<String, String> s = f.settings("dlq");
       try (InferenceService service = f.start(s)) {
@@ -365,8 +366,8 @@ class InferenceServiceIT {
                 InferenceFixture.drain(reader, 10, Duration.ofSeconds(60), Duration.ofSeconds(1)));
         assertThat(results).hasSize(10);
         List<ConsumerRecord<String, byte[]>> dead =
-            InferenceFixture.drain(dlq, 4, Duration.ofSeconds(30), Duration.ofSeconds(1));
-        assertThat(dead).hasSize(4);
+            InferenceFixture.drain(dlq, 5, Duration.ofSeconds(30), Duration.ofSeconds(1));
+        assertThat(dead).hasSize(5);
         List<String> reasons = new ArrayList<>();
         for (ConsumerRecord<String, byte[]> r : dead) {
           reasons.add(
@@ -375,9 +376,11 @@ class InferenceServiceIT {
                   StandardCharsets.UTF_8));
         }
         assertThat(reasons.get(0)).startsWith("unreadable record");
-        assertThat(reasons.get(1)).contains("does not decode");
+        assertThat(reasons.get(1))
+            .contains("image is declared PNG but its bytes are neither JPEG nor PNG");
         assertThat(reasons.get(2)).contains("declared size 640x480 differs from the image's 80x60");
         assertThat(reasons.get(3)).contains("image is empty");
+        assertThat(reasons.get(4)).isEqualTo("a record without a value (a tombstone): no frame");
         assertThat(new String(dead.get(0).value(), StandardCharsets.UTF_8))
             .isEqualTo("not avro at all");
         assertThat(service.health().ready()).isTrue();
@@ -389,7 +392,7 @@ class InferenceServiceIT {
                         .build(),
                     HttpResponse.BodyHandlers.ofString());
         assertThat(metrics.body())
-            .contains("allspark_inference_dlq_total 4.0")
+            .contains("allspark_inference_dlq_total 5.0")
             .contains("allspark_inference_frames_total 10.0");
       }
     }

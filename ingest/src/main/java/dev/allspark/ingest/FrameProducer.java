@@ -97,7 +97,7 @@ public final class FrameProducer implements AutoCloseable {
     if (f.encoding() != ImageEncoding.JPEG && f.encoding() != ImageEncoding.PNG) {
       throw new RejectedFrameException("encoding must be JPEG or PNG, got " + f.encoding(), false);
     }
-    String actual = sniff(f.image());
+    String actual = dev.allspark.schemas.images.FrameDecoder.sniff(f.image());
     if (!f.encoding().name().equals(actual)) {
       throw new RejectedFrameException(
           "the image is declared "
@@ -144,22 +144,6 @@ public final class FrameProducer implements AutoCloseable {
         .setImage(ByteBuffer.wrap(f.image()))
         .setMetadata(f.metadata() == null ? Map.of() : Map.copyOf(f.metadata()))
         .build();
-  }
-
-  /**
-   * The format an image's first bytes say: {@code JPEG} (FF D8 FF), {@code PNG} (the 8-byte PNG
-   * signature), or null (BMP, GIF, anything else). The decoder would read BMP or GIF as well, so
-   * the declared encoding is checked here.
-   */
-  static String sniff(byte[] b) {
-    if (b.length >= 3 && (b[0] & 0xff) == 0xFF && (b[1] & 0xff) == 0xD8 && (b[2] & 0xff) == 0xFF) {
-      return "JPEG";
-    }
-    byte[] png = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
-    if (b.length >= png.length && java.util.Arrays.equals(b, 0, png.length, png, 0, png.length)) {
-      return "PNG";
-    }
-    return null;
   }
 
   /** Validates and sends; the future completes when the broker has the frame. */

@@ -28,6 +28,35 @@ public final class FrameDecoder {
     this.maxPixels = maxPixels;
   }
 
+  /**
+   * The format an image's first bytes say: {@code JPEG} (FF D8 FF), {@code PNG} (the 8-byte PNG
+   * signature), or null (BMP, GIF, anything else; the JDK's decoder would read BMP and GIF too).
+   */
+  public static String sniff(byte[] b) {
+    if (b.length >= 3 && (b[0] & 0xff) == 0xFF && (b[1] & 0xff) == 0xD8 && (b[2] & 0xff) == 0xFF) {
+      return "JPEG";
+    }
+    byte[] png = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
+    if (b.length >= png.length && java.util.Arrays.equals(b, 0, png.length, png, 0, png.length)) {
+      return "PNG";
+    }
+    return null;
+  }
+
+  /** A decoder's failure in words: its message, else its kind, with the causes. */
+  private static String why(Throwable e) {
+    StringBuilder b = new StringBuilder();
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      String m = t.getMessage();
+      String part =
+          m == null || m.isBlank() || m.strip().endsWith(":")
+              ? t.getClass().getSimpleName() + (m == null ? "" : " (" + m.strip() + ")")
+              : m.strip();
+      b.append(b.length() == 0 ? "" : "; ").append(part);
+    }
+    return b.toString();
+  }
+
   public BufferedImage decode(CameraFrame frame) throws BadFrame {
     if (frame.getFrameId() == null || frame.getFrameId().isBlank()) {
       throw new BadFrame("frameId is empty");
@@ -58,11 +87,38 @@ public final class FrameDecoder {
     }
     byte[] bytes = new byte[data.remaining()];
     data.get(bytes);
+    String actual = sniff(bytes);
+    if (!frame.getEncoding().name().equals(actual)) {
+      throw new BadFrame(
+          "image is declared "
+              + frame.getEncoding()
+              + " but its bytes are "
+              + (actual == null ? "neither JPEG nor PNG" : actual));
+    }
     BufferedImage image;
-    try {
-      image = ImageIO.read(new ByteArrayInputStream(bytes));
+    try (javax.imageio.stream.ImageInputStream in =
+        ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
+      java.util.Iterator<javax.imageio.ImageReader> readers = ImageIO.getImageReaders(in);
+      if (!readers.hasNext()) {
+        throw new BadFrame("image does not decode as " + frame.getEncoding() + " (no reader)");
+      }
+      javax.imageio.ImageReader reader = readers.next();
+      try {
+        reader.setInput(in, true, true);
+        // the header's size first: a small file that unpacks to a huge image (a decompression
+        // bomb) is refused before its pixels are allocated
+        int fw = reader.getWidth(0);
+        int fh = reader.getHeight(0);
+        if (fw != w || fh != h) {
+          throw new BadFrame(
+              "declared size " + w + "x" + h + " differs from the image's " + fw + "x" + fh);
+        }
+        image = reader.read(0);
+      } finally {
+        reader.dispose();
+      }
     } catch (IOException | RuntimeException e) {
-      throw new BadFrame("image does not decode as " + frame.getEncoding() + ": " + e.getMessage());
+      throw new BadFrame("image does not decode as " + frame.getEncoding() + ": " + why(e));
     }
     if (image == null) {
       throw new BadFrame("image does not decode as " + frame.getEncoding() + " (no reader)");
