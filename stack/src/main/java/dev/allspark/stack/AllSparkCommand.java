@@ -22,6 +22,7 @@ import picocli.CommandLine.Command;
       VersionCommand.class,
       TopicsCommand.class,
       DemoCommand.class,
+      dev.allspark.stack.chaos.ChaosCommand.class,
       IngestCommand.class,
       LabelingBridgeCommand.class,
       TrainerCommand.class,

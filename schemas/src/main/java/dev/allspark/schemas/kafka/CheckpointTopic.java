@@ -35,6 +35,20 @@ public final class CheckpointTopic {
     return "v" + version + "/manifest";
   }
 
+  /**
+   * The records that remove a version from the compacted topic: a tombstone for its manifest first
+   * (a reader never sees a manifest whose chunks are gone), then one per chunk.
+   */
+  public static List<ProducerRecord<String, CheckpointRecord>> tombstones(
+      String topic, long version, int chunkCount) {
+    List<ProducerRecord<String, CheckpointRecord>> out = new ArrayList<>();
+    out.add(new ProducerRecord<>(topic, 0, manifestKey(version), null));
+    for (int i = 0; i < chunkCount; i++) {
+      out.add(new ProducerRecord<>(topic, 0, chunkKey(version, i), null));
+    }
+    return out;
+  }
+
   /** The version a manifest key names ({@code v12/manifest} is 12), or null for any other key. */
   public static Long manifestVersion(String key) {
     if (key == null || !key.startsWith("v") || !key.endsWith("/manifest")) {

@@ -74,7 +74,29 @@ public final class TopicCatalog {
     if (topic.retentionDays() > 0) {
       configs.put("retention.ms", Long.toString(topic.retentionDays() * 24L * 3600 * 1000));
     }
+    if (topic == Topic.MODEL_CHECKPOINTS) {
+      configs.putAll(TUNING_CHECKPOINTS);
+    }
     return configs;
+  }
+
+  /**
+   * Compaction settings of {@code model.checkpoints}: segments roll every 64 MiB so that the
+   * versions the trainer removed (tombstones, see its retention) are actually compacted away and a
+   * new inference instance does not read every version ever published; tombstones stay a day for
+   * readers that are catching up. An existing topic with other values is only noted.
+   */
+  public static final Map<String, String> TUNING_CHECKPOINTS =
+      Map.of(
+          "segment.bytes", Integer.toString(64 << 20),
+          "min.cleanable.dirty.ratio", "0.1",
+          "delete.retention.ms", Long.toString(24L * 3600 * 1000));
+
+  /**
+   * True for a setting that tunes a topic but that no reader depends on: a difference is a note.
+   */
+  public static boolean tuning(String key) {
+    return TUNING_CHECKPOINTS.containsKey(key);
   }
 
   public Map<Topic, String> names() {

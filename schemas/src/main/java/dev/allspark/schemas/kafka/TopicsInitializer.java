@@ -198,7 +198,16 @@ public final class TopicsInitializer {
       for (Map.Entry<String, String> expected : catalog.configs(topic).entrySet()) {
         ConfigEntry actual = config.get(expected.getKey());
         String value = actual == null ? null : actual.value();
-        if (!expected.getValue().equals(value)) {
+        if (!expected.getValue().equals(value) && TopicCatalog.tuning(expected.getKey())) {
+          notes.add(
+              name
+                  + ": "
+                  + expected.getKey()
+                  + "="
+                  + value
+                  + ", catalog suggests "
+                  + expected.getValue());
+        } else if (!expected.getValue().equals(value)) {
           differences.add(
               name
                   + ": "

@@ -258,10 +258,9 @@ final class Publisher implements AutoCloseable {
     try {
       producer.beginTransaction();
       for (Long v : old) {
-        // the manifest first: a reader never sees a manifest whose chunks are gone
-        producer.send(new ProducerRecord<>(topic, 0, CheckpointTopic.manifestKey(v), null));
-        for (int i = 0; i < onTopic.get(v); i++) {
-          producer.send(new ProducerRecord<>(topic, 0, CheckpointTopic.chunkKey(v, i), null));
+        for (ProducerRecord<String, CheckpointRecord> r :
+            CheckpointTopic.tombstones(topic, v, onTopic.get(v))) {
+          producer.send(new ProducerRecord<>(r.topic(), r.partition(), r.key(), null));
         }
       }
       producer.commitTransaction();
