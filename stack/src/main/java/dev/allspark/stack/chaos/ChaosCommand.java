@@ -108,6 +108,11 @@ public final class ChaosCommand implements Callable<Integer> {
   @Option(names = "--seed", defaultValue = "1", description = "Random seed of the kill times.")
   long seed;
 
+  @Option(
+      names = "--only-versions",
+      description = "Run only the last part (inference start-up with 5 and 200 versions).")
+  boolean onlyVersions;
+
   private final Map<String, Object> report = new LinkedHashMap<>();
   private final List<String> failures = new ArrayList<>();
   private final List<Service> services = new ArrayList<>();
@@ -130,10 +135,12 @@ public final class ChaosCommand implements Callable<Integer> {
       try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
         new TopicsInitializer(admin, topics, (short) 1).run();
       }
-      publishTinyModel();
-      Service inference = delivery(dir, broker);
-      slowAndMalformed(dir, inference);
-      labelsDuringTraining(dir);
+      if (!onlyVersions) {
+        publishTinyModel();
+        Service inference = delivery(dir, broker);
+        slowAndMalformed(dir, inference);
+        labelsDuringTraining(dir);
+      }
       versions(dir);
     } finally {
       for (Service s : services) {
@@ -743,7 +750,19 @@ public final class ChaosCommand implements Callable<Integer> {
       inference.stop(20);
       out.put(
           n + " versions",
-          Map.of("startToServingMs", ms, "peakRssMiB", rss, "checkpointBytes", file.length));
+          Map.of(
+              "startToServingMs",
+              ms,
+              "peakRssMiB",
+              rss,
+              "checkpointBytes",
+              file.length,
+              "bytesPublished",
+              (long) n * file.length,
+              "topicBytesRightAfterPublishing",
+              written,
+              "topicBytesAfterCompaction",
+              compacted));
     }
     report.put("versions", out);
   }
