@@ -64,11 +64,24 @@ final class HttpPush implements HttpHandler {
       status = 500;
       reply(ex, 500, error("the push failed: " + e));
     } finally {
-      if (status != 202) {
+      if (status >= 400) {
         outcomes.refused(status);
       }
     }
   }
+
+  /** Frame ids accepted lately (the newest {@link #REMEMBERED}), with where they went. */
+  static final int REMEMBERED = 100_000;
+
+  private static final long[] IN_FLIGHT = new long[0];
+
+  private final Map<String, long[]> accepted =
+      new LinkedHashMap<>(1024, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, long[]> eldest) {
+          return size() > REMEMBERED;
+        }
+      };
 
   /** Handles one push and returns the status it answered with. */
   private int answer(HttpExchange ex) throws IOException {
@@ -144,13 +157,44 @@ final class HttpPush implements HttpHandler {
       }
       SourceFrame frame =
           new SourceFrame(frameId, vehicle, camera, capture, encoding, body, 0, 0, metadata, null);
+      // a gateway that retries a push (its answer was lost) must not make a second frame: a frame
+      // id accepted lately is answered again with where it went, and sent once
+      long[] earlier;
+      synchronized (accepted) {
+        earlier = accepted.get(frameId);
+        if (earlier == null) {
+          accepted.put(frameId, IN_FLIGHT);
+        }
+      }
+      if (earlier == IN_FLIGHT) {
+        return reply(ex, 409, error("a push of frame " + frameId + " is in flight; retry later"));
+      } else if (earlier != null) {
+        return reply(
+            ex,
+            200,
+            "{\"frameId\":"
+                + json(frameId)
+                + ",\"partition\":"
+                + earlier[0]
+                + ",\"offset\":"
+                + earlier[1]
+                + ",\"duplicate\":true}");
+      }
       RecordMetadata md;
       try {
         md = producer.send(frame).get(WAIT_SECONDS, TimeUnit.SECONDS);
       } catch (FrameProducer.RejectedFrameException e) {
+        forget(frameId);
         return reply(ex, e.tooLarge() ? 413 : 400, error(e.getMessage()));
       } catch (ExecutionException | TimeoutException e) {
+        forget(frameId);
         return reply(ex, 503, error("Kafka did not take the frame: " + e));
+      } catch (RuntimeException e) {
+        forget(frameId);
+        throw e;
+      }
+      synchronized (accepted) {
+        accepted.put(frameId, new long[] {md.partition(), md.offset()});
       }
       outcomes.accepted(frame);
       return reply(
@@ -166,6 +210,12 @@ final class HttpPush implements HttpHandler {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return reply(ex, 503, error("interrupted"));
+    }
+  }
+
+  private void forget(String frameId) {
+    synchronized (accepted) {
+      accepted.remove(frameId);
     }
   }
 

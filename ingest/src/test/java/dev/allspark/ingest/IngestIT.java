@@ -135,6 +135,20 @@ class IngestIT {
               HttpResponse.BodyHandlers.ofString());
       assertThat(ok.statusCode()).isEqualTo(202);
       assertThat(ok.body()).contains("\"frameId\":\"truck-7/front/1\"").contains("\"offset\":0");
+      // issue 13: a retried push of the same frame id made a second frame (and two results)
+      HttpResponse<String> again =
+          http.send(
+              HttpRequest.newBuilder(uri)
+                  .header("Content-Type", "image/png")
+                  .header("X-Vehicle-Id", "truck-7")
+                  .header("X-Camera-Id", "truck-7/front")
+                  .header("X-Capture-Time", "2026-11-24T10:00:00Z")
+                  .header("X-Frame-Id", "truck-7/front/1")
+                  .POST(HttpRequest.BodyPublishers.ofByteArray(png))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      assertThat(again.statusCode()).isEqualTo(200);
+      assertThat(again.body()).contains("\"offset\":0").contains("\"duplicate\":true");
 
       HttpResponse<String> noCamera =
           http.send(
