@@ -89,6 +89,39 @@ class AllSparkCommandTest {
   }
 
   @Test
+  void theBridgeTakesItsTokenFromAFileAndRefusesTwoSources(
+      @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+    java.nio.file.Path file = dir.resolve("token");
+    java.nio.file.Files.writeString(file, "  from-a-file-1234\n");
+    dev.allspark.bridge.cli.LabelingBridgeCommand c =
+        new dev.allspark.bridge.cli.LabelingBridgeCommand();
+    new picocli.CommandLine(c)
+        .parseArgs("--bootstrap", "127.0.0.1:1", "--token-file", file.toString());
+    assertThat(c.settings(java.util.Map.of()).token()).isEqualTo("from-a-file-1234");
+    Run both =
+        run(
+            "labeling-bridge",
+            "--bootstrap",
+            "127.0.0.1:1",
+            "--token",
+            "on-the-line-1234",
+            "--token-file",
+            file.toString());
+    assertThat(both.exitCode()).isEqualTo(1);
+    assertThat(both.err()).contains("not both");
+    Run missing =
+        run(
+            "labeling-bridge",
+            "--bootstrap",
+            "127.0.0.1:1",
+            "--token-file",
+            dir.resolve("nope").toString());
+    assertThat(missing.err())
+        .contains("--token-file / ALLSPARK_BRIDGE_TOKEN_FILE")
+        .contains("nope");
+  }
+
+  @Test
   void benchOffersTheServiceBenchmarks() {
     Run run = run("bench", "--help");
     assertThat(run.out())

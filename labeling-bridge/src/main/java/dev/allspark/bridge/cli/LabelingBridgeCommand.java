@@ -88,7 +88,7 @@ public final class LabelingBridgeCommand implements Callable<Integer> {
   int coldStartEvery;
 
   /** The bridge's settings; errors name the option and its variable. */
-  LabelingBridge.Settings settings(Map<String, String> env) {
+  public LabelingBridge.Settings settings(Map<String, String> env) {
     Map<String, String> kafka = KafkaOverrides.from(env);
     if (tokenFile != null) {
       if (token != null && !token.isBlank()) {
