@@ -70,7 +70,11 @@ public final class OpsServer implements AutoCloseable {
       String bind, int port, String name, Supplier<String> metrics, Supplier<Health> health) {
     InetSocketAddress address;
     try {
-      address = new InetSocketAddress(java.net.InetAddress.getByName(bind), port);
+      // every interface: the wildcard socket (IPv4 and IPv6 alike), not just 0.0.0.0's IPv4
+      address =
+          bind.equals("0.0.0.0") || bind.equals("*") || bind.equals("::")
+              ? new InetSocketAddress(port)
+              : new InetSocketAddress(java.net.InetAddress.getByName(bind), port);
     } catch (java.net.UnknownHostException e) {
       throw new IllegalArgumentException(
           "ALLSPARK_HTTP_BIND = " + bind + " is not an address of this host", e);

@@ -82,6 +82,11 @@ class OpsServerTest {
       server.start();
       assertThat(server.address()).isEqualTo(InetAddress.getByName("127.0.0.1"));
     }
+    try (OpsServer server =
+        new OpsServer("0.0.0.0", 0, "test", () -> "", () -> new OpsServer.Health(true, "{}"))) {
+      server.start();
+      assertThat(server.address().isAnyLocalAddress()).as("every interface").isTrue();
+    }
     assertThatThrownBy(
             () ->
                 new OpsServer(
