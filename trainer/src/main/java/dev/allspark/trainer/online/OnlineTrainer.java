@@ -59,7 +59,6 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -362,8 +361,6 @@ public final class OnlineTrainer implements AutoCloseable {
   private void run() {
     try {
       train();
-    } catch (WakeupException e) {
-      // halted
     } catch (Exception | Error e) {
       if (!halted) {
         fatal = e.getMessage() == null ? e.toString() : e.getMessage();
@@ -854,7 +851,6 @@ public final class OnlineTrainer implements AutoCloseable {
   public void halt() {
     halted = true;
     running = false;
-    wake();
     join();
     shutdown();
   }
@@ -865,10 +861,6 @@ public final class OnlineTrainer implements AutoCloseable {
     running = false;
     join();
     shutdown();
-  }
-
-  private void wake() {
-    // the training loop ends after its step; nothing interrupts a thread that closes clients
   }
 
   private void join() {
