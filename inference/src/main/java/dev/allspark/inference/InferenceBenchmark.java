@@ -9,17 +9,14 @@ import dev.allspark.schemas.CheckpointRecord;
 import dev.allspark.schemas.ImageEncoding;
 import dev.allspark.schemas.Segmentation;
 import dev.allspark.schemas.kafka.AvroSerde;
-import dev.allspark.schemas.kafka.CheckpointTopic;
+import dev.allspark.schemas.kafka.CheckpointPublisher;
 import dev.allspark.schemas.kafka.Topic;
 import dev.allspark.schemas.kafka.TopicsInitializer;
 import dev.allspark.schemas.labels.ClassSet;
 import java.awt.Color;
 import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -252,20 +249,17 @@ public final class InferenceBenchmark {
       InferenceSettings settings,
       long version,
       byte[] file) {
-    for (ProducerRecord<String, CheckpointRecord> r :
-        CheckpointTopic.records(
-            settings.topics().name(Topic.MODEL_CHECKPOINTS),
+    CheckpointPublisher out =
+        new CheckpointPublisher(producer, settings.topics().name(Topic.MODEL_CHECKPOINTS));
+    out.send(
+        new CheckpointPublisher.Version(
             version,
             version > 1 ? version - 1 : null,
             file,
             Checkpoint.FORMAT,
             Map.of(),
-            List.of(),
-            CheckpointTopic.DEFAULT_CHUNK_BYTES)) {
-      producer.send(
-          new ProducerRecord<>(r.topic(), r.partition(), r.key(), checkpoints.encode(r.value())));
-    }
-    producer.flush();
+            List.of()));
+    out.flush();
   }
 
   private void send(KafkaProducer<String, byte[]> producer, String topic, String id, byte[] jpeg) {
@@ -324,13 +318,7 @@ public final class InferenceBenchmark {
   }
 
   private static byte[] jpeg(BufferedImage image) {
-    try {
-      ByteArrayOutputStream out = new ByteArrayOutputStream();
-      ImageIO.write(image, "jpg", out);
-      return out.toByteArray();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    return dev.allspark.schemas.images.Images.encode(image, "jpg");
   }
 
   private static long percentile(List<Long> sorted, double p) {

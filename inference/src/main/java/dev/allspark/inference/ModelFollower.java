@@ -1,16 +1,18 @@
 package dev.allspark.inference;
 
 import dev.allspark.schemas.CheckpointManifest;
-import dev.allspark.schemas.CheckpointRecord;
-import dev.allspark.schemas.kafka.AvroSerde;
+import dev.allspark.schemas.kafka.Backoff;
 import dev.allspark.schemas.kafka.CheckpointTopic;
+import dev.allspark.schemas.kafka.Errors;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
+import java.util.NavigableSet;
 import java.util.OptionalLong;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.ExecutorService;
@@ -20,7 +22,6 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.KafkaException;
-import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -31,9 +32,11 @@ import org.slf4j.LoggerFactory;
 /**
  * Follows {@code model.checkpoints} from its beginning: reassembles and verifies each published
  * file, decides which version to serve (the newest, or the pinned one), and loads and warms it on a
- * background thread. The inference worker takes a ready model between micro-batches ({@link
- * #takeReady()}); nothing here blocks it. A file that fails verification or loading is refused with
- * its reason and the model being served stays.
+ * background thread, and offers it to the {@link ModelSlot}, which swaps it in between
+ * micro-batches; nothing here blocks the worker. A file that fails verification or loading is
+ * refused with its reason and the model being served stays. The topic is read through {@link
+ * CheckpointTopic.Reader}; the choice of version is {@link #next} (never back, a pin honoured,
+ * refused versions skipped).
  */
 final class ModelFollower implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ModelFollower.class);
@@ -46,18 +49,16 @@ final class ModelFollower implements AutoCloseable {
   private final Thread thread;
   private final ExecutorService loader =
       Executors.newSingleThreadExecutor(r -> daemon(r, "model-loader"));
-  private final AvroSerde<CheckpointRecord> serde = new AvroSerde<>(CheckpointRecord.class);
-  private CheckpointTopic.Assembler assembler = new CheckpointTopic.Assembler();
+  private final CheckpointTopic.Reader reader = CheckpointTopic.Reader.files();
+  private final ModelSlot slot;
 
   private final NavigableMap<Long, CheckpointManifest> manifests = new ConcurrentSkipListMap<>();
   private final NavigableMap<Long, byte[]> files = new ConcurrentSkipListMap<>();
   private final Map<Long, String> refused = new ConcurrentHashMap<>();
-  private final AtomicReference<ServingModel> ready = new AtomicReference<>();
   private final AtomicReference<String> problem = new AtomicReference<>();
   private volatile boolean caughtUp;
   private volatile boolean running = true;
   private volatile long chosen = -1;
-  private volatile long servedVersion = -1;
   private volatile KafkaConsumer<String, byte[]> consumer;
 
   ModelFollower(
@@ -65,7 +66,9 @@ final class ModelFollower implements AutoCloseable {
       Map<String, Object> consumerConfig,
       OptionalLong pinned,
       int inputWidth,
-      int inputHeight) {
+      int inputHeight,
+      ModelSlot slot) {
+    this.slot = slot;
     this.topic = topic;
     this.consumerConfig = consumerConfig;
     this.pinned = pinned;
@@ -82,21 +85,6 @@ final class ModelFollower implements AutoCloseable {
 
   void start() {
     thread.start();
-  }
-
-  /** A loaded, warmed model waiting to be swapped in, or null. The caller owns it. */
-  ServingModel takeReady() {
-    return ready.getAndSet(null);
-  }
-
-  /** The worker reports the version it now serves. */
-  void served(long version) {
-    servedVersion = version;
-  }
-
-  /** Closes a model that is no longer served, off the worker thread. */
-  void retire(ServingModel model) {
-    loader.execute(model::close);
   }
 
   /** Versions with a verified file or manifest seen on the topic. */
@@ -134,14 +122,14 @@ final class ModelFollower implements AutoCloseable {
     } else if (manifests.isEmpty()) {
       return "no checkpoint on " + topic + " yet";
     }
-    if (servedVersion < 0) {
+    if (slot.servedVersion() < 0) {
       return "loading version " + chosen;
     }
     return null;
   }
 
   private void run() {
-    long pauseMillis = 250;
+    Backoff backoff = Backoff.standard();
     while (running) {
       KafkaConsumer<String, byte[]> c;
       try {
@@ -151,11 +139,8 @@ final class ModelFollower implements AutoCloseable {
       } catch (KafkaException e) {
         // a setting the client refuses (a SASL mechanism without its JAAS entry, ...): no retry
         // can help; liveness turns false and the reason is in /health and the log
-        StringBuilder why = new StringBuilder();
-        for (Throwable t = e; t != null; t = t.getCause()) {
-          why.append(why.length() == 0 ? "" : ": ").append(t.getMessage());
-        }
-        problem.set("model follower stopped: the Kafka client settings are refused: " + why);
+        problem.set(
+            "model follower stopped: the Kafka client settings are refused: " + Errors.describe(e));
         log.error("model follower stopped: the Kafka client settings are refused", e);
         return;
       }
@@ -171,9 +156,9 @@ final class ModelFollower implements AutoCloseable {
       } catch (KafkaException e) {
         // broker away, a refused credential, a topic deleted: say so, and try again
         problem.set("cannot read " + topic + ": " + e.getMessage());
-        log.warn("cannot read {}: {}; retrying in {} ms", topic, e.toString(), pauseMillis);
-        sleep(pauseMillis);
-        pauseMillis = Math.min(30_000, pauseMillis * 2);
+        long pause = backoff.nextMillis();
+        log.warn("cannot read {}: {}; retrying in {} ms", topic, e.toString(), pause);
+        sleep(pause);
       } catch (RuntimeException | Error e) {
         problem.set("model follower stopped: " + e);
         log.error("model follower stopped", e);
@@ -187,21 +172,15 @@ final class ModelFollower implements AutoCloseable {
     if (partitions == null) {
       return;
     }
-    c.assign(partitions);
-    c.seekToBeginning(partitions);
-    Map<TopicPartition, Long> end = c.endOffsets(partitions);
-    assembler = new CheckpointTopic.Assembler(); // from the beginning: nothing half-read
+    Map<TopicPartition, Long> end = CheckpointTopic.Reader.rewind(c, partitions);
+    reader.restart(); // from the beginning: nothing half-read
     problem.set(null);
     while (running) {
       for (ConsumerRecord<String, byte[]> record : c.poll(Duration.ofMillis(200))) {
         accept(record);
       }
       if (!caughtUp) {
-        boolean all = true;
-        for (TopicPartition tp : partitions) {
-          all &= c.position(tp) >= end.get(tp);
-        }
-        if (all) {
+        if (CheckpointTopic.Reader.reached(c, end)) {
           caughtUp = true;
           log.info("read {} up to its end: versions {} available", topic, available());
         }
@@ -221,13 +200,10 @@ final class ModelFollower implements AutoCloseable {
 
   private List<TopicPartition> partitions(KafkaConsumer<String, byte[]> c) {
     while (running) {
-      List<PartitionInfo> infos = c.partitionsFor(topic, Duration.ofSeconds(10));
-      if (infos != null && !infos.isEmpty()) {
+      List<TopicPartition> out =
+          CheckpointTopic.Reader.partitions(c, topic, Duration.ofSeconds(10));
+      if (!out.isEmpty()) {
         problem.set(null);
-        List<TopicPartition> out = new ArrayList<>();
-        for (PartitionInfo info : infos) {
-          out.add(new TopicPartition(topic, info.partition()));
-        }
         return out;
       }
       problem.set("topic " + topic + " does not exist yet");
@@ -237,24 +213,16 @@ final class ModelFollower implements AutoCloseable {
   }
 
   private void accept(ConsumerRecord<String, byte[]> record) {
-    if (record.value() == null) {
-      // a tombstone: the trainer removed an old version (retention), nothing to read
-      Long removed = CheckpointTopic.manifestVersion(record.key());
-      if (removed != null && removed != chosen) {
-        manifests.remove(removed);
-        files.remove(removed);
+    CheckpointTopic.Outcome outcome = reader.accept(record);
+    if (outcome instanceof CheckpointTopic.Removed removed) {
+      // a tombstone: the trainer removed an old version (retention)
+      if (removed.version() != chosen) {
+        manifests.remove(removed.version());
+        files.remove(removed.version());
       }
-      return;
-    }
-    CheckpointRecord value;
-    try {
-      value = serde.decode(record);
-    } catch (RuntimeException e) {
-      log.error("unreadable record on {} at offset {}: {}", topic, record.offset(), e.getMessage());
-      return;
-    }
-    CheckpointTopic.Outcome outcome = assembler.accept(value);
-    if (outcome instanceof CheckpointTopic.Complete complete) {
+    } else if (outcome instanceof CheckpointTopic.Unreadable u) {
+      log.error("unreadable record on {} at offset {}: {}", topic, u.offset(), u.reason());
+    } else if (outcome instanceof CheckpointTopic.Complete complete) {
       long v = complete.checkpoint().version();
       manifests.put(v, complete.checkpoint().manifest());
       refused.remove(v);
@@ -291,44 +259,59 @@ final class ModelFollower implements AutoCloseable {
     }
   }
 
-  /** Picks the version to serve and loads it when it is not the chosen one already. */
-  private void choose() {
+  /**
+   * The version to load next, if any. Pinned: the pinned version, once its file is here and unless
+   * it was refused. Following the newest: the newest version with a file that was not refused, and
+   * only when it is newer than the one chosen (following the newest never goes back, not even when
+   * the newest is refused and an older one is still here).
+   *
+   * @param withFile versions whose verified file is held
+   * @param chosen the version being served or loaded, or -1
+   */
+  static OptionalLong next(
+      OptionalLong pinned, NavigableSet<Long> withFile, Set<Long> refused, long chosen) {
     long target;
     if (pinned.isPresent()) {
       target = pinned.getAsLong();
-      if (!files.containsKey(target)) {
-        return;
+      if (!withFile.contains(target)) {
+        return OptionalLong.empty();
       }
     } else {
       Long newest = null;
-      for (Long v : files.descendingKeySet()) {
-        if (!refused.containsKey(v)) {
+      for (Long v : withFile.descendingSet()) {
+        if (!refused.contains(v)) {
           newest = v;
           break;
         }
       }
       if (newest == null || newest <= chosen) {
-        return; // following the newest never goes backwards
+        return OptionalLong.empty();
       }
       target = newest;
     }
-    if (target == chosen || refused.containsKey(target)) {
+    if (target == chosen || refused.contains(target)) {
+      return OptionalLong.empty();
+    }
+    return OptionalLong.of(target);
+  }
+
+  /** Loads the version {@link #next} picks, if any. */
+  private void choose() {
+    OptionalLong target = next(pinned, files.navigableKeySet(), refused.keySet(), chosen);
+    if (target.isEmpty()) {
       return;
     }
     long previous = chosen;
-    chosen = target;
-    byte[] file = files.get(target);
-    loader.execute(() -> load(target, file, previous));
+    long v = target.getAsLong();
+    chosen = v;
+    byte[] file = files.get(v);
+    loader.execute(() -> load(v, file, previous));
   }
 
   private void load(long version, byte[] file, long previous) {
     long t0 = System.nanoTime();
     try {
-      ServingModel model = ServingModel.load(version, file, inputWidth, inputHeight);
-      ServingModel replaced = ready.getAndSet(model);
-      if (replaced != null) {
-        replaced.close();
-      }
+      slot.offer(ServingModel.load(version, file, inputWidth, inputHeight));
       log.info(
           "model version {} loaded and warmed in {} ms",
           version,
@@ -364,10 +347,6 @@ final class ModelFollower implements AutoCloseable {
       thread.join(10_000);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-    }
-    ServingModel pending = ready.getAndSet(null);
-    if (pending != null) {
-      pending.close();
     }
     loader.shutdown();
     try {

@@ -9,8 +9,9 @@ import dev.allspark.schemas.CheckpointRecord;
 import dev.allspark.schemas.ImageEncoding;
 import dev.allspark.schemas.LabelRequest;
 import dev.allspark.schemas.Segmentation;
+import dev.allspark.schemas.images.Images;
 import dev.allspark.schemas.kafka.AvroSerde;
-import dev.allspark.schemas.kafka.CheckpointTopic;
+import dev.allspark.schemas.kafka.CheckpointPublisher;
 import dev.allspark.schemas.kafka.Topic;
 import dev.allspark.schemas.kafka.TopicCatalog;
 import dev.allspark.schemas.kafka.TopicsInitializer;
@@ -19,19 +20,14 @@ import dev.allspark.testkit.KafkaBroker;
 import java.awt.Color;
 import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.UUID;
-import javax.imageio.ImageIO;
-import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -57,15 +53,10 @@ final class InferenceFixture implements AutoCloseable {
 
   InferenceFixture(KafkaBroker kafka) throws Exception {
     this.kafka = kafka;
-    String prefix = "inf-" + UUID.randomUUID().toString().substring(0, 8) + ".";
-    Map<String, String> names = new HashMap<>();
-    for (Topic t : Topic.values()) {
-      names.put(t.nameSetting(), prefix + t.defaultName());
-    }
-    topics = TopicCatalog.from(names);
-    try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
-      new TopicsInitializer(admin, topics, (short) 1).run();
-    }
+    topics =
+        TopicsInitializer.ensure(
+            kafka.bootstrapServers(),
+            TopicCatalog.prefixed("inf-" + UUID.randomUUID().toString().substring(0, 8) + "."));
     producer =
         new KafkaProducer<>(
             Map.of(
@@ -109,30 +100,21 @@ final class InferenceFixture implements AutoCloseable {
   }
 
   void publish(long version, byte[] file) throws Exception {
-    for (ProducerRecord<String, CheckpointRecord> r :
-        CheckpointTopic.records(
-            topics.name(Topic.MODEL_CHECKPOINTS),
+    CheckpointPublisher out =
+        new CheckpointPublisher(producer, topics.name(Topic.MODEL_CHECKPOINTS), 64 << 10);
+    out.send(
+        new CheckpointPublisher.Version(
             version,
             version > 1 ? version - 1 : null,
             file,
             Checkpoint.FORMAT,
             Map.of("miou", 0.1 * version),
-            List.of(),
-            64 << 10)) {
-      producer.send(
-          new ProducerRecord<>(r.topic(), r.partition(), r.key(), checkpoints.encode(r.value())));
-    }
-    producer.flush();
+            List.of()));
+    out.flush();
   }
 
   static byte[] png(BufferedImage image) {
-    try {
-      ByteArrayOutputStream out = new ByteArrayOutputStream();
-      ImageIO.write(image, "png", out);
-      return out.toByteArray();
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
-    }
+    return Images.png(image);
   }
 
   static BufferedImage scene(Random rng, int w, int h) {

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.allspark.schemas.LabelRequest;
 import dev.allspark.schemas.Segmentation;
+import dev.allspark.schemas.kafka.DeadLetters;
 import dev.allspark.schemas.kafka.Topic;
 import dev.allspark.testkit.KafkaBroker;
 import dev.allspark.testkit.KafkaIntegrationTest;
@@ -370,10 +371,7 @@ class InferenceServiceIT {
         assertThat(dead).hasSize(5);
         List<String> reasons = new ArrayList<>();
         for (ConsumerRecord<String, byte[]> r : dead) {
-          reasons.add(
-              new String(
-                  r.headers().lastHeader(InferenceService.REASON_HEADER).value(),
-                  StandardCharsets.UTF_8));
+          reasons.add(DeadLetters.reason(r.headers()));
         }
         assertThat(reasons.get(0)).startsWith("unreadable record");
         assertThat(reasons.get(1))

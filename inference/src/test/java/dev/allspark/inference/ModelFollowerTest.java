@@ -7,11 +7,54 @@ import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.NavigableSet;
 import java.util.OptionalLong;
+import java.util.Set;
+import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
 
-/** Issue 13: the follower thread died on a client error while liveness still said alive. */
+/**
+ * The follower's choice of version (never back, a pin honoured, refused ones skipped) and, issue
+ * 13, its thread surviving client errors that can pass while liveness says so when they cannot.
+ */
 class ModelFollowerTest {
+  private static NavigableSet<Long> files(long... versions) {
+    NavigableSet<Long> s = new TreeSet<>();
+    for (long v : versions) {
+      s.add(v);
+    }
+    return s;
+  }
+
+  @Test
+  void followingTheNewestLoadsTheNewestFileNotRefused() {
+    assertThat(ModelFollower.next(OptionalLong.empty(), files(1, 2, 3), Set.of(), -1)).hasValue(3);
+    assertThat(ModelFollower.next(OptionalLong.empty(), files(1, 2, 3), Set.of(3L), 1)).hasValue(2);
+    assertThat(ModelFollower.next(OptionalLong.empty(), files(), Set.of(), -1)).isEmpty();
+  }
+
+  @Test
+  void followingTheNewestNeverGoesBack() {
+    // serving 5; only older files are left (5 refused after a restart elsewhere, say)
+    assertThat(ModelFollower.next(OptionalLong.empty(), files(3, 4), Set.of(), 5)).isEmpty();
+    // the newest is refused: an older one is not taken instead once 5 is served
+    assertThat(ModelFollower.next(OptionalLong.empty(), files(4, 6), Set.of(6L), 5)).isEmpty();
+    // already serving the newest
+    assertThat(ModelFollower.next(OptionalLong.empty(), files(4, 5), Set.of(), 5)).isEmpty();
+  }
+
+  @Test
+  void aPinIsHonouredEvenBackwardsAndOnlyOnceItsFileIsHere() {
+    assertThat(ModelFollower.next(OptionalLong.of(2), files(1, 3), Set.of(), -1)).isEmpty();
+    assertThat(ModelFollower.next(OptionalLong.of(2), files(1, 2, 3), Set.of(), 3)).hasValue(2);
+    assertThat(ModelFollower.next(OptionalLong.of(2), files(1, 2, 3), Set.of(), 2)).isEmpty();
+  }
+
+  @Test
+  void aRefusedPinIsNotLoadedAgain() {
+    assertThat(ModelFollower.next(OptionalLong.of(2), files(2, 3), Set.of(2L), -1)).isEmpty();
+  }
+
   @Test
   void aBrokerOutOfReachIsRetriedAndReported() throws Exception {
     int port;
@@ -23,7 +66,13 @@ class ModelFollowerTest {
     c.put("default.api.timeout.ms", 1000);
     c.put("request.timeout.ms", 1000);
     try (ModelFollower f =
-        new ModelFollower("nowhere.model.checkpoints", c, OptionalLong.empty(), 64, 48)) {
+        new ModelFollower(
+            "nowhere.model.checkpoints",
+            c,
+            OptionalLong.empty(),
+            64,
+            48,
+            new ModelSlot(new InferenceMetrics()))) {
       f.start();
       await()
           .atMost(Duration.ofSeconds(30))
@@ -40,7 +89,13 @@ class ModelFollowerTest {
     c.put("security.protocol", "SASL_PLAINTEXT");
     c.put("sasl.mechanism", "PLAIN"); // and no sasl.jaas.config
     try (ModelFollower f =
-        new ModelFollower("any.model.checkpoints", c, OptionalLong.empty(), 64, 48)) {
+        new ModelFollower(
+            "any.model.checkpoints",
+            c,
+            OptionalLong.empty(),
+            64,
+            48,
+            new ModelSlot(new InferenceMetrics()))) {
       assertThat(f.alive()).isTrue();
       f.start();
       await().atMost(Duration.ofSeconds(20)).until(() -> !f.alive());

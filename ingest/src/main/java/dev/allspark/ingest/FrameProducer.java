@@ -1,7 +1,7 @@
 package dev.allspark.ingest;
 
 import dev.allspark.schemas.CameraFrame;
-import dev.allspark.schemas.ImageEncoding;
+import dev.allspark.schemas.images.FrameRules;
 import dev.allspark.schemas.kafka.AvroSerde;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
@@ -94,17 +94,12 @@ public final class FrameProducer implements AutoCloseable {
               + " bytes",
           true);
     }
-    if (f.encoding() != ImageEncoding.JPEG && f.encoding() != ImageEncoding.PNG) {
-      throw new RejectedFrameException("encoding must be JPEG or PNG, got " + f.encoding(), false);
+    String wrong = FrameRules.encoding(f.encoding());
+    if (wrong == null) {
+      wrong = FrameRules.signature(f.encoding(), f.image());
     }
-    String actual = dev.allspark.schemas.images.FrameDecoder.sniff(f.image());
-    if (!f.encoding().name().equals(actual)) {
-      throw new RejectedFrameException(
-          "the image is declared "
-              + f.encoding()
-              + " but its bytes are "
-              + (actual == null ? "neither JPEG nor PNG" : actual),
-          false);
+    if (wrong != null) {
+      throw new RejectedFrameException(wrong, false);
     }
     int w = f.width();
     int h = f.height();
@@ -116,19 +111,11 @@ public final class FrameProducer implements AutoCloseable {
         image = null;
       }
       if (image == null) {
-        throw new RejectedFrameException("the image does not decode as " + f.encoding(), false);
+        throw new RejectedFrameException(FrameRules.undecodable(f.encoding(), null), false);
       }
       if ((w > 0 && w != image.getWidth()) || (h > 0 && h != image.getHeight())) {
         throw new RejectedFrameException(
-            "declared size "
-                + w
-                + "x"
-                + h
-                + " differs from the image's "
-                + image.getWidth()
-                + "x"
-                + image.getHeight(),
-            false);
+            FrameRules.size(w, h, image.getWidth(), image.getHeight()), false);
       }
       w = image.getWidth();
       h = image.getHeight();

@@ -2,8 +2,8 @@ package dev.allspark.ingest;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
+import dev.allspark.ops.OpsServer;
 import dev.allspark.schemas.ImageEncoding;
-import dev.allspark.schemas.ops.OpsServer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;

@@ -1,18 +1,15 @@
 package dev.allspark.ingest;
 
+import dev.allspark.ops.Json;
+import dev.allspark.ops.OpsServer;
 import dev.allspark.schemas.CameraFrame;
 import dev.allspark.schemas.ImageEncoding;
 import dev.allspark.schemas.kafka.Topic;
-import dev.allspark.schemas.kafka.TopicCatalog;
-import dev.allspark.schemas.ops.OpsServer;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
-import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.HashMap;
@@ -23,7 +20,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import javax.imageio.ImageIO;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,49 +38,7 @@ public final class IngestService implements AutoCloseable {
     HTTP
   }
 
-  /**
-   * @param fps frames per second per camera; 0 = as fast as the broker takes them
-   * @param maxFrames stop after this many frames (0 = no limit)
-   */
-  public record Settings(
-      String bootstrap,
-      Map<String, String> kafka,
-      TopicCatalog topics,
-      Source source,
-      Path folder,
-      double fps,
-      boolean loop,
-      int start,
-      boolean jpeg,
-      int cameras,
-      int width,
-      int height,
-      long seed,
-      int httpPort,
-      long maxFrames) {
-    public Settings {
-      if (fps < 0) {
-        throw new IllegalArgumentException("--fps / ALLSPARK_INGEST_FPS must be >= 0, got " + fps);
-      }
-      if (source == Source.FOLDER && folder == null) {
-        throw new IllegalArgumentException(
-            "--source folder needs --folder / ALLSPARK_INGEST_FOLDER");
-      }
-      if (source == Source.SYNTHETIC && (cameras < 1 || width < 32 || height < 32)) {
-        throw new IllegalArgumentException(
-            "the synthetic fleet needs --cameras >= 1 and --size of at least 32x32");
-      }
-      if (source == Source.HTTP && httpPort < 0) {
-        throw new IllegalArgumentException(
-            "--source http needs --http-port / ALLSPARK_INGEST_HTTP_PORT >= 0");
-      }
-      if (start < 0) {
-        throw new IllegalArgumentException("--start must be >= 0, got " + start);
-      }
-    }
-  }
-
-  private final Settings s;
+  private final IngestSettings s;
   private final FrameProducer producer;
   private final PrometheusMeterRegistry registry =
       new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -105,7 +59,7 @@ public final class IngestService implements AutoCloseable {
 
   private final Delivery delivery;
 
-  public IngestService(Settings settings, PrintStream progress) {
+  public IngestService(IngestSettings settings, PrintStream progress) {
     this.s = settings;
     this.progress = progress;
     Map<String, Object> client = new HashMap<>(settings.kafka());
@@ -129,11 +83,7 @@ public final class IngestService implements AutoCloseable {
                 () ->
                     new OpsServer.Health(
                         fatal == null,
-                        "{\"status\":"
-                            + OpsServer.quote(status())
-                            + ",\"frames\":"
-                            + (long) sent.count()
-                            + "}"))
+                        Json.write(Map.of("status", status(), "frames", (long) sent.count()))))
             : null;
     if (ops != null && settings.source() == Source.HTTP) {
       ops.route(
@@ -390,13 +340,7 @@ public final class IngestService implements AutoCloseable {
   }
 
   static byte[] encode(java.awt.image.BufferedImage image, boolean jpeg) {
-    try {
-      ByteArrayOutputStream out = new ByteArrayOutputStream();
-      ImageIO.write(image, jpeg ? "jpg" : "png", out);
-      return out.toByteArray();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    return dev.allspark.schemas.images.Images.encode(image, jpeg ? "jpg" : "png");
   }
 
   @Override

@@ -18,28 +18,19 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
 
 @KafkaIntegrationTest
 class IngestIT {
   static TopicCatalog topics(KafkaBroker kafka) throws Exception {
-    String prefix = "ing-" + UUID.randomUUID().toString().substring(0, 8) + ".";
-    Map<String, String> names = new HashMap<>();
-    for (Topic t : Topic.values()) {
-      names.put(t.nameSetting(), prefix + t.defaultName());
-    }
-    TopicCatalog catalog = TopicCatalog.from(names);
-    try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
-      new TopicsInitializer(admin, catalog, (short) 1).run();
-    }
-    return catalog;
+    return TopicsInitializer.ensure(
+        kafka.bootstrapServers(),
+        TopicCatalog.prefixed("ing-" + UUID.randomUUID().toString().substring(0, 8) + "."));
   }
 
   static List<CameraFrame> read(KafkaBroker kafka, String topic, int expected) {
@@ -58,23 +49,15 @@ class IngestIT {
   void replayOfCamVidValSendsEveryFrameInTimeOrderPerCamera(KafkaBroker kafka) throws Exception {
     Path val = SharedData.require("datasets/camvid/val");
     TopicCatalog catalog = topics(kafka);
-    IngestService.Settings s =
-        new IngestService.Settings(
-            kafka.bootstrapServers(),
-            Map.of(),
-            catalog,
-            IngestService.Source.FOLDER,
-            val,
-            0,
-            false,
-            0,
-            false,
-            1,
-            480,
-            360,
-            1,
-            -1,
-            0);
+    IngestSettings s =
+        IngestSettings.builder(kafka.bootstrapServers())
+            .topics(catalog)
+            .source(IngestService.Source.FOLDER)
+            .folder(val)
+            .fps(0)
+            .cameras(1)
+            .httpPort(-1)
+            .build();
     try (IngestService service = new IngestService(s, System.err).start()) {
       service.awaitFinished();
       assertThat(service.status()).doesNotStartWith("failed");
@@ -100,23 +83,14 @@ class IngestIT {
   @Test
   void httpPushRoundTripAndClearRefusals(KafkaBroker kafka) throws Exception {
     TopicCatalog catalog = topics(kafka);
-    IngestService.Settings s =
-        new IngestService.Settings(
-            kafka.bootstrapServers(),
-            Map.of(),
-            catalog,
-            IngestService.Source.HTTP,
-            null,
-            0,
-            false,
-            0,
-            false,
-            1,
-            480,
-            360,
-            1,
-            0,
-            0);
+    IngestSettings s =
+        IngestSettings.builder(kafka.bootstrapServers())
+            .topics(catalog)
+            .source(IngestService.Source.HTTP)
+            .fps(0)
+            .cameras(1)
+            .httpPort(0)
+            .build();
     byte[] png = IngestService.encode(new SyntheticFleet(1, 96, 72).scene(0, 0).image(), false);
     HttpClient http = HttpClient.newHttpClient();
     try (IngestService service = new IngestService(s, System.err).start()) {

@@ -2,32 +2,25 @@ package dev.allspark.bridge;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
+import dev.allspark.ops.OpsServer;
 import dev.allspark.schemas.CameraFrame;
 import dev.allspark.schemas.ImageEncoding;
 import dev.allspark.schemas.LabelMask;
 import dev.allspark.schemas.LabelRequest;
 import dev.allspark.schemas.kafka.Topic;
 import dev.allspark.schemas.labels.LabelMaps;
-import dev.allspark.schemas.ops.OpsServer;
+import dev.allspark.schemas.labels.MaskCheck;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.URLDecoder;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeoutException;
-import java.util.stream.Stream;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
@@ -61,10 +54,12 @@ final class BridgeApi implements HttpHandler {
 
   private final LabelingBridge bridge;
   private final MaskCheck check;
+  private final BearerAuth auth;
 
   BridgeApi(LabelingBridge bridge) {
     this.bridge = bridge;
     this.check = new MaskCheck(bridge.classes());
+    this.auth = new BearerAuth(bridge.token(), bridge.unauthorized);
   }
 
   @Override
@@ -107,7 +102,7 @@ final class BridgeApi implements HttpHandler {
       throws IOException, InterruptedException {
     if (!method.equals(allowed)) {
       ex.getResponseHeaders().set("Allow", allowed);
-      drain(ex);
+      OpsServer.drain(ex);
       OpsServer.error(ex, 405, "use " + allowed);
       return;
     }
@@ -131,24 +126,29 @@ final class BridgeApi implements HttpHandler {
 
   private void classes(HttpExchange ex) throws IOException {
     var cs = bridge.classes();
-    StringBuilder b = new StringBuilder("{\"id\":").append(OpsServer.quote(cs.id()));
-    b.append(",\"void\":").append(cs.voidLabel()).append(",\"classes\":[");
+    List<Map<String, Object>> classes = new ArrayList<>();
     for (int c = 0; c < cs.size(); c++) {
       int[] col = cs.colors().get(c);
-      b.append(c == 0 ? "" : ",")
-          .append("{\"id\":")
-          .append(c)
-          .append(",\"name\":")
-          .append(OpsServer.quote(cs.names().get(c)))
-          .append(",\"color\":\"")
-          .append(String.format("#%02x%02x%02x", col[0], col[1], col[2]))
-          .append("\"}");
+      classes.add(
+          ordered(
+              "id", c,
+              "name", cs.names().get(c),
+              "color", String.format("#%02x%02x%02x", col[0], col[1], col[2])));
     }
-    OpsServer.json(ex, 200, b.append("]}").toString());
+    OpsServer.json(ex, 200, ordered("id", cs.id(), "void", cs.voidLabel(), "classes", classes));
+  }
+
+  /** A map that keeps the order its keys are given in: key, value, key, value, ... */
+  private static Map<String, Object> ordered(Object... kv) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    for (int i = 0; i < kv.length; i += 2) {
+      m.put((String) kv[i], kv[i + 1]);
+    }
+    return m;
   }
 
   private void requests(HttpExchange ex) throws IOException {
-    Map<String, String> q = query(ex);
+    Map<String, String> q = OpsServer.query(ex);
     int limit;
     try {
       limit = Integer.parseInt(q.getOrDefault("limit", "100"));
@@ -161,7 +161,7 @@ final class BridgeApi implements HttpHandler {
       return;
     }
     boolean all = Boolean.parseBoolean(q.getOrDefault("all", "false"));
-    List<String[]> rows = new ArrayList<>(); // requestedAt, json
+    List<Map<String, Object>> rows = new ArrayList<>();
     int open = 0;
     try (KeyValueIterator<String, ValueAndTimestamp<LabelRequest>> it = bridge.requests().all()) {
       while (it.hasNext()) {
@@ -175,45 +175,33 @@ final class BridgeApi implements HttpHandler {
         if (labeled && !all) {
           continue;
         }
-        rows.add(
-            new String[] {
-              Long.toString(r.getRequestedAt().toEpochMilli()), requestJson(kv.key, r, st)
-            });
+        rows.add(request(kv.key, r, st));
       }
     }
-    rows.sort(Comparator.comparing((String[] row) -> Long.parseLong(row[0])).reversed());
-    StringBuilder b = new StringBuilder("{\"open\":").append(open).append(",\"requests\":[");
-    for (int i = 0; i < Math.min(limit, rows.size()); i++) {
-      b.append(i == 0 ? "" : ",").append(rows.get(i)[1]);
-    }
-    OpsServer.json(ex, 200, b.append("]}").toString());
+    rows.sort(
+        Comparator.comparing(
+                (Map<String, Object> row) -> Instant.parse((String) row.get("requestedAt")))
+            .reversed());
+    OpsServer.json(
+        ex, 200, ordered("open", open, "requests", rows.subList(0, Math.min(limit, rows.size()))));
   }
 
-  private static String requestJson(String id, LabelRequest r, LabelStatus st) {
-    return "{\"frameId\":"
-        + OpsServer.quote(id)
-        + ",\"reason\":"
-        + OpsServer.quote(r.getReason().name().toLowerCase(java.util.Locale.ROOT))
-        + ",\"score\":"
-        + (Float.isFinite(r.getScore()) ? r.getScore() : 0)
-        + ",\"modelVersion\":"
-        + r.getModelVersion()
-        + ",\"requestedAt\":"
-        + OpsServer.quote(r.getRequestedAt().toString())
-        + ",\"width\":"
-        + r.getFrame().getWidth()
-        + ",\"height\":"
-        + r.getFrame().getHeight()
-        + ",\"camera\":"
-        + OpsServer.quote(r.getFrame().getCameraId())
-        + ",\"state\":"
-        + OpsServer.quote(st == null ? "open" : st.state())
-        + "}";
+  private static Map<String, Object> request(String id, LabelRequest r, LabelStatus st) {
+    return ordered(
+        "frameId", id,
+        "reason", r.getReason().name().toLowerCase(java.util.Locale.ROOT),
+        "score", Float.isFinite(r.getScore()) ? r.getScore() : 0f,
+        "modelVersion", r.getModelVersion(),
+        "requestedAt", r.getRequestedAt().toString(),
+        "width", r.getFrame().getWidth(),
+        "height", r.getFrame().getHeight(),
+        "camera", r.getFrame().getCameraId(),
+        "state", st == null ? "open" : st.state());
   }
 
   /** The request for {@code ?frame=}, or null after answering 400/404. */
   private LabelRequest requested(HttpExchange ex) throws IOException {
-    String id = query(ex).get("frame");
+    String id = OpsServer.query(ex).get("frame");
     if (id == null || id.isBlank()) {
       OpsServer.error(ex, 400, "the query parameter frame (a frame id) is required");
       return null;
@@ -245,72 +233,50 @@ final class BridgeApi implements HttpHandler {
   }
 
   private void status(HttpExchange ex) throws IOException {
-    String id = query(ex).get("frame");
+    String id = OpsServer.query(ex).get("frame");
     if (id == null || id.isBlank()) {
       OpsServer.error(ex, 400, "the query parameter frame (a frame id) is required");
       return;
     }
     boolean requested = bridge.requests().get(id) != null;
     LabelStatus st = bridge.status(id);
-    StringBuilder b =
-        new StringBuilder("{\"frameId\":")
-            .append(OpsServer.quote(id))
-            .append(",\"requested\":")
-            .append(requested)
-            .append(",\"state\":")
-            .append(OpsServer.quote(st != null ? st.state() : requested ? "open" : "unknown"));
+    Map<String, Object> b =
+        ordered(
+            "frameId", id,
+            "requested", requested,
+            "state", st != null ? st.state() : requested ? "open" : "unknown");
     if (st != null) {
-      b.append(",\"at\":").append(OpsServer.quote(Instant.ofEpochMilli(st.at()).toString()));
+      b.put("at", Instant.ofEpochMilli(st.at()).toString());
       if (st.labeler() != null) {
-        b.append(",\"labeler\":").append(OpsServer.quote(st.labeler()));
+        b.put("labeler", st.labeler());
       }
       if (st.reason() != null) {
-        b.append(",\"reason\":").append(OpsServer.quote(st.reason()));
+        b.put("reason", st.reason());
       }
     }
-    OpsServer.json(ex, 200, b.append('}').toString());
+    OpsServer.json(ex, 200, b);
   }
 
   /** Runs the action if the request carries the bridge's token, else answers 401/403. */
   private void authorized(HttpExchange ex, Action action) throws IOException, InterruptedException {
-    if (authorized(ex)) {
+    if (auth.check(ex)) {
       action.run();
     }
   }
 
-  /** Answers 401/403 and returns false unless the request carries the bridge's token. */
-  private boolean authorized(HttpExchange ex) throws IOException {
-    String auth = ex.getRequestHeaders().getFirst("Authorization");
-    if (auth == null || !auth.startsWith("Bearer ")) {
-      bridge.unauthorized.increment();
-      drain(ex);
-      ex.getResponseHeaders().set("WWW-Authenticate", "Bearer realm=\"allspark-labeling\"");
-      OpsServer.error(ex, 401, "the API needs the header Authorization: Bearer <token>");
-      return false;
-    }
-    byte[] given = auth.substring(7).strip().getBytes(StandardCharsets.UTF_8);
-    if (!MessageDigest.isEqual(given, bridge.token().getBytes(StandardCharsets.UTF_8))) {
-      bridge.unauthorized.increment();
-      drain(ex);
-      OpsServer.error(ex, 403, "the token is not valid");
-      return false;
-    }
-    return true;
-  }
-
   private void mask(HttpExchange ex) throws IOException, InterruptedException {
-    if (!authorized(ex)) {
+    if (!auth.check(ex)) {
       return;
     }
     String type = ex.getRequestHeaders().getFirst("Content-Type");
     if (type == null || !type.toLowerCase(java.util.Locale.ROOT).startsWith("image/png")) {
-      drain(ex);
+      OpsServer.drain(ex);
       OpsServer.error(ex, 415, "the mask must be sent as Content-Type: image/png, got " + type);
       return;
     }
     byte[] body = ex.getRequestBody().readNBytes(MAX_MASK_BYTES + 1);
     if (body.length > MAX_MASK_BYTES) {
-      drain(ex);
+      OpsServer.drain(ex);
       OpsServer.error(ex, 413, "the mask is over the limit of " + MAX_MASK_BYTES + " bytes");
       return;
     }
@@ -325,13 +291,11 @@ final class BridgeApi implements HttpHandler {
       OpsServer.json(
           ex,
           202,
-          "{\"frameId\":"
-              + OpsServer.quote(r.getFrameId())
-              + ",\"state\":\"sent\",\"partition\":"
-              + md.partition()
-              + ",\"offset\":"
-              + md.offset()
-              + "}");
+          ordered(
+              "frameId", r.getFrameId(),
+              "state", "sent",
+              "partition", md.partition(),
+              "offset", md.offset()));
     } catch (LabelMaps.InvalidMaskException e) {
       bridge.masksRefused.increment();
       OpsServer.error(ex, 400, e.getMessage());
@@ -340,7 +304,7 @@ final class BridgeApi implements HttpHandler {
     }
   }
 
-  private RecordMetadata submit(LabelRequest r, byte[] png, String labeler)
+  RecordMetadata submit(LabelRequest r, byte[] png, String labeler)
       throws LabelMaps.InvalidMaskException,
           InterruptedException,
           ExecutionException,
@@ -360,116 +324,14 @@ final class BridgeApi implements HttpHandler {
   }
 
   private void importFolder(HttpExchange ex) throws IOException, InterruptedException {
-    if (!authorized(ex)) {
+    if (!auth.check(ex)) {
       return;
     }
-    drain(ex);
-    String folder = query(ex).get("folder");
-    if (folder == null || folder.isBlank()) {
-      OpsServer.error(ex, 400, "the query parameter folder (a folder of mask PNGs) is required");
-      return;
-    }
-    Path root = bridge.importRoot();
-    if (root == null) {
-      OpsServer.error(
-          ex,
-          403,
-          "import is off: start the bridge with --import-root / ALLSPARK_BRIDGE_IMPORT_ROOT, the"
-              + " folder under which mask folders may be read");
-      return;
-    }
-    Path dir = Path.of(folder);
-    if (!Files.isDirectory(dir)) {
-      OpsServer.error(ex, 400, "folder " + dir + " does not exist or is not a folder");
-      return;
-    }
-    // real paths: neither ".." nor a symbolic link leads out of the root
-    if (!dir.toRealPath().startsWith(root.toRealPath())) {
-      OpsServer.error(
-          ex, 403, "folder " + dir + " is not under the import root " + root.toRealPath());
-      return;
-    }
-    // frame ids by full id and by last path segment (folder replays name frames camera/file)
-    Map<String, List<LabelRequest>> byName = new HashMap<>();
-    try (KeyValueIterator<String, ValueAndTimestamp<LabelRequest>> it = bridge.requests().all()) {
-      while (it.hasNext()) {
-        var kv = it.next();
-        byName.computeIfAbsent(kv.key, k -> new ArrayList<>()).add(kv.value.value());
-        int slash = kv.key.lastIndexOf('/');
-        if (slash >= 0) {
-          byName
-              .computeIfAbsent(kv.key.substring(slash + 1), k -> new ArrayList<>())
-              .add(kv.value.value());
-        }
-      }
-    }
-    List<Path> files;
-    try (Stream<Path> list = Files.list(dir)) {
-      files = list.filter(f -> f.getFileName().toString().endsWith(".png")).sorted().toList();
-    }
+    OpsServer.drain(ex);
     String labeler = ex.getRequestHeaders().getFirst("X-Labeler");
-    labeler = labeler == null ? "import" : labeler.strip();
-    int imported = 0;
-    Map<String, String> skipped = new LinkedHashMap<>();
-    for (Path f : files) {
-      String name = f.getFileName().toString();
-      String base = name.substring(0, name.length() - 4);
-      List<LabelRequest> matches = byName.getOrDefault(base, List.of());
-      if (matches.isEmpty()) {
-        skipped.put(name, "no requested frame is named " + base);
-        continue;
-      }
-      if (matches.size() > 1) {
-        skipped.put(name, matches.size() + " requested frames end with " + base + ": ambiguous");
-        continue;
-      }
-      try {
-        submit(matches.get(0), Files.readAllBytes(f), labeler);
-        imported++;
-      } catch (LabelMaps.InvalidMaskException e) {
-        bridge.masksRefused.increment();
-        skipped.put(name, e.getMessage());
-      } catch (ExecutionException | TimeoutException e) {
-        skipped.put(name, "Kafka did not take the mask: " + e);
-      }
-    }
-    StringBuilder b =
-        new StringBuilder("{\"folder\":")
-            .append(OpsServer.quote(dir.toString()))
-            .append(",\"files\":")
-            .append(files.size())
-            .append(",\"imported\":")
-            .append(imported)
-            .append(",\"skipped\":{");
-    int i = 0;
-    for (var e : skipped.entrySet()) {
-      b.append(i++ == 0 ? "" : ",")
-          .append(OpsServer.quote(e.getKey()))
-          .append(':')
-          .append(OpsServer.quote(e.getValue()));
-    }
-    OpsServer.json(ex, 200, b.append("}}").toString());
-  }
-
-  static Map<String, String> query(HttpExchange ex) {
-    Map<String, String> q = new HashMap<>();
-    String raw = ex.getRequestURI().getRawQuery();
-    if (raw == null) {
-      return q;
-    }
-    for (String part : raw.split("&")) {
-      int eq = part.indexOf('=');
-      String k = eq < 0 ? part : part.substring(0, eq);
-      String v = eq < 0 ? "" : part.substring(eq + 1);
-      q.put(
-          URLDecoder.decode(k, StandardCharsets.UTF_8),
-          URLDecoder.decode(v, StandardCharsets.UTF_8));
-    }
-    return q;
-  }
-
-  /** Reads what the client is still sending, so it gets the answer instead of a reset. */
-  private static void drain(HttpExchange ex) throws IOException {
-    ex.getRequestBody().transferTo(OutputStream.nullOutputStream());
+    MaskImport.Result r =
+        new MaskImport(bridge, this::submit)
+            .run(OpsServer.query(ex).get("folder"), labeler == null ? "import" : labeler.strip());
+    OpsServer.json(ex, r.status(), r.body());
   }
 }

@@ -4,6 +4,8 @@ import dev.allspark.schemas.CameraFrame;
 import dev.allspark.schemas.LabelReason;
 import dev.allspark.schemas.LabelRequest;
 import dev.allspark.schemas.kafka.AvroSerde;
+import dev.allspark.schemas.kafka.Backoff;
+import dev.allspark.schemas.kafka.CheckpointTopic;
 import dev.allspark.schemas.kafka.Topic;
 import dev.allspark.schemas.kafka.TopicCatalog;
 import java.time.Duration;
@@ -87,13 +89,8 @@ public final class ColdStartRequests implements AutoCloseable {
       return checkpointSeen;
     }
     lastCheck = now;
-    String topic = topics.name(Topic.MODEL_CHECKPOINTS);
-    var partitions =
-        consumer.partitionsFor(topic).stream()
-            .map(i -> new org.apache.kafka.common.TopicPartition(topic, i.partition()))
-            .toList();
     checkpointSeen =
-        consumer.endOffsets(partitions).values().stream().mapToLong(Long::longValue).sum() > 0;
+        CheckpointTopic.Reader.anyRecord(consumer, topics.name(Topic.MODEL_CHECKPOINTS));
     return checkpointSeen;
   }
 
@@ -110,7 +107,7 @@ public final class ColdStartRequests implements AutoCloseable {
     AvroSerde<CameraFrame> frames = new AvroSerde<>(CameraFrame.class);
     AvroSerde<LabelRequest> requests = new AvroSerde<>(LabelRequest.class);
     long seen = 0;
-    long pauseMillis = 250;
+    Backoff backoff = Backoff.standard();
     boolean subscribed = false;
     while (running && requested < limit) {
       try {
@@ -165,18 +162,18 @@ public final class ColdStartRequests implements AutoCloseable {
               });
           requested++;
         }
-        pauseMillis = 250;
+        backoff.reset();
       } catch (WakeupException e) {
         return; // closing
       } catch (org.apache.kafka.common.KafkaException e) {
-        log.warn("cold start: {}; retrying in {} ms", e.toString(), pauseMillis);
+        long pause = backoff.nextMillis();
+        log.warn("cold start: {}; retrying in {} ms", e.toString(), pause);
         try {
-          Thread.sleep(pauseMillis);
+          Thread.sleep(pause);
         } catch (InterruptedException ie) {
           Thread.currentThread().interrupt();
           return;
         }
-        pauseMillis = Math.min(30_000, pauseMillis * 2);
       } catch (RuntimeException e) {
         log.error("cold start stopped", e);
         failed = true;

@@ -10,6 +10,7 @@ import dev.allspark.schemas.kafka.Topic;
 import dev.allspark.schemas.kafka.TopicCatalog;
 import dev.allspark.schemas.labels.ClassSet;
 import dev.allspark.schemas.labels.LabelMaps;
+import dev.allspark.schemas.labels.MaskCheck;
 import java.util.Map;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Bytes;
@@ -71,9 +72,19 @@ public final class LabelJoinTopology {
   private LabelJoinTopology() {}
 
   /** The outcome of one mask record: a labeled frame, or the reason it was refused. */
-  record Outcome(LabeledFrame labeled, String reason, byte[] original, String labeler) {
-    static Outcome refused(String reason, byte[] original) {
-      return new Outcome(null, reason, original, null);
+  record Outcome(
+      LabeledFrame labeled,
+      DeadLetters.Reason code,
+      String reason,
+      byte[] original,
+      String labeler) {
+    static Outcome refused(DeadLetters.Reason code, String detail, byte[] original) {
+      return refused(code, detail, original, null);
+    }
+
+    static Outcome refused(
+        DeadLetters.Reason code, String detail, byte[] original, String labeler) {
+      return new Outcome(null, code, code.text(detail), original, labeler);
     }
 
     boolean accepted() {
@@ -122,13 +133,15 @@ public final class LabelJoinTopology {
             .get("masks-unjoinable")
             .mapValues(
                 (k, v) ->
-                    Outcome.refused(
-                        k == null
-                            ? "the record has no key: the key must be the frame id"
-                            : "tombstone for frame "
+                    k == null
+                        ? Outcome.refused(
+                            DeadLetters.Reason.NO_KEY, "the key must be the frame id", v)
+                        : Outcome.refused(
+                            DeadLetters.Reason.TOMBSTONE,
+                            "frame "
                                 + k
                                 + ": withdrawing a label is not supported, send a new mask",
-                        v),
+                            v),
                 Named.as("refuse-unjoinable"));
 
     KStream<String, Outcome> joined =
@@ -175,10 +188,11 @@ public final class LabelJoinTopology {
     try {
       mask = maskSerde.decode(masksTopic, bytes);
     } catch (RecordDecodeException e) {
-      return Outcome.refused("unreadable record: " + e.reason(), bytes);
+      return Outcome.refused(DeadLetters.Reason.UNREADABLE, e.reason(), bytes);
     }
     if (request == null) {
       return Outcome.refused(
+          DeadLetters.Reason.NO_REQUEST,
           "frame "
               + frameId
               + " has no label request on frames.to-label (unknown frame, or a mask sent before"
@@ -193,9 +207,9 @@ public final class LabelJoinTopology {
               .setFrame(request.getFrame())
               .setMask(canonical)
               .build();
-      return new Outcome(labeled, null, bytes, mask.getLabeler());
+      return new Outcome(labeled, null, null, bytes, mask.getLabeler());
     } catch (LabelMaps.InvalidMaskException e) {
-      return new Outcome(null, e.getMessage(), bytes, mask.getLabeler());
+      return Outcome.refused(DeadLetters.Reason.BAD_MASK, e.getMessage(), bytes, mask.getLabeler());
     }
   }
 
@@ -238,7 +252,8 @@ public final class LabelJoinTopology {
       }
       log.warn("mask at {}/{}@{} to the DLQ: {}", topic, partition, offset, o.reason());
       context.forward(
-          r.withHeaders(DeadLetters.headers(r.headers(), o.reason(), topic, partition, offset)));
+          r.withHeaders(
+              DeadLetters.headers(r.headers(), o.code(), o.reason(), topic, partition, offset)));
     }
   }
 }

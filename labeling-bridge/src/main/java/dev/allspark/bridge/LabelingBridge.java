@@ -1,12 +1,12 @@
 package dev.allspark.bridge;
 
+import dev.allspark.ops.OpsServer;
 import dev.allspark.schemas.LabelMask;
 import dev.allspark.schemas.LabelRequest;
 import dev.allspark.schemas.kafka.AvroSerde;
 import dev.allspark.schemas.kafka.Topic;
 import dev.allspark.schemas.kafka.TopicCatalog;
 import dev.allspark.schemas.labels.ClassSet;
-import dev.allspark.schemas.ops.OpsServer;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -44,53 +44,7 @@ import org.slf4j.LoggerFactory;
 public final class LabelingBridge implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(LabelingBridge.class);
 
-  /**
-   * @param token the bearer token every write must carry
-   * @param stateDir where Kafka Streams keeps its stores (rebuilt from changelogs if lost)
-   * @param coldStart frames to request for labeling while no checkpoint exists (0 = none), see
-   *     {@link ColdStartRequests}
-   * @param coldStartEvery request every n-th frame during the cold start
-   * @param importRoot the folder under which {@code POST /api/import} may read, or null: import off
-   */
-  public record Settings(
-      String bootstrap,
-      Map<String, String> kafka,
-      TopicCatalog topics,
-      int httpPort,
-      String token,
-      Path stateDir,
-      String applicationId,
-      int coldStart,
-      int coldStartEvery,
-      Path importRoot) {
-    public Settings {
-      if (coldStart < 0 || coldStartEvery < 1) {
-        throw new IllegalArgumentException(
-            "--cold-start / ALLSPARK_BRIDGE_COLD_START must be >= 0 and --cold-start-every /"
-                + " ALLSPARK_BRIDGE_COLD_START_EVERY >= 1");
-      }
-      if (bootstrap == null || bootstrap.isBlank()) {
-        throw new IllegalArgumentException("--bootstrap / ALLSPARK_BOOTSTRAP is required");
-      }
-      if (token == null || token.length() < 8) {
-        throw new IllegalArgumentException(
-            "--token / ALLSPARK_BRIDGE_TOKEN must be set (at least 8 characters): every write"
-                + " to the bridge is authenticated with it");
-      }
-      if (httpPort < 0 || httpPort > 65535) {
-        throw new IllegalArgumentException(
-            "--http-port / ALLSPARK_BRIDGE_HTTP_PORT must be 0..65535, got " + httpPort);
-      }
-      if (stateDir == null) {
-        throw new IllegalArgumentException("--state-dir / ALLSPARK_BRIDGE_STATE_DIR is required");
-      }
-      if (applicationId == null || applicationId.isBlank()) {
-        throw new IllegalArgumentException("--application-id must not be empty");
-      }
-    }
-  }
-
-  private final Settings s;
+  private final BridgeSettings s;
   private final ClassSet classes = ClassSet.CAMVID;
   private final KafkaStreams streams;
   private final KafkaProducer<String, byte[]> producer;
@@ -103,7 +57,7 @@ public final class LabelingBridge implements AutoCloseable {
   private final OpsServer ops;
   private final ColdStartRequests coldStart;
 
-  public LabelingBridge(Settings settings) {
+  public LabelingBridge(BridgeSettings settings) {
     this.s = settings;
     Properties p = new Properties();
     p.putAll(settings.kafka());

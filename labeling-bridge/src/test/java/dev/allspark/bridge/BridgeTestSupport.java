@@ -13,7 +13,6 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
-import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -27,31 +26,23 @@ final class BridgeTestSupport {
   private BridgeTestSupport() {}
 
   static TopicCatalog topics(KafkaBroker kafka) throws Exception {
-    String prefix = "lab-" + UUID.randomUUID().toString().substring(0, 8) + ".";
-    Map<String, String> names = new HashMap<>();
-    for (Topic t : Topic.values()) {
-      names.put(t.nameSetting(), prefix + t.defaultName());
-    }
-    TopicCatalog catalog = TopicCatalog.from(names);
-    try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
-      new TopicsInitializer(admin, catalog, (short) 1).run();
-    }
-    return catalog;
+    return TopicsInitializer.ensure(
+        kafka.bootstrapServers(),
+        TopicCatalog.prefixed("lab-" + UUID.randomUUID().toString().substring(0, 8) + "."));
   }
 
   static LabelingBridge bridge(KafkaBroker kafka, TopicCatalog topics, Path state) {
     return new LabelingBridge(
-            new LabelingBridge.Settings(
-                kafka.bootstrapServers(),
-                Map.of("commit.interval.ms", "100"),
-                topics,
-                0,
-                TOKEN,
-                state,
-                "bridge-" + UUID.randomUUID(),
-                0,
-                1,
-                state.getParent()))
+            BridgeSettings.builder(kafka.bootstrapServers())
+                .kafka(Map.of("commit.interval.ms", "100"))
+                .topics(topics)
+                .httpPort(0)
+                .token(TOKEN)
+                .stateDir(state)
+                .applicationId("bridge-" + UUID.randomUUID())
+                .coldStart(0, 1)
+                .importRoot(state.getParent())
+                .build())
         .start();
   }
 

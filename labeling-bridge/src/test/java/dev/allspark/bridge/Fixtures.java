@@ -5,15 +5,12 @@ import dev.allspark.schemas.ImageEncoding;
 import dev.allspark.schemas.LabelMask;
 import dev.allspark.schemas.LabelReason;
 import dev.allspark.schemas.LabelRequest;
+import dev.allspark.schemas.images.Images;
 import dev.allspark.schemas.labels.LabelMaps;
 import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.Map;
-import javax.imageio.ImageIO;
 
 /** Small frames, requests and masks for the bridge's tests. */
 final class Fixtures {
@@ -72,12 +69,6 @@ final class Fixtures {
   }
 
   static byte[] png(BufferedImage image) {
-    try {
-      ByteArrayOutputStream out = new ByteArrayOutputStream();
-      ImageIO.write(image, "png", out);
-      return out.toByteArray();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    return Images.png(image);
   }
 }

@@ -216,4 +216,16 @@ public record ModelConfig(
         + bottleneck
         + "]";
   }
+
+  /** A model size by the name the command line and the trainer's settings use: b0 or tiny. */
+  public static ModelConfig named(String name, int classes, int crop) {
+    ModelConfig base =
+        switch (name) {
+          case "b0" -> b0(classes);
+          case "tiny" -> tiny(classes, crop);
+          default ->
+              throw new IllegalArgumentException("--model " + name + ": expected b0 or tiny");
+        };
+    return base.withCrop(crop);
+  }
 }

@@ -1,6 +1,5 @@
 package dev.allspark.stack;
 
-import com.google.gson.GsonBuilder;
 import dev.allspark.inference.InferenceBenchmark;
 import dev.allspark.testkit.EmbeddedKafka;
 import java.nio.file.Path;
@@ -93,7 +92,7 @@ public final class BenchInferenceCommand implements Callable<Integer> {
                       swaps),
                   System.err)
               .run();
-      System.out.println(new GsonBuilder().setPrettyPrinting().create().toJson(result));
+      System.out.println(dev.allspark.ops.Json.pretty(result));
       return 0;
     } finally {
       if (embedded != null) {

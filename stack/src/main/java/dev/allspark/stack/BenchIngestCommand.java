@@ -1,7 +1,7 @@
 package dev.allspark.stack;
 
-import com.google.gson.GsonBuilder;
 import dev.allspark.ingest.IngestService;
+import dev.allspark.ingest.IngestSettings;
 import dev.allspark.schemas.kafka.Topic;
 import dev.allspark.schemas.kafka.TopicCatalog;
 import dev.allspark.schemas.kafka.TopicsInitializer;
@@ -11,7 +11,6 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -68,11 +67,7 @@ public final class BenchIngestCommand implements Callable<Integer> {
         servers = embedded.bootstrapServers();
       }
       String prefix = "bench-" + UUID.randomUUID().toString().substring(0, 8) + ".";
-      Map<String, String> names = new HashMap<>();
-      for (Topic t : Topic.values()) {
-        names.put(t.nameSetting(), prefix + t.defaultName());
-      }
-      TopicCatalog topics = TopicCatalog.from(names);
+      TopicCatalog topics = TopicCatalog.prefixed(prefix);
       try (Admin admin = Admin.create(Map.of("bootstrap.servers", servers))) {
         new TopicsInitializer(admin, topics, (short) 1).run();
         // the yardstick's topic: the same partitions and limits as camera.frames
@@ -87,23 +82,16 @@ public final class BenchIngestCommand implements Callable<Integer> {
       }
 
       System.err.println("bench ingest: replaying " + folder + " at full speed");
-      IngestService.Settings settings =
-          new IngestService.Settings(
-              servers,
-              Map.of(),
-              topics,
-              IngestService.Source.FOLDER,
-              folder,
-              0,
-              false,
-              0,
-              jpeg,
-              1,
-              480,
-              360,
-              1,
-              -1,
-              0);
+      IngestSettings settings =
+          IngestSettings.builder(servers)
+              .topics(topics)
+              .source(IngestService.Source.FOLDER)
+              .folder(folder)
+              .fps(0)
+              .jpeg(jpeg)
+              .cameras(1)
+              .httpPort(-1)
+              .build();
       long t0 = System.nanoTime();
       long frames;
       long bytes;
@@ -166,7 +154,7 @@ public final class BenchIngestCommand implements Callable<Integer> {
       yard.put("avgLatencyMs", Double.parseDouble(m.group(4)));
       out.put("producerPerformance", yard);
       out.put("ingestOverProducerPerformance", round(frames / ingestSeconds / perfRate));
-      System.out.println(new GsonBuilder().setPrettyPrinting().create().toJson(out));
+      System.out.println(dev.allspark.ops.Json.pretty(out));
       return 0;
     } finally {
       if (embedded != null) {

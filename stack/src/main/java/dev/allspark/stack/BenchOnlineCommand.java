@@ -2,7 +2,6 @@ package dev.allspark.stack;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
-import com.google.gson.GsonBuilder;
 import dev.allspark.model.AllSparkNet;
 import dev.allspark.model.Checkpoint;
 import dev.allspark.model.ConfusionMatrix;
@@ -24,13 +23,11 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.Callable;
-import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -99,14 +96,8 @@ public final class BenchOnlineCommand implements Callable<Integer> {
     Path state = Files.createTempDirectory("bench-online-");
     try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
       String prefix = "online-" + UUID.randomUUID().toString().substring(0, 8) + ".";
-      Map<String, String> names = new HashMap<>();
-      for (Topic t : Topic.values()) {
-        names.put(t.nameSetting(), prefix + t.defaultName());
-      }
-      TopicCatalog topics = TopicCatalog.from(names);
-      try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
-        new TopicsInitializer(admin, topics, (short) 1).run();
-      }
+      TopicCatalog topics =
+          TopicsInitializer.ensure(kafka.bootstrapServers(), TopicCatalog.prefixed(prefix));
       System.err.printf(
           "bench online: %d unlabeled frames to %s, %d labeled to %s%n",
           unlabeledNames.size(),
@@ -181,7 +172,7 @@ public final class BenchOnlineCommand implements Callable<Integer> {
 
       long t0 = System.nanoTime();
       double refused;
-      OnlineTrainer.Progress progress;
+      OnlineTrainer.TrainingProgress progress;
       long lastReport = 0;
       try (OnlineTrainer trainer = new OnlineTrainer(parsed).start()) {
         // at --steps the trainer saves its state and stops by itself
@@ -234,7 +225,7 @@ public final class BenchOnlineCommand implements Callable<Integer> {
       recipe.put("pseudoThreshold", parsed.pseudoThreshold());
       recipe.put("seed", parsed.seed());
       out.put("recipe", recipe);
-      System.out.println(new GsonBuilder().setPrettyPrinting().create().toJson(out));
+      System.out.println(dev.allspark.ops.Json.pretty(out));
       return 0;
     } finally {
       try (var files = Files.walk(state)) {

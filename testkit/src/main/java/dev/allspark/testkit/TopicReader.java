@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 
@@ -18,24 +19,46 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 public final class TopicReader {
   private TopicReader() {}
 
+  private static KafkaConsumer<String, byte[]> consumer(String bootstrap) {
+    return new KafkaConsumer<>(
+        Map.of(
+            "bootstrap.servers",
+            bootstrap,
+            "group.id",
+            "read-" + UUID.randomUUID(),
+            "auto.offset.reset",
+            "earliest",
+            "isolation.level",
+            "read_committed",
+            "max.partition.fetch.bytes",
+            16 << 20),
+        new StringDeserializer(),
+        new ByteArrayDeserializer());
+  }
+
+  /**
+   * Every committed record of the topic, from its beginning to its end as of now (the last stable
+   * offset of each partition): nothing is waited for beyond what is already there.
+   */
+  public static List<ConsumerRecord<String, byte[]>> readToEnd(String bootstrap, String topic) {
+    List<ConsumerRecord<String, byte[]>> out = new ArrayList<>();
+    try (KafkaConsumer<String, byte[]> c = consumer(bootstrap)) {
+      List<TopicPartition> parts = new ArrayList<>();
+      c.partitionsFor(topic).forEach(p -> parts.add(new TopicPartition(topic, p.partition())));
+      c.assign(parts);
+      c.seekToBeginning(parts);
+      Map<TopicPartition, Long> end = c.endOffsets(parts);
+      while (end.entrySet().stream().anyMatch(e -> c.position(e.getKey()) < e.getValue())) {
+        c.poll(Duration.ofMillis(200)).forEach(out::add);
+      }
+    }
+    return out;
+  }
+
   public static List<ConsumerRecord<String, byte[]>> read(
       String bootstrap, String topic, long expected, Duration timeout) {
     List<ConsumerRecord<String, byte[]>> out = new ArrayList<>();
-    try (KafkaConsumer<String, byte[]> c =
-        new KafkaConsumer<>(
-            Map.of(
-                "bootstrap.servers",
-                bootstrap,
-                "group.id",
-                "read-" + UUID.randomUUID(),
-                "auto.offset.reset",
-                "earliest",
-                "isolation.level",
-                "read_committed",
-                "max.partition.fetch.bytes",
-                16 << 20),
-            new StringDeserializer(),
-            new ByteArrayDeserializer())) {
+    try (KafkaConsumer<String, byte[]> c = consumer(bootstrap)) {
       c.subscribe(List.of(topic));
       long end = System.nanoTime() + timeout.toNanos();
       while (out.size() < expected && System.nanoTime() < end) {

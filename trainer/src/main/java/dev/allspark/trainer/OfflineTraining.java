@@ -21,6 +21,11 @@ import java.util.Random;
  * Offline training on a CamVid-layout folder (the benchmark protocol): a label budget split,
  * AllSpark or supervised-only, evaluation on {@code val/} every few iterations and at the end, a
  * checkpoint at the end.
+ *
+ * <p>Why one class of some 550 lines: a third of it is the settings record and the run's result
+ * (the recipe a checkpoint records, so a result can be reproduced from the checkpoint alone), and
+ * the resumable state (written every {@code --checkpoint-every} iterations) must be read and
+ * written by the same code that trains, so that a resumed run continues its schedule exactly.
  */
 public final class OfflineTraining {
 
@@ -224,7 +229,7 @@ public final class OfflineTraining {
         // draws an uninterrupted one would have made.
         Sampler labeledSampler = new Sampler(labeled.size(), settings.seed());
         Sampler unlabeledSampler = new Sampler(Math.max(unlabeled.size(), 1), ~settings.seed());
-        Progress progress = new Progress(log, "train", settings.iterations());
+        ProgressLine progress = new ProgressLine(log, "train", settings.iterations());
         double lossAverage = Double.NaN;
         for (int it = state.done; it < settings.iterations(); it++) {
           boolean withUnlabeled = semi && it >= settings.unlabeledFrom();
@@ -512,14 +517,14 @@ public final class OfflineTraining {
   }
 
   private ConfusionMatrix evaluate(AllSparkNet net, NDManager manager, List<Sample> val) {
-    Progress progress = new Progress(log, "eval", val.size());
+    ProgressLine progress = new ProgressLine(log, "eval", val.size());
     return Evaluation.run(
         net, manager, val, settings.inputScale(), done -> progress.update(done, ""));
   }
 
   private List<Sample> loadWithProgress(
       CamVidFolder folder, String images, String labels, List<String> names, String what) {
-    Progress progress = new Progress(log, "load " + what, names.size());
+    ProgressLine progress = new ProgressLine(log, "load " + what, names.size());
     return folder.load(images, labels, names, done -> progress.update(done, ""));
   }
 

@@ -1,7 +1,7 @@
 package dev.allspark.schemas.images;
 
 import dev.allspark.schemas.CameraFrame;
-import dev.allspark.schemas.ImageEncoding;
+import dev.allspark.schemas.kafka.Errors;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -28,33 +28,9 @@ public final class FrameDecoder {
     this.maxPixels = maxPixels;
   }
 
-  /**
-   * The format an image's first bytes say: {@code JPEG} (FF D8 FF), {@code PNG} (the 8-byte PNG
-   * signature), or null (BMP, GIF, anything else; the JDK's decoder would read BMP and GIF too).
-   */
+  /** See {@link FrameRules#sniff}. */
   public static String sniff(byte[] b) {
-    if (b.length >= 3 && (b[0] & 0xff) == 0xFF && (b[1] & 0xff) == 0xD8 && (b[2] & 0xff) == 0xFF) {
-      return "JPEG";
-    }
-    byte[] png = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
-    if (b.length >= png.length && java.util.Arrays.equals(b, 0, png.length, png, 0, png.length)) {
-      return "PNG";
-    }
-    return null;
-  }
-
-  /** A decoder's failure in words: its message, else its kind, with the causes. */
-  private static String why(Throwable e) {
-    StringBuilder b = new StringBuilder();
-    for (Throwable t = e; t != null; t = t.getCause()) {
-      String m = t.getMessage();
-      String part =
-          m == null || m.isBlank() || m.strip().endsWith(":")
-              ? t.getClass().getSimpleName() + (m == null ? "" : " (" + m.strip() + ")")
-              : m.strip();
-      b.append(b.length() == 0 ? "" : "; ").append(part);
-    }
-    return b.toString();
+    return FrameRules.sniff(b);
   }
 
   public BufferedImage decode(CameraFrame frame) throws BadFrame {
@@ -82,25 +58,22 @@ public final class FrameDecoder {
     if (data.remaining() == 0) {
       throw new BadFrame("image is empty");
     }
-    if (frame.getEncoding() != ImageEncoding.JPEG && frame.getEncoding() != ImageEncoding.PNG) {
-      throw new BadFrame("encoding " + frame.getEncoding() + " is not JPEG or PNG");
+    String wrong = FrameRules.encoding(frame.getEncoding());
+    if (wrong != null) {
+      throw new BadFrame(wrong);
     }
     byte[] bytes = new byte[data.remaining()];
     data.get(bytes);
-    String actual = sniff(bytes);
-    if (!frame.getEncoding().name().equals(actual)) {
-      throw new BadFrame(
-          "image is declared "
-              + frame.getEncoding()
-              + " but its bytes are "
-              + (actual == null ? "neither JPEG nor PNG" : actual));
+    wrong = FrameRules.signature(frame.getEncoding(), bytes);
+    if (wrong != null) {
+      throw new BadFrame(wrong);
     }
     BufferedImage image;
     try (javax.imageio.stream.ImageInputStream in =
         ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
       java.util.Iterator<javax.imageio.ImageReader> readers = ImageIO.getImageReaders(in);
       if (!readers.hasNext()) {
-        throw new BadFrame("image does not decode as " + frame.getEncoding() + " (no reader)");
+        throw new BadFrame(FrameRules.undecodable(frame.getEncoding(), null) + " (no reader)");
       }
       javax.imageio.ImageReader reader = readers.next();
       try {
@@ -109,30 +82,23 @@ public final class FrameDecoder {
         // bomb) is refused before its pixels are allocated
         int fw = reader.getWidth(0);
         int fh = reader.getHeight(0);
-        if (fw != w || fh != h) {
-          throw new BadFrame(
-              "declared size " + w + "x" + h + " differs from the image's " + fw + "x" + fh);
+        wrong = FrameRules.size(w, h, fw, fh);
+        if (wrong != null) {
+          throw new BadFrame(wrong);
         }
         image = reader.read(0);
       } finally {
         reader.dispose();
       }
     } catch (IOException | RuntimeException e) {
-      throw new BadFrame("image does not decode as " + frame.getEncoding() + ": " + why(e));
+      throw new BadFrame(FrameRules.undecodable(frame.getEncoding(), Errors.describe(e)));
     }
     if (image == null) {
-      throw new BadFrame("image does not decode as " + frame.getEncoding() + " (no reader)");
+      throw new BadFrame(FrameRules.undecodable(frame.getEncoding(), null) + " (no reader)");
     }
-    if (image.getWidth() != w || image.getHeight() != h) {
-      throw new BadFrame(
-          "declared size "
-              + w
-              + "x"
-              + h
-              + " differs from the image's "
-              + image.getWidth()
-              + "x"
-              + image.getHeight());
+    wrong = FrameRules.size(w, h, image.getWidth(), image.getHeight());
+    if (wrong != null) {
+      throw new BadFrame(wrong);
     }
     return image;
   }

@@ -7,21 +7,37 @@ import dev.allspark.schemas.TopicPartitionOffset;
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableMap;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.function.BooleanSupplier;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * How checkpoint files travel on {@code model.checkpoints}: a file is cut into chunks (key {@code
  * v<version>/chunk/<index>}), followed by its manifest (key {@code v<version>/manifest}) with the
  * SHA-256 and size of the whole file. A reader keeps chunks until the manifest arrives, then
  * verifies and releases the file ({@link Assembler}).
+ *
+ * <p>Every reader of the topic goes through {@link Reader}, every writer through {@link
+ * CheckpointPublisher}.
  */
 public final class CheckpointTopic {
+  private static final Logger log = LoggerFactory.getLogger(CheckpointTopic.class);
+
   /** Chunk payload size: well below the topic's 2 MiB message limit. */
   public static final int DEFAULT_CHUNK_BYTES = 1 << 20;
 
@@ -135,14 +151,156 @@ public final class CheckpointTopic {
   /** A version whose chunks do not add up to its manifest. */
   public record Refused(long version, String reason) {}
 
-  /** The outcome of one record: nothing yet, a complete checkpoint, or a refused one. */
-  public sealed interface Outcome permits Pending, Complete, Rejected {}
+  /**
+   * The outcome of one record: nothing yet, a complete checkpoint, a refused one, a version removed
+   * by retention, a manifest listed (by a {@link Reader#manifests()} reader), or a record that does
+   * not decode.
+   */
+  public sealed interface Outcome
+      permits Pending, Complete, Rejected, Removed, Listed, Unreadable {}
 
   public record Pending() implements Outcome {}
 
   public record Complete(Published checkpoint) implements Outcome {}
 
   public record Rejected(Refused refusal) implements Outcome {}
+
+  /** A tombstone for a version's manifest: retention removed it. */
+  public record Removed(long version) implements Outcome {}
+
+  /** A manifest seen by a reader that lists versions without reassembling their files. */
+  public record Listed(CheckpointManifest manifest) implements Outcome {}
+
+  /** A record whose bytes are not a checkpoint record. */
+  public record Unreadable(long offset, String reason) implements Outcome {}
+
+  /**
+   * The one way to read {@code model.checkpoints}: records in offset order in, outcomes out. It
+   * decodes each record, follows retention's tombstones and either reassembles and verifies every
+   * file ({@link #files()}) or only lists the manifests ({@link #manifests()}, which never decodes
+   * a chunk). {@link #versions()} is what the topic holds now: manifests not yet removed. Not
+   * thread-safe, except {@link #versions()}, which may be read from any thread.
+   */
+  public static final class Reader {
+    private final AvroSerde<CheckpointRecord> serde = new AvroSerde<>(CheckpointRecord.class);
+    private final boolean files;
+    private final NavigableMap<Long, CheckpointManifest> versions = new ConcurrentSkipListMap<>();
+    private Assembler assembler = new Assembler();
+
+    private Reader(boolean files) {
+      this.files = files;
+    }
+
+    /** A reader that reassembles and verifies every file. */
+    public static Reader files() {
+      return new Reader(true);
+    }
+
+    /** A reader that lists versions (their manifests) and skips the files' chunks. */
+    public static Reader manifests() {
+      return new Reader(false);
+    }
+
+    public Outcome accept(ConsumerRecord<String, byte[]> record) {
+      Long manifestOf = manifestVersion(record.key());
+      if (record.value() == null) {
+        if (manifestOf == null) {
+          return new Pending(); // a chunk's tombstone
+        }
+        versions.remove(manifestOf);
+        return new Removed(manifestOf);
+      }
+      if (!files && manifestOf == null) {
+        return new Pending();
+      }
+      CheckpointRecord value;
+      try {
+        value = serde.decode(record);
+      } catch (RuntimeException e) {
+        return new Unreadable(record.offset(), e.getMessage());
+      }
+      if (!files) {
+        if (value.getBody() instanceof CheckpointManifest m) {
+          versions.put(m.getVersion(), m);
+          return new Listed(m);
+        }
+        return new Pending();
+      }
+      Outcome outcome = assembler.accept(value);
+      if (outcome instanceof Complete complete) {
+        versions.put(complete.checkpoint().version(), complete.checkpoint().manifest());
+      }
+      return outcome;
+    }
+
+    /** The versions on the topic as read so far, oldest first: manifests not removed. */
+    public NavigableMap<Long, CheckpointManifest> versions() {
+      return Collections.unmodifiableNavigableMap(versions);
+    }
+
+    /** Forgets everything, to read the topic again from its beginning. */
+    public void restart() {
+      assembler = new Assembler();
+      versions.clear();
+    }
+
+    /**
+     * The topic's partitions, or an empty list while it does not exist (asked for up to {@code
+     * wait}).
+     */
+    public static List<TopicPartition> partitions(
+        Consumer<?, ?> consumer, String topic, Duration wait) {
+      List<PartitionInfo> infos = consumer.partitionsFor(topic, wait);
+      List<TopicPartition> out = new ArrayList<>();
+      if (infos != null) {
+        for (PartitionInfo info : infos) {
+          out.add(new TopicPartition(topic, info.partition()));
+        }
+      }
+      return out;
+    }
+
+    /** Assigns the partitions to the consumer from their beginning; returns their end offsets. */
+    public static Map<TopicPartition, Long> rewind(
+        Consumer<?, ?> consumer, List<TopicPartition> partitions) {
+      consumer.assign(partitions);
+      consumer.seekToBeginning(partitions);
+      return consumer.endOffsets(partitions);
+    }
+
+    /** True once the consumer's position on every partition has reached the given end. */
+    public static boolean reached(Consumer<?, ?> consumer, Map<TopicPartition, Long> end) {
+      for (Map.Entry<TopicPartition, Long> e : end.entrySet()) {
+        if (consumer.position(e.getKey()) < e.getValue()) {
+          return false;
+        }
+      }
+      return true;
+    }
+
+    /**
+     * Reads the partitions once from their beginning to the end they had when asked: the versions
+     * then on the topic. Stops early (with what it has) when {@code go} turns false.
+     */
+    public NavigableMap<Long, CheckpointManifest> readToEnd(
+        Consumer<String, byte[]> consumer, List<TopicPartition> partitions, BooleanSupplier go) {
+      Map<TopicPartition, Long> end = rewind(consumer, partitions);
+      while (go.getAsBoolean() && !reached(consumer, end)) {
+        for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+          if (accept(r) instanceof Unreadable u) {
+            log.warn("unreadable record on {} at offset {}: {}", r.topic(), u.offset(), u.reason());
+          }
+        }
+      }
+      return versions();
+    }
+
+    /** True when the topic holds any record at all (its end offsets are not all 0). */
+    public static boolean anyRecord(Consumer<?, ?> consumer, String topic) {
+      List<TopicPartition> partitions = partitions(consumer, topic, Duration.ofSeconds(10));
+      return consumer.endOffsets(partitions).values().stream().mapToLong(Long::longValue).sum() > 0;
+    }
+  }
 
   /**
    * Reassembles checkpoint files from the topic's records, in offset order. Chunks of a version are

@@ -26,4 +26,16 @@ public final class KafkaOverrides {
         });
     return kafka;
   }
+
+  /**
+   * The variables that give these client settings ({@code security.protocol} as {@code
+   * ALLSPARK_KAFKA_SECURITY_PROTOCOL}).
+   */
+  public static Map<String, String> environment(Map<String, ?> clientSettings) {
+    Map<String, String> env = new TreeMap<>();
+    clientSettings.forEach(
+        (k, v) ->
+            env.put(PREFIX + k.toUpperCase(Locale.ROOT).replace('.', '_'), String.valueOf(v)));
+    return env;
+  }
 }

@@ -62,6 +62,26 @@ public final class TopicCatalog {
   }
 
   /** The name of {@code topic} in force. */
+  /**
+   * Every topic under its default name behind a prefix (tests, benchmarks: topics of their own).
+   */
+  public static TopicCatalog prefixed(String prefix) {
+    Map<String, String> names = new java.util.HashMap<>();
+    for (Topic t : Topic.values()) {
+      names.put(t.nameSetting(), prefix + t.defaultName());
+    }
+    return from(names);
+  }
+
+  /** The variables that give this catalog's names, for settings built in code. */
+  public Map<String, String> environment() {
+    Map<String, String> env = new java.util.TreeMap<>();
+    for (Topic topic : Topic.values()) {
+      env.put(topic.nameEnvironmentVariable(), name(topic));
+    }
+    return env;
+  }
+
   public String name(Topic topic) {
     return names.get(topic);
   }

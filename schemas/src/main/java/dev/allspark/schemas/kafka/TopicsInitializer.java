@@ -47,6 +47,18 @@ public final class TopicsInitializer {
   }
 
   /**
+   * Creates the catalog's missing topics on a broker (replication factor 1: tests, benchmarks, the
+   * demo) and returns the catalog.
+   */
+  public static TopicCatalog ensure(String bootstrap, TopicCatalog catalog)
+      throws InterruptedException {
+    try (Admin admin = Admin.create(java.util.Map.of("bootstrap.servers", bootstrap))) {
+      new TopicsInitializer(admin, catalog, (short) 1).run();
+    }
+    return catalog;
+  }
+
+  /**
    * What one run did.
    *
    * @param differences settings that contradict the catalog (fewer partitions, another cleanup

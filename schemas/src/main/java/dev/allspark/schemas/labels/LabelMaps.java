@@ -3,9 +3,7 @@ package dev.allspark.schemas.labels;
 import java.awt.image.BufferedImage;
 import java.awt.image.Raster;
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.HashMap;
 import java.util.Map;
 import javax.imageio.ImageIO;
@@ -129,13 +127,7 @@ public final class LabelMaps {
     BufferedImage image =
         new BufferedImage(map.width(), map.height(), BufferedImage.TYPE_BYTE_GRAY);
     image.getRaster().setDataElements(0, 0, map.width(), map.height(), map.ids());
-    try {
-      ByteArrayOutputStream out = new ByteArrayOutputStream();
-      ImageIO.write(image, "png", out);
-      return out.toByteArray();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    return dev.allspark.schemas.images.Images.png(image);
   }
 
   /** A colour image of the ids in the class set's palette (void and unknown ids black). */

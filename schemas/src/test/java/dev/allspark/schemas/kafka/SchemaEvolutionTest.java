@@ -9,7 +9,6 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Map;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
@@ -168,7 +167,14 @@ class SchemaEvolutionTest {
     assertThatThrownBy(() -> ReleasedSchemas.bundledPlus(dir))
         .hasMessageContaining("allspark.schemas.dir")
         .hasMessageContaining("broken.avsc");
-    assertThat(List.of(ReleasedSchemas.bundled().size()))
-        .allMatch(n -> n >= ReleasedSchemas.CURRENT.size());
+  }
+
+  @Test
+  void theBundledStoreFindsEveryCurrentSchemaByItsFingerprint() {
+    ReleasedSchemas store = ReleasedSchemas.bundled();
+    for (org.apache.avro.Schema schema : ReleasedSchemas.CURRENT) {
+      long fingerprint = org.apache.avro.SchemaNormalization.parsingFingerprint64(schema);
+      assertThat(store.findByFingerprint(fingerprint)).as(schema.getFullName()).isEqualTo(schema);
+    }
   }
 }

@@ -1,17 +1,18 @@
 package dev.allspark.stack.demo;
 
 import com.sun.net.httpserver.HttpExchange;
+import dev.allspark.ops.Json;
+import dev.allspark.ops.OpsServer;
 import dev.allspark.schemas.CameraFrame;
 import dev.allspark.schemas.CheckpointManifest;
-import dev.allspark.schemas.CheckpointRecord;
 import dev.allspark.schemas.ImageEncoding;
 import dev.allspark.schemas.Segmentation;
 import dev.allspark.schemas.kafka.AvroSerde;
+import dev.allspark.schemas.kafka.CheckpointTopic;
 import dev.allspark.schemas.kafka.Topic;
 import dev.allspark.schemas.kafka.TopicCatalog;
 import dev.allspark.schemas.labels.ClassSet;
 import dev.allspark.schemas.labels.LabelMaps;
-import dev.allspark.schemas.ops.OpsServer;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -60,7 +61,7 @@ final class Dashboard implements AutoCloseable {
   private final Thread reader;
   private final AvroSerde<CameraFrame> frameSerde = new AvroSerde<>(CameraFrame.class);
   private final AvroSerde<Segmentation> segSerde = new AvroSerde<>(Segmentation.class);
-  private final AvroSerde<CheckpointRecord> ckptSerde = new AvroSerde<>(CheckpointRecord.class);
+  private final CheckpointTopic.Reader checkpoints = CheckpointTopic.Reader.manifests();
 
   // guarded by this
   private final Map<String, CameraFrame> frames =
@@ -134,18 +135,17 @@ final class Dashboard implements AutoCloseable {
               }
             } else if (r.topic().equals(segTopic)) {
               accept(segSerde.decode(r));
-            } else if (r.key() != null && r.key().endsWith("/manifest")) {
-              if (ckptSerde.decode(r).getBody() instanceof CheckpointManifest m) {
-                synchronized (this) {
-                  Version old = versions.get(m.getVersion());
-                  versions.put(
-                      m.getVersion(),
-                      new Version(
-                          m.getVersion(),
-                          m.getCreatedAt().toEpochMilli(),
-                          m.getMetrics().get("val.mIoU"),
-                          old == null ? null : old.firstServedAt()));
-                }
+            } else if (checkpoints.accept(r) instanceof CheckpointTopic.Listed listed) {
+              CheckpointManifest m = listed.manifest();
+              synchronized (this) {
+                Version old = versions.get(m.getVersion());
+                versions.put(
+                    m.getVersion(),
+                    new Version(
+                        m.getVersion(),
+                        m.getCreatedAt().toEpochMilli(),
+                        m.getMetrics().get("val.mIoU"),
+                        old == null ? null : old.firstServedAt()));
               }
             }
           } catch (RuntimeException e) {
@@ -263,63 +263,48 @@ final class Dashboard implements AutoCloseable {
 
   private synchronized String stateJson() {
     LocalStack.Status s = status.get();
-    StringBuilder b = new StringBuilder("{\"status\":").append(s.json());
-    b.append(",\"results\":[");
-    int i = 0;
+    Map<String, Object> state = new LinkedHashMap<>();
+    state.put("status", s.values());
+    List<Map<String, Object>> shown = new ArrayList<>();
     for (Result r : results) {
-      b.append(i++ == 0 ? "" : ",")
-          .append("{\"frameId\":")
-          .append(OpsServer.quote(r.frameId()))
-          .append(",\"version\":")
-          .append(r.version())
-          .append(",\"latencyMs\":")
-          .append(r.latencyMs())
-          .append(",\"confidence\":")
-          .append(r.confidence())
-          .append('}');
+      shown.add(
+          Map.of(
+              "frameId", r.frameId(),
+              "version", r.version(),
+              "latencyMs", r.latencyMs(),
+              "confidence", r.confidence()));
     }
-    b.append("],\"resultsSeen\":").append(resultsSeen);
-    b.append(",\"validations\":[");
-    i = 0;
+    state.put("results", shown);
+    state.put("resultsSeen", resultsSeen);
+    List<Map<String, Object>> validations = new ArrayList<>();
     for (var v : s.validations()) {
-      b.append(i++ == 0 ? "" : ",")
-          .append("{\"step\":")
-          .append(v.step())
-          .append(",\"at\":")
-          .append(v.atMillis())
-          .append(",\"miou\":")
-          .append(Double.isFinite(v.miou()) ? v.miou() : 0)
-          .append(",\"published\":")
-          .append(v.publishedVersion())
-          .append('}');
+      validations.add(
+          Map.of(
+              "step", v.step(),
+              "at", v.atMillis(),
+              "miou", Double.isFinite(v.miou()) ? v.miou() : 0,
+              "published", v.publishedVersion()));
     }
-    b.append("],\"versions\":[");
-    i = 0;
+    state.put("validations", validations);
+    List<Map<String, Object>> shownVersions = new ArrayList<>();
     for (Version v : versions.values()) {
-      b.append(i++ == 0 ? "" : ",")
-          .append("{\"version\":")
-          .append(v.version())
-          .append(",\"createdAt\":")
-          .append(v.createdAt())
-          .append(",\"miou\":")
-          .append(v.miou() == null ? "null" : v.miou())
-          .append(",\"firstServedAt\":")
-          .append(v.firstServedAt() == null ? "null" : v.firstServedAt())
-          .append('}');
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("version", v.version());
+      m.put("createdAt", v.createdAt());
+      m.put("miou", v.miou());
+      m.put("firstServedAt", v.firstServedAt());
+      shownVersions.add(m);
     }
-    b.append("],\"throughput\":[");
+    state.put("versions", shownVersions);
+    List<List<Number>> rate = new ArrayList<>();
     List<long[]> points = new ArrayList<>(throughput);
     for (int k = 1; k < points.size(); k++) {
       long dt = points.get(k)[0] - points.get(k - 1)[0];
       double fps = dt <= 0 ? 0 : (points.get(k)[1] - points.get(k - 1)[1]) * 1000.0 / dt;
-      b.append(k == 1 ? "" : ",")
-          .append("[")
-          .append(points.get(k)[0])
-          .append(",")
-          .append(Math.round(fps * 100) / 100.0)
-          .append("]");
+      rate.add(List.of(points.get(k)[0], Math.round(fps * 100) / 100.0));
     }
-    return b.append("]}").toString();
+    state.put("throughput", rate);
+    return Json.write(state);
   }
 
   private void resource(HttpExchange ex, String name, String type) throws IOException {

@@ -1,6 +1,6 @@
 package dev.allspark.stack.demo;
 
-import dev.allspark.schemas.ops.ShutdownSignal;
+import dev.allspark.ops.ShutdownSignal;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -112,21 +112,14 @@ public final class DemoCommand implements Callable<Integer> {
     System.err.println("demo: starting a Kafka broker and every service in this JVM ...");
     try (LocalStack stack =
         new LocalStack(
-            new LocalStack.Settings(
-                camvid,
-                cameras,
-                fps,
-                size,
-                modelSize,
-                model,
-                Math.round(labelDelay * 1000),
-                labelFraction,
-                8,
-                evalEvery,
-                port,
-                state,
-                null,
-                1))) {
+            LocalStack.Settings.builder(state)
+                .camvid(camvid)
+                .fleet(cameras, fps, size)
+                .model(model, modelSize)
+                .labelers(Math.round(labelDelay * 1000), labelFraction)
+                .training(8, evalEvery)
+                .dashboardPort(port)
+                .build())) {
       System.err.printf(
           "demo: dashboard on http://localhost:%d/  labeling page on http://localhost:%d/"
               + "  Kafka on %s  state in %s%n",

@@ -1,19 +1,21 @@
 package dev.allspark.stack.demo;
 
+import dev.allspark.bridge.BridgeSettings;
 import dev.allspark.bridge.ColdStartRequests;
 import dev.allspark.bridge.LabelingBridge;
 import dev.allspark.inference.InferenceService;
 import dev.allspark.inference.InferenceSettings;
 import dev.allspark.ingest.IngestService;
+import dev.allspark.ingest.IngestSettings;
 import dev.allspark.schemas.kafka.TopicCatalog;
 import dev.allspark.schemas.kafka.TopicsInitializer;
-import dev.allspark.schemas.ops.OpsServer;
 import dev.allspark.testkit.EmbeddedKafka;
 import dev.allspark.trainer.online.OnlineSettings;
 import dev.allspark.trainer.online.OnlineTrainer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -64,6 +66,96 @@ public final class LocalStack implements AutoCloseable {
         throw new IllegalArgumentException("--label-delay must be >= 0");
       }
     }
+
+    /** The demo's defaults (synthetic fleet, tiny model), each changed by name. */
+    public static Builder builder(Path stateDir) {
+      return new Builder(stateDir);
+    }
+  }
+
+  /** {@link Settings} by name: {@code Settings.builder(dir).cameras(2).model("tiny").build()}. */
+  public static final class Builder {
+    private Path camvid;
+    private int cameras = 2;
+    private double fps = 2;
+    private String size = "480x360";
+    private String modelSize = "240x180";
+    private String model = "tiny";
+    private long labelDelayMillis = 2000;
+    private double labelFraction = 0.2;
+    private int minLabels = 8;
+    private int evalEvery = 50;
+    private int dashboardPort = 0;
+    private final Path stateDir;
+    private String bootstrap;
+    private long seed = 1;
+
+    private Builder(Path stateDir) {
+      this.stateDir = stateDir;
+    }
+
+    public Builder camvid(Path folder) {
+      this.camvid = folder;
+      return this;
+    }
+
+    public Builder fleet(int cameras, double fps, String size) {
+      this.cameras = cameras;
+      this.fps = fps;
+      this.size = size;
+      return this;
+    }
+
+    public Builder model(String model, String modelSize) {
+      this.model = model;
+      this.modelSize = modelSize;
+      return this;
+    }
+
+    public Builder labelers(long delayMillis, double fraction) {
+      this.labelDelayMillis = delayMillis;
+      this.labelFraction = fraction;
+      return this;
+    }
+
+    public Builder training(int minLabels, int evalEvery) {
+      this.minLabels = minLabels;
+      this.evalEvery = evalEvery;
+      return this;
+    }
+
+    public Builder dashboardPort(int port) {
+      this.dashboardPort = port;
+      return this;
+    }
+
+    public Builder bootstrap(String servers) {
+      this.bootstrap = servers;
+      return this;
+    }
+
+    public Builder seed(long seed) {
+      this.seed = seed;
+      return this;
+    }
+
+    public Settings build() {
+      return new Settings(
+          camvid,
+          cameras,
+          fps,
+          size,
+          modelSize,
+          model,
+          labelDelayMillis,
+          labelFraction,
+          minLabels,
+          evalEvery,
+          dashboardPort,
+          stateDir,
+          bootstrap,
+          seed);
+    }
   }
 
   /** A snapshot of the whole loop. */
@@ -71,10 +163,10 @@ public final class LocalStack implements AutoCloseable {
       long framesIn,
       long labelsRequested,
       long labelsSent,
-      OnlineTrainer.Progress trainer,
+      OnlineTrainer.TrainingProgress trainer,
       String trainerStatus,
       List<OnlineTrainer.Validation> validations,
-      InferenceService.Progress inference,
+      InferenceService.ServingProgress inference,
       String inferenceStatus,
       double inferenceFramesPerSecond) {
 
@@ -84,7 +176,7 @@ public final class LocalStack implements AutoCloseable {
 
     /** One terminal line. */
     public String line() {
-      OnlineTrainer.Progress t = trainer;
+      OnlineTrainer.TrainingProgress t = trainer;
       return String.format(
           Locale.ROOT,
           "frames in %d | labels %d requested, %d sent | trainer step %d loss %.3f/%.3f val mIoU %s"
@@ -104,47 +196,33 @@ public final class LocalStack implements AutoCloseable {
           inference.consumerLag());
     }
 
-    String json() {
-      OnlineTrainer.Progress t = trainer;
-      return "{\"framesIn\":"
-          + framesIn
-          + ",\"labelsRequested\":"
-          + labelsRequested
-          + ",\"labelsSent\":"
-          + labelsSent
-          + ",\"trainerStep\":"
-          + t.step()
-          + ",\"supervisedLoss\":"
-          + finite(t.supervisedLoss())
-          + ",\"unsupervisedLoss\":"
-          + finite(t.unsupervisedLoss())
-          + ",\"validationMiou\":"
-          + finite(t.validationMiou())
-          + ",\"publishedVersion\":"
-          + t.publishedVersion()
-          + ",\"trainLabels\":"
-          + t.trainLabels()
-          + ",\"heldOutLabels\":"
-          + t.heldOutLabels()
-          + ",\"trainerStatus\":"
-          + OpsServer.quote(trainerStatus)
-          + ",\"servingVersion\":"
-          + inference.modelVersion()
-          + ",\"inferenceFrames\":"
-          + inference.frames()
-          + ",\"inferenceFramesPerSecond\":"
-          + finite(inferenceFramesPerSecond)
-          + ",\"swaps\":"
-          + inference.swaps()
-          + ",\"consumerLag\":"
-          + inference.consumerLag()
-          + ",\"inferenceStatus\":"
-          + OpsServer.quote(inferenceStatus)
-          + "}";
+    /** The values the dashboard shows, as a JSON object. */
+    Map<String, Object> values() {
+      OnlineTrainer.TrainingProgress t = trainer;
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("framesIn", framesIn);
+      m.put("labelsRequested", labelsRequested);
+      m.put("labelsSent", labelsSent);
+      m.put("trainerStep", t.step());
+      m.put("supervisedLoss", rounded(t.supervisedLoss()));
+      m.put("unsupervisedLoss", rounded(t.unsupervisedLoss()));
+      m.put("validationMiou", rounded(t.validationMiou()));
+      m.put("publishedVersion", t.publishedVersion());
+      m.put("trainLabels", t.trainLabels());
+      m.put("heldOutLabels", t.heldOutLabels());
+      m.put("trainerStatus", trainerStatus);
+      m.put("servingVersion", inference.modelVersion());
+      m.put("inferenceFrames", inference.frames());
+      m.put("inferenceFramesPerSecond", rounded(inferenceFramesPerSecond));
+      m.put("swaps", inference.swaps());
+      m.put("consumerLag", inference.consumerLag());
+      m.put("inferenceStatus", inferenceStatus);
+      return m;
     }
 
-    private static String finite(double v) {
-      return Double.isFinite(v) ? Double.toString(Math.round(v * 10000) / 10000.0) : "null";
+    /** Four decimals; not finite stays as it is (written as null). */
+    private static double rounded(double v) {
+      return Double.isFinite(v) ? Math.round(v * 10000) / 10000.0 : v;
     }
   }
 
@@ -187,17 +265,16 @@ public final class LocalStack implements AutoCloseable {
       String token = UUID.randomUUID().toString();
       bridge =
           new LabelingBridge(
-                  new LabelingBridge.Settings(
-                      bootstrap,
-                      Map.of("commit.interval.ms", "200"),
-                      topics,
-                      0,
-                      token,
-                      settings.stateDir().resolve("bridge"),
-                      "allspark-demo-bridge",
-                      0, // the demo's own cold start below knows when the trainer published
-                      1,
-                      null)) // no folder import in the demo
+                  BridgeSettings.builder(bootstrap)
+                      .kafka(Map.of("commit.interval.ms", "200"))
+                      .topics(topics)
+                      .httpPort(0)
+                      .token(token)
+                      .stateDir(settings.stateDir().resolve("bridge"))
+                      .applicationId("allspark-demo-bridge")
+                      // the demo's own cold start below knows when the trainer published
+                      .coldStart(0, 1)
+                      .build()) // no folder import in the demo
               .start();
       started.add(bridge);
 
@@ -266,22 +343,20 @@ public final class LocalStack implements AutoCloseable {
 
       ingest =
           new IngestService(
-                  new IngestService.Settings(
-                      bootstrap,
-                      Map.of(),
-                      topics,
-                      images == null ? IngestService.Source.SYNTHETIC : IngestService.Source.FOLDER,
-                      images,
-                      settings.fps(),
-                      true,
-                      0,
-                      false,
-                      settings.cameras(),
-                      Integer.parseInt(wh[0]),
-                      Integer.parseInt(wh[1]),
-                      settings.seed(),
-                      -1,
-                      0),
+                  IngestSettings.builder(bootstrap)
+                      .topics(topics)
+                      .source(
+                          images == null
+                              ? IngestService.Source.SYNTHETIC
+                              : IngestService.Source.FOLDER)
+                      .folder(images)
+                      .fps(settings.fps())
+                      .loop(true)
+                      .cameras(settings.cameras())
+                      .set(IngestSettings.Key.SIZE, settings.size())
+                      .seed(settings.seed())
+                      .httpPort(-1)
+                      .build(),
                   null)
               .start();
       started.add(ingest);
@@ -323,7 +398,7 @@ public final class LocalStack implements AutoCloseable {
   }
 
   public synchronized Status status() {
-    InferenceService.Progress p = inference.progress();
+    InferenceService.ServingProgress p = inference.progress();
     long now = System.nanoTime();
     double dt = (now - lastFramesAt) / 1e9;
     if (dt >= 2) {

@@ -37,21 +37,13 @@ class LocalStackIT {
   @Test
   void framesLabelsCheckpointsAndSwapsMakeOneResultPerFrame(@TempDir Path tmp) throws Exception {
     LocalStack.Settings settings =
-        new LocalStack.Settings(
-            null,
-            2,
-            3,
-            "160x120",
-            "96x72",
-            "tiny",
-            200,
-            0.3,
-            6,
-            20,
-            0,
-            tmp.resolve("state"),
-            null,
-            7);
+        LocalStack.Settings.builder(tmp.resolve("state"))
+            .fleet(2, 3, "160x120")
+            .model("tiny", "96x72")
+            .labelers(200, 0.3)
+            .training(6, 20)
+            .seed(7)
+            .build();
     try (LocalStack stack = new LocalStack(settings)) {
       // the loop closes: labels -> published checkpoints -> inference serves a later version
       await()

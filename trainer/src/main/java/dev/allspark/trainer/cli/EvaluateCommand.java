@@ -8,7 +8,7 @@ import dev.allspark.model.ConfusionMatrix;
 import dev.allspark.trainer.CamVidFolder;
 import dev.allspark.trainer.Evaluation;
 import dev.allspark.trainer.OfflineTraining;
-import dev.allspark.trainer.Progress;
+import dev.allspark.trainer.ProgressLine;
 import dev.allspark.trainer.RgbImage;
 import dev.allspark.trainer.Sample;
 import java.io.IOException;
@@ -58,7 +58,7 @@ public final class EvaluateCommand implements Callable<Integer> {
       throw new IllegalArgumentException(
           "no image in " + images + " has a label map of the same name in " + labels);
     }
-    Progress progress = new Progress(System.err, "eval", names.size());
+    ProgressLine progress = new ProgressLine(System.err, "eval", names.size());
     try (NDManager manager = NDManager.newBaseManager(Engine.getInstance().defaultDevice())) {
       AllSparkNet net = ckpt.instantiate(manager);
       List<Sample> frames = new ArrayList<>();

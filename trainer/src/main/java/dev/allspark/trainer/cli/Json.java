@@ -1,6 +1,5 @@
 package dev.allspark.trainer.cli;
 
-import com.google.gson.GsonBuilder;
 import dev.allspark.model.ConfusionMatrix;
 import dev.allspark.schemas.labels.ClassSet;
 import dev.allspark.trainer.Method;
@@ -8,16 +7,15 @@ import dev.allspark.trainer.OfflineTraining;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** JSON summaries printed on standard output (progress goes to standard error). */
+/**
+ * The JSON summaries of the training commands, printed on standard output (progress goes to
+ * standard error), written by {@link dev.allspark.ops.Json}.
+ */
 final class Json {
   private Json() {}
 
   static String of(Object value) {
-    return new GsonBuilder()
-        .setPrettyPrinting()
-        .serializeSpecialFloatingPointValues()
-        .create()
-        .toJson(value);
+    return dev.allspark.ops.Json.pretty(value);
   }
 
   static Map<String, Object> iou(ClassSet classes, double[] iou) {

@@ -207,7 +207,7 @@ public final class TrainCommand implements Callable<Integer> {
     if (!split.matches("1_4|1_8|1_16|full")) {
       throw new IllegalArgumentException("--split " + split + ": expected 1_4, 1_8, 1_16 or full");
     }
-    ModelConfig config = Models.named(model, ClassSet.CAMVID.size(), crop);
+    ModelConfig config = ModelConfig.named(model, ClassSet.CAMVID.size(), crop);
     // supervised is the reference's baseline network: no AllSpark block between encoder and head
     config = config.withBottleneck(m != Method.SUPERVISED);
     Optimizer.Kind kind = Optimizer.Kind.parse(optimizer, "--optimizer");

@@ -1,8 +1,9 @@
 package dev.allspark.trainer.cli;
 
-import dev.allspark.schemas.ops.ShutdownSignal;
+import dev.allspark.ops.ShutdownSignal;
+import dev.allspark.ops.settings.SettingOptions;
+import dev.allspark.ops.settings.SettingTable;
 import dev.allspark.trainer.online.OnlineSettings;
-import dev.allspark.trainer.online.OnlineSettings.Key;
 import dev.allspark.trainer.online.OnlineTrainer;
 import java.time.Duration;
 import java.util.HashMap;
@@ -10,72 +11,54 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code allspark trainer}: the online trainer service, until Ctrl-C or --minutes. */
 @Command(
     name = "trainer",
     mixinStandardHelpOptions = true,
+    modelTransformer = SettingOptions.Transformer.class,
+    sortOptions = false,
     description = {
       "Train AllSpark continuously on camera.frames and frames.labeled; publish checkpoints",
       "that do not regress to model.checkpoints; resume from --state-dir after a restart.",
-      "Every setting also comes from its environment variable, e.g. ALLSPARK_TRAINER_BATCH;",
-      "use --set KEY=VALUE for any of them (see the trainer README for the list)."
+      "Every option also comes from the environment variable in brackets; an option given",
+      "here wins."
     })
-public final class TrainerCommand implements Callable<Integer> {
-  @Option(names = "--bootstrap", description = "Kafka bootstrap servers [ALLSPARK_BOOTSTRAP].")
-  String bootstrap;
+public final class TrainerCommand implements Callable<Integer>, SettingOptions.Command {
+  @Override
+  public SettingTable settings() {
+    return OnlineSettings.TABLE;
+  }
 
-  @Option(names = "--state-dir", description = "State folder [ALLSPARK_TRAINER_STATE_DIR].")
-  String stateDir;
-
-  @Option(names = "--model", description = "b0 or tiny [ALLSPARK_TRAINER_MODEL].")
-  String model;
-
-  @Option(names = "--method", description = "allspark or supervised [ALLSPARK_TRAINER_METHOD].")
-  String method;
-
-  @Option(names = "--device", description = "auto, cpu or gpu [ALLSPARK_TRAINER_DEVICE].")
-  String device;
-
-  @Option(names = "--http-port", description = "/metrics and /health [ALLSPARK_TRAINER_HTTP_PORT].")
-  String httpPort;
+  @Spec CommandSpec spec;
 
   @Option(
       names = "--set",
-      description = "Any setting by its environment variable: --set ALLSPARK_TRAINER_MARGIN=0.02")
+      description =
+          "Any setting by its environment variable, topic names and Kafka client settings too:"
+              + " --set ALLSPARK_KAFKA_SECURITY_PROTOCOL=SASL_SSL")
   Map<String, String> set = new HashMap<>();
 
   @Option(names = "--minutes", description = "Stop after this many minutes.")
   Double minutes;
 
+  /** The values in force: the environment, then {@code --set}, then the options given here. */
   Map<String, String> values(Map<String, String> env) {
     Map<String, String> v = new HashMap<>(env);
     for (Map.Entry<String, String> e : set.entrySet()) {
       boolean known =
           e.getKey().startsWith(OnlineSettings.KAFKA_PREFIX)
-              || e.getKey().startsWith("ALLSPARK_TOPIC_");
-      for (Key k : Key.values()) {
-        known |= k.env().equals(e.getKey());
-      }
+              || e.getKey().startsWith("ALLSPARK_TOPIC_")
+              || OnlineSettings.TABLE.byEnv(e.getKey()) != null;
       if (!known) {
         throw new IllegalArgumentException("--set " + e.getKey() + ": not a trainer setting");
       }
       v.put(e.getKey(), e.getValue());
     }
-    put(v, Key.BOOTSTRAP, bootstrap);
-    put(v, Key.STATE_DIR, stateDir);
-    put(v, Key.MODEL, model);
-    put(v, Key.METHOD, method);
-    put(v, Key.DEVICE, device);
-    put(v, Key.HTTP_PORT, httpPort);
-    return v;
-  }
-
-  private static void put(Map<String, String> v, Key key, String value) {
-    if (value != null) {
-      v.put(key.env(), value);
-    }
+    return SettingOptions.values(spec, OnlineSettings.TABLE, v);
   }
 
   @Override

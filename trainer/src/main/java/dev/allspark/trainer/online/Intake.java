@@ -1,5 +1,6 @@
 package dev.allspark.trainer.online;
 
+import dev.allspark.schemas.kafka.Backoff;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -69,7 +70,7 @@ final class Intake implements AutoCloseable {
   private void run() {
     try {
       setUp.accept(consumer);
-      long pauseMillis = 100;
+      Backoff backoff = new Backoff(Duration.ofMillis(100), Duration.ofSeconds(30));
       while (running) {
         try {
           for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
@@ -91,14 +92,14 @@ final class Intake implements AutoCloseable {
             log.info("{}: consuming again", name);
           }
           problem = null;
-          pauseMillis = 100;
+          backoff.reset();
         } catch (WakeupException e) {
           // close() or a halt: the loop condition decides
         } catch (KafkaException e) {
           problem = e.getClass().getSimpleName() + ": " + e.getMessage();
-          log.warn("{}: {}; retrying in {} ms", name, problem, pauseMillis);
-          Thread.sleep(pauseMillis);
-          pauseMillis = Math.min(30_000, pauseMillis * 2);
+          long pause = backoff.nextMillis();
+          log.warn("{}: {}; retrying in {} ms", name, problem, pause);
+          Thread.sleep(pause);
         }
       }
     } catch (InterruptedException e) {

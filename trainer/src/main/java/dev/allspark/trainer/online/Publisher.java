@@ -1,16 +1,14 @@
 package dev.allspark.trainer.online;
 
 import dev.allspark.model.Checkpoint;
-import dev.allspark.schemas.CheckpointRecord;
 import dev.allspark.schemas.TopicPartitionOffset;
-import dev.allspark.schemas.kafka.AvroSerde;
-import dev.allspark.schemas.kafka.CheckpointTopic;
+import dev.allspark.schemas.kafka.CheckpointPublisher;
+import dev.allspark.schemas.kafka.Errors;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.errors.ProducerFencedException;
 import org.slf4j.Logger;
@@ -49,7 +47,6 @@ final class Publisher implements AutoCloseable {
 
   private final Supplier<KafkaProducer<String, byte[]>> producers;
   private final String topic;
-  private final AvroSerde<CheckpointRecord> serde = new AvroSerde<>(CheckpointRecord.class);
   private final Listener listener;
   private final Thread thread;
   private final Object lock = new Object();
@@ -192,11 +189,7 @@ final class Publisher implements AutoCloseable {
           return;
         } catch (KafkaException e) {
           failures++;
-          StringBuilder why = new StringBuilder(e.toString());
-          for (Throwable t = e.getCause(); t != null; t = t.getCause()) {
-            why.append("; caused by ").append(t);
-          }
-          problem = "publication of version " + p.version() + " failed: " + why;
+          problem = "publication of version " + p.version() + " failed: " + Errors.describe(e);
           log.warn("{}; retrying in {} ms", problem, pauseMillis);
           if (producer != null) {
             producer.close(Duration.ZERO);
@@ -257,11 +250,9 @@ final class Publisher implements AutoCloseable {
     }
     try {
       producer.beginTransaction();
+      CheckpointPublisher out = new CheckpointPublisher(producer, topic);
       for (Long v : old) {
-        for (ProducerRecord<String, CheckpointRecord> r :
-            CheckpointTopic.tombstones(topic, v, onTopic.get(v))) {
-          producer.send(new ProducerRecord<>(r.topic(), r.partition(), r.key(), null));
-        }
+        out.remove(v, onTopic.get(v));
       }
       producer.commitTransaction();
       old.forEach(onTopic::remove);
@@ -284,23 +275,18 @@ final class Publisher implements AutoCloseable {
   /** Writes one checkpoint in one transaction; returns its chunk count. */
   private int write(KafkaProducer<String, byte[]> producer, Pending p) {
     producer.beginTransaction();
-    int records = 0;
-    for (ProducerRecord<String, CheckpointRecord> r :
-        CheckpointTopic.records(
-            topic,
-            p.version(),
-            committed > 0 ? committed : null,
-            p.file(),
-            Checkpoint.FORMAT,
-            p.metrics(),
-            p.watermark(),
-            CheckpointTopic.DEFAULT_CHUNK_BYTES)) {
-      producer.send(
-          new ProducerRecord<>(r.topic(), r.partition(), r.key(), serde.encode(r.value())));
-      records++;
-    }
+    int chunks =
+        new CheckpointPublisher(producer, topic)
+            .send(
+                new CheckpointPublisher.Version(
+                    p.version(),
+                    committed > 0 ? committed : null,
+                    p.file(),
+                    Checkpoint.FORMAT,
+                    p.metrics(),
+                    p.watermark()));
     producer.commitTransaction();
-    return records - 1; // all but the manifest
+    return chunks;
   }
 
   /**

@@ -7,22 +7,21 @@ import ai.djl.ndarray.NDManager;
 import dev.allspark.model.Checkpoint;
 import dev.allspark.schemas.CameraFrame;
 import dev.allspark.schemas.CheckpointManifest;
-import dev.allspark.schemas.CheckpointRecord;
 import dev.allspark.schemas.ImageEncoding;
 import dev.allspark.schemas.LabelMask;
 import dev.allspark.schemas.LabeledFrame;
 import dev.allspark.schemas.kafka.AvroSerde;
 import dev.allspark.schemas.kafka.CheckpointTopic;
+import dev.allspark.schemas.kafka.DeadLetters;
 import dev.allspark.schemas.kafka.Topic;
 import dev.allspark.schemas.kafka.TopicCatalog;
 import dev.allspark.schemas.kafka.TopicsInitializer;
 import dev.allspark.testkit.KafkaBroker;
 import dev.allspark.testkit.KafkaIntegrationTest;
+import dev.allspark.testkit.TopicReader;
 import java.awt.Color;
 import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -33,8 +32,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.UUID;
-import javax.imageio.ImageIO;
-import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -62,15 +59,10 @@ class OnlineTrainerIT {
 
     Stream(KafkaBroker kafka) throws Exception {
       this.kafka = kafka;
-      String prefix = "trn-" + UUID.randomUUID().toString().substring(0, 8) + ".";
-      Map<String, String> names = new HashMap<>();
-      for (Topic t : Topic.values()) {
-        names.put(t.nameSetting(), prefix + t.defaultName());
-      }
-      topics = TopicCatalog.from(names);
-      try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
-        new TopicsInitializer(admin, topics, (short) 1).run();
-      }
+      topics =
+          TopicsInitializer.ensure(
+              kafka.bootstrapServers(),
+              TopicCatalog.prefixed("trn-" + UUID.randomUUID().toString().substring(0, 8) + "."));
       producer =
           new KafkaProducer<>(
               Map.of("bootstrap.servers", kafka.bootstrapServers(), "max.request.size", 8 << 20),
@@ -145,9 +137,7 @@ class OnlineTrainerIT {
     }
 
     static byte[] png(BufferedImage image) throws Exception {
-      ByteArrayOutputStream out = new ByteArrayOutputStream();
-      ImageIO.write(image, "png", out);
-      return out.toByteArray();
+      return dev.allspark.schemas.images.Images.png(image);
     }
 
     static CameraFrame frame(String id, byte[] png) {
@@ -212,32 +202,12 @@ class OnlineTrainerIT {
 
     /** Every complete checkpoint on model.checkpoints, in order. */
     List<CheckpointTopic.Published> checkpoints() {
-      AvroSerde<CheckpointRecord> serde = new AvroSerde<>(CheckpointRecord.class);
-      CheckpointTopic.Assembler assembler = new CheckpointTopic.Assembler();
+      CheckpointTopic.Reader reader = CheckpointTopic.Reader.files();
       List<CheckpointTopic.Published> out = new ArrayList<>();
-      try (KafkaConsumer<String, byte[]> c =
-          new KafkaConsumer<>(
-              Map.of(
-                  "bootstrap.servers",
-                  kafka.bootstrapServers(),
-                  "group.id",
-                  "check-" + UUID.randomUUID(),
-                  "auto.offset.reset",
-                  "earliest",
-                  "isolation.level",
-                  "read_committed",
-                  "max.partition.fetch.bytes",
-                  8 << 20),
-              new StringDeserializer(),
-              new ByteArrayDeserializer())) {
-        c.subscribe(List.of(topics.name(Topic.MODEL_CHECKPOINTS)));
-        long end = System.nanoTime() + 5_000_000_000L;
-        while (System.nanoTime() < end) {
-          for (ConsumerRecord<String, byte[]> r : c.poll(Duration.ofMillis(200))) {
-            if (assembler.accept(serde.decode(r)) instanceof CheckpointTopic.Complete done) {
-              out.add(done.checkpoint());
-            }
-          }
+      for (ConsumerRecord<String, byte[]> r :
+          TopicReader.readToEnd(kafka.bootstrapServers(), topics.name(Topic.MODEL_CHECKPOINTS))) {
+        if (reader.accept(r) instanceof CheckpointTopic.Complete done) {
+          out.add(done.checkpoint());
         }
       }
       return out;
@@ -314,17 +284,19 @@ class OnlineTrainerIT {
               new ByteArrayDeserializer())) {
         dlq.subscribe(List.of(stream.topics.name(Topic.FRAMES_LABELED_DLQ)));
         Map<String, String> reasons = new HashMap<>();
+        Map<String, String> codes = new HashMap<>();
         long end = System.nanoTime() + 10_000_000_000L;
         while (reasons.size() < 2 && System.nanoTime() < end) {
           for (ConsumerRecord<String, byte[]> r : dlq.poll(Duration.ofMillis(200))) {
-            reasons.put(
-                r.key(),
-                new String(
-                    r.headers().lastHeader(OnlineTrainer.REASON_HEADER).value(),
-                    StandardCharsets.UTF_8));
+            reasons.put(r.key(), DeadLetters.reason(r.headers()));
+            codes.put(r.key(), DeadLetters.code(r.headers()));
           }
         }
-        assertThat(reasons.get("bad-size")).contains("mask is 40x30, the frame 80x60");
+        // the mask rules and their wording are the bridge's (MaskCheck)
+        assertThat(reasons.get("bad-size")).contains("mask is 40x30 but frame bad-size is 80x60");
+        assertThat(codes)
+            .containsEntry("bad-size", "bad-mask")
+            .containsEntry("bad-class", "bad-mask");
         assertThat(reasons.get("bad-class"))
             .contains("class id 40 at (5, 5) is not a camvid-11 class");
       }

@@ -3,11 +3,10 @@ package dev.allspark.trainer.online;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.allspark.schemas.CheckpointRecord;
-import dev.allspark.schemas.kafka.AvroSerde;
 import dev.allspark.schemas.kafka.CheckpointTopic;
 import dev.allspark.testkit.KafkaBroker;
 import dev.allspark.testkit.KafkaIntegrationTest;
+import dev.allspark.testkit.TopicReader;
 import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -20,11 +19,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 
@@ -85,31 +81,13 @@ class PublisherIT {
       publisher.close();
     }
     // on the topic: versions 2 and 3, complete, 3's parent 2; nothing of version 1
-    AvroSerde<CheckpointRecord> serde = new AvroSerde<>(CheckpointRecord.class);
-    CheckpointTopic.Assembler assembler = new CheckpointTopic.Assembler();
+    CheckpointTopic.Reader reader = CheckpointTopic.Reader.files();
     List<CheckpointTopic.Published> out = new ArrayList<>();
-    try (KafkaConsumer<String, byte[]> c =
-        new KafkaConsumer<>(
-            Map.of(
-                "bootstrap.servers",
-                kafka.bootstrapServers(),
-                "group.id",
-                "check-" + UUID.randomUUID(),
-                "auto.offset.reset",
-                "earliest",
-                "isolation.level",
-                "read_committed"),
-            new StringDeserializer(),
-            new ByteArrayDeserializer())) {
-      c.subscribe(List.of(topic));
-      long end = System.nanoTime() + 20_000_000_000L;
-      while (out.size() < 2 && System.nanoTime() < end) {
-        for (ConsumerRecord<String, byte[]> r : c.poll(Duration.ofMillis(200))) {
-          assertThat(r.key()).doesNotStartWith("v1/");
-          if (assembler.accept(serde.decode(r)) instanceof CheckpointTopic.Complete done) {
-            out.add(done.checkpoint());
-          }
-        }
+    for (ConsumerRecord<String, byte[]> r :
+        TopicReader.readToEnd(kafka.bootstrapServers(), topic)) {
+      assertThat(r.key()).doesNotStartWith("v1/");
+      if (reader.accept(r) instanceof CheckpointTopic.Complete done) {
+        out.add(done.checkpoint());
       }
     }
     assertThat(out).extracting(p -> p.manifest().getVersion()).containsExactly(2L, 3L);
@@ -158,28 +136,9 @@ class PublisherIT {
     }
     // the topic's last word per key: versions 2 and 3 are tombstones, chunks and manifests
     Map<String, byte[]> latest = new HashMap<>();
-    try (KafkaConsumer<String, byte[]> c =
-        new KafkaConsumer<>(
-            Map.of(
-                "bootstrap.servers",
-                kafka.bootstrapServers(),
-                "group.id",
-                "check-" + UUID.randomUUID(),
-                "auto.offset.reset",
-                "earliest",
-                "isolation.level",
-                "read_committed",
-                "max.partition.fetch.bytes",
-                8 << 20),
-            new StringDeserializer(),
-            new ByteArrayDeserializer())) {
-      c.subscribe(List.of(topic));
-      long end = System.nanoTime() + 10_000_000_000L;
-      while (System.nanoTime() < end) {
-        for (ConsumerRecord<String, byte[]> r : c.poll(Duration.ofMillis(200))) {
-          latest.put(r.key(), r.value());
-        }
-      }
+    for (ConsumerRecord<String, byte[]> r :
+        TopicReader.readToEnd(kafka.bootstrapServers(), topic)) {
+      latest.put(r.key(), r.value());
     }
     for (long v = 1; v <= 5; v++) {
       boolean kept = v == 1 || v >= 4;

@@ -1,14 +1,22 @@
-package dev.allspark.schemas.ops;
+package dev.allspark.ops;
 
 import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Every service's HTTP server, on the JDK's own HTTP server: {@code /metrics} (Prometheus text
@@ -19,15 +27,24 @@ import java.util.function.Supplier;
  * <p><b>Slow clients.</b> A request that has not fully arrived (headers and body) within {@link
  * #REQUEST_SECONDS} is cut off, and a response not taken within {@link #RESPONSE_SECONDS}: the JDK
  * server's {@code sun.net.httpserver.maxReqTime} / {@code maxRspTime}, set here unless the JVM was
- * started with them. The server has {@link #WORKERS} worker threads, so a few clients that declare
- * a body and never send it no longer take the health probes with them (before issue 13: 2 workers,
- * no limit; two such clients made {@code /health/live} time out until the pod was restarted).
+ * started with them.
+ *
+ * <p><b>Probes on their own threads.</b> {@code /health}, {@code /health/live} and {@code /metrics}
+ * run on the server's {@link #PROBE_WORKERS} threads; every route a service adds runs on its own
+ * pool of {@link #WORKERS} threads. So clients that hold every route thread (a slow {@code POST
+ * /frames} that declares a body and never sends it) cannot delay a probe (before issue 13: one pool
+ * of 2 workers, no time limit; two such clients made {@code /health/live} time out until the pod
+ * was restarted). The server's threads still read each request's line and headers (the JDK server
+ * does that before it picks the route), which the request time limit bounds. JSON bodies are
+ * written with Jackson ({@link Json}).
  *
  * <p><b>Where it listens.</b> {@code ALLSPARK_HTTP_BIND} (environment, or the system property
  * {@code allspark.http.bind}) names the interface: {@code 0.0.0.0} (every interface, the default in
  * containers) or an address such as {@code 127.0.0.1}; the demo listens on loopback only.
  */
 public final class OpsServer implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(OpsServer.class);
+
   /** What {@code /health} answers: ready or not, and a JSON body saying why. */
   public record Health(boolean ready, String json) {}
 
@@ -37,8 +54,11 @@ public final class OpsServer implements AutoCloseable {
   /** Seconds a client may take to read a response. */
   public static final int RESPONSE_SECONDS = 60;
 
-  /** Worker threads per server. */
+  /** Threads of the routes a service adds. */
   public static final int WORKERS = 32;
+
+  /** Threads of the probes and metrics. */
+  public static final int PROBE_WORKERS = 16;
 
   static {
     // read once by the JDK server, when its first instance is made
@@ -51,6 +71,7 @@ public final class OpsServer implements AutoCloseable {
   }
 
   private final HttpServer server;
+  private final ExecutorService routes;
   private volatile Supplier<Boolean> live = () -> true;
 
   /** The interface to listen on: {@code ALLSPARK_HTTP_BIND}, else every interface. */
@@ -85,14 +106,8 @@ public final class OpsServer implements AutoCloseable {
       throw new UncheckedIOException(
           "cannot listen on HTTP " + bind + ":" + port + ": " + e.getMessage(), e);
     }
-    server.setExecutor(
-        Executors.newFixedThreadPool(
-            WORKERS,
-            r -> {
-              Thread t = new Thread(r, name + "-http");
-              t.setDaemon(true);
-              return t;
-            }));
+    server.setExecutor(Executors.newFixedThreadPool(PROBE_WORKERS, daemons(name + "-probe")));
+    routes = Executors.newFixedThreadPool(WORKERS, daemons(name + "-http"));
     server.createContext(
         "/metrics", ex -> send(ex, 200, "text/plain; version=0.0.4; charset=utf-8", metrics.get()));
     server.createContext(
@@ -109,24 +124,17 @@ public final class OpsServer implements AutoCloseable {
         });
   }
 
+  private static ThreadFactory daemons(String name) {
+    return r -> {
+      Thread t = new Thread(r, name);
+      t.setDaemon(true);
+      return t;
+    };
+  }
+
   /** A JSON string literal. */
   public static String quote(String s) {
-    StringBuilder b = new StringBuilder("\"");
-    for (char c : s.toCharArray()) {
-      switch (c) {
-        case '"' -> b.append("\\\"");
-        case '\\' -> b.append("\\\\");
-        case '\n' -> b.append("\\n");
-        default -> {
-          if (c < 0x20) {
-            b.append(String.format("\\u%04x", (int) c));
-          } else {
-            b.append(c);
-          }
-        }
-      }
-    }
-    return b.append('"').toString();
+    return Json.write(s);
   }
 
   private static void send(HttpExchange ex, int status, String type, String body)
@@ -149,9 +157,37 @@ public final class OpsServer implements AutoCloseable {
     send(ex, status, "application/json", json.getBytes(StandardCharsets.UTF_8));
   }
 
+  /** Answers with a value written as JSON (maps, lists, records, strings, numbers). */
+  public static void json(HttpExchange ex, int status, Object value) throws IOException {
+    json(ex, status, Json.write(value));
+  }
+
   /** Answers with {@code {"error": message}}: every 4xx/5xx says what is wrong. */
   public static void error(HttpExchange ex, int status, String message) throws IOException {
-    json(ex, status, "{\"error\":" + quote(message) + "}");
+    json(ex, status, (Object) Map.of("error", message));
+  }
+
+  /** The request's query parameters, decoded (the last of a repeated name wins). */
+  public static Map<String, String> query(HttpExchange ex) {
+    Map<String, String> q = new HashMap<>();
+    String raw = ex.getRequestURI().getRawQuery();
+    if (raw == null) {
+      return q;
+    }
+    for (String part : raw.split("&")) {
+      int eq = part.indexOf('=');
+      String k = eq < 0 ? part : part.substring(0, eq);
+      String v = eq < 0 ? "" : part.substring(eq + 1);
+      q.put(
+          URLDecoder.decode(k, StandardCharsets.UTF_8),
+          URLDecoder.decode(v, StandardCharsets.UTF_8));
+    }
+    return q;
+  }
+
+  /** Reads what the client is still sending, so it gets the answer instead of a reset. */
+  public static void drain(HttpExchange ex) throws IOException {
+    ex.getRequestBody().transferTo(OutputStream.nullOutputStream());
   }
 
   /**
@@ -163,9 +199,24 @@ public final class OpsServer implements AutoCloseable {
     return this;
   }
 
-  /** Serves more routes on the same port (an API beside the operations endpoints). */
-  public OpsServer route(String path, com.sun.net.httpserver.HttpHandler handler) {
-    server.createContext(path, handler);
+  /**
+   * Serves more routes on the same port (an API beside the operations endpoints), on the routes'
+   * own threads: the server's threads hand the exchange over and are free for the next probe.
+   */
+  public OpsServer route(String path, HttpHandler handler) {
+    server.createContext(
+        path,
+        ex ->
+            routes.execute(
+                () -> {
+                  try {
+                    handler.handle(ex);
+                  } catch (IOException | RuntimeException e) {
+                    log.debug("{} {}: {}", ex.getRequestMethod(), path, e.toString());
+                  } finally {
+                    ex.close();
+                  }
+                }));
     return this;
   }
 
@@ -185,5 +236,6 @@ public final class OpsServer implements AutoCloseable {
   @Override
   public void close() {
     server.stop(0);
+    routes.shutdownNow();
   }
 }

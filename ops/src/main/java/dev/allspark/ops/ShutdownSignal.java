@@ -1,4 +1,4 @@
-package dev.allspark.schemas.ops;
+package dev.allspark.ops;
 
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;

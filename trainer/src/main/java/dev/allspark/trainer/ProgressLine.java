@@ -7,7 +7,7 @@ import java.time.Duration;
  * A progress line for long work: on a terminal it redraws one line; otherwise (logs, CI) it prints
  * a line every few percent, so nothing floods the log.
  */
-public final class Progress {
+public final class ProgressLine {
   private final PrintStream out;
   private final String label;
   private final long total;
@@ -15,7 +15,7 @@ public final class Progress {
   private final long started = System.nanoTime();
   private long lastPrinted = -1;
 
-  public Progress(PrintStream out, String label, long total) {
+  public ProgressLine(PrintStream out, String label, long total) {
     this.out = out;
     this.label = label;
     this.total = total;

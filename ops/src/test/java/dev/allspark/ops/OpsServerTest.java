@@ -1,4 +1,4 @@
-package dev.allspark.schemas.ops;
+package dev.allspark.ops;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -30,7 +30,6 @@ class OpsServerTest {
             } catch (IOException e) {
               // cut off by the request time limit
             }
-            ex.close();
           });
       server.start();
       int port = server.port();
@@ -64,6 +63,67 @@ class OpsServerTest {
         }
       }
     }
+  }
+
+  /**
+   * Issue 14: probes have their own threads. More slow clients than the routes have threads: each
+   * declares a body and never sends it, so every route thread blocks; the probes still answer.
+   * (With one pool for routes and probes, as before, /health/live waits for a free thread.)
+   */
+  @Test
+  void probesAnswerWhileEveryRouteThreadIsHeldBySlowClients() throws Exception {
+    java.util.concurrent.atomic.AtomicInteger inHandler =
+        new java.util.concurrent.atomic.AtomicInteger();
+    try (OpsServer server =
+        new OpsServer("127.0.0.1", 0, "test", () -> "", () -> new OpsServer.Health(true, "{}"))) {
+      server.route(
+          "/push",
+          ex -> {
+            inHandler.incrementAndGet();
+            try (InputStream in = ex.getRequestBody()) {
+              in.readAllBytes(); // blocks: the body never comes
+            } catch (IOException e) {
+              // cut off by the request time limit
+            }
+          });
+      server.start();
+      int port = server.port();
+      List<Socket> slow = new ArrayList<>();
+      try {
+        for (int i = 0; i < OpsServer.WORKERS + 8; i++) {
+          Socket s = new Socket("127.0.0.1", port);
+          s.getOutputStream()
+              .write(
+                  "POST /push HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000\r\n\r\nabc"
+                      .getBytes(StandardCharsets.US_ASCII));
+          s.getOutputStream().flush();
+          slow.add(s);
+        }
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (inHandler.get() < OpsServer.WORKERS && System.nanoTime() < deadline) {
+          Thread.sleep(20);
+        }
+        assertThat(inHandler.get()).as("route threads blocked").isEqualTo(OpsServer.WORKERS);
+        for (int k = 0; k < 10; k++) {
+          HttpURLConnection c =
+              (HttpURLConnection)
+                  URI.create("http://127.0.0.1:" + port + "/health/live").toURL().openConnection();
+          c.setConnectTimeout(2000);
+          c.setReadTimeout(2000);
+          assertThat(c.getResponseCode()).isEqualTo(200);
+        }
+      } finally {
+        for (Socket s : slow) {
+          s.close();
+        }
+      }
+    }
+  }
+
+  @Test
+  void jsonIsWrittenByOneLibraryAndQueriesAreDecoded() {
+    assertThat(OpsServer.quote("a \"b\"\n")).isEqualTo("\"a \\\"b\\\"\\n\"");
+    assertThat(Json.write(java.util.Map.of("miou", Double.NaN))).isEqualTo("{\"miou\":null}");
   }
 
   @Test

@@ -1,24 +1,23 @@
-package dev.allspark.bridge;
+package dev.allspark.schemas.labels;
 
 import dev.allspark.schemas.CameraFrame;
 import dev.allspark.schemas.LabelMask;
-import dev.allspark.schemas.labels.ClassSet;
-import dev.allspark.schemas.labels.LabelMaps;
 import java.nio.ByteBuffer;
 
 /**
- * The checks a mask must pass before it joins its frame, shared by the HTTP API (answers 4xx) and
- * the join topology (sends to the DLQ): the frame id matches, the class set is the one in use, the
- * PNG decodes to known class ids, and its size equals the frame's.
+ * The mask rules, in one place: the checks a mask must pass before it joins its frame, used by the
+ * bridge's HTTP API (answers 4xx), the join topology (dead letter, reason {@code bad-mask}) and the
+ * trainer (dead letter of a labeled frame): the frame id matches, the class set is the one in use,
+ * the PNG decodes to known class ids, and its size equals the frame's.
  */
-final class MaskCheck {
+public final class MaskCheck {
   private final ClassSet classes;
 
-  MaskCheck(ClassSet classes) {
+  public MaskCheck(ClassSet classes) {
     this.classes = classes;
   }
 
-  ClassSet classes() {
+  public ClassSet classes() {
     return classes;
   }
 
@@ -26,7 +25,18 @@ final class MaskCheck {
    * Returns the mask in its canonical form (gray PNG of class ids, declared size set), or throws
    * saying what is wrong.
    */
-  LabelMask check(String frameId, LabelMask mask, CameraFrame frame)
+  public LabelMask check(String frameId, LabelMask mask, CameraFrame frame)
+      throws LabelMaps.InvalidMaskException {
+    LabelMaps.LabelMap map = map(frameId, mask, frame);
+    return LabelMask.newBuilder(mask)
+        .setMask(ByteBuffer.wrap(LabelMaps.grayPng(map)))
+        .setWidth(map.width())
+        .setHeight(map.height())
+        .build();
+  }
+
+  /** The mask's class map, once every rule holds; or throws saying which one does not. */
+  public LabelMaps.LabelMap map(String frameId, LabelMask mask, CameraFrame frame)
       throws LabelMaps.InvalidMaskException {
     if (!frameId.equals(mask.getFrameId())) {
       throw new LabelMaps.InvalidMaskException(
@@ -47,16 +57,12 @@ final class MaskCheck {
     ByteBuffer data = mask.getMask().duplicate();
     byte[] png = new byte[data.remaining()];
     data.get(png);
-    LabelMaps.LabelMap map = read(png, frame);
-    return LabelMask.newBuilder(mask)
-        .setMask(ByteBuffer.wrap(LabelMaps.grayPng(map)))
-        .setWidth(map.width())
-        .setHeight(map.height())
-        .build();
+    return read(png, frame);
   }
 
   /** Decodes a mask PNG (gray ids or palette colours) and checks it against the frame's size. */
-  LabelMaps.LabelMap read(byte[] png, CameraFrame frame) throws LabelMaps.InvalidMaskException {
+  public LabelMaps.LabelMap read(byte[] png, CameraFrame frame)
+      throws LabelMaps.InvalidMaskException {
     LabelMaps.LabelMap map = LabelMaps.read(png, classes);
     if (map.width() != frame.getWidth() || map.height() != frame.getHeight()) {
       throw new LabelMaps.InvalidMaskException(

@@ -1,0 +1,202 @@
+package dev.allspark.bridge;
+
+import dev.allspark.ops.settings.SettingKey;
+import dev.allspark.ops.settings.SettingTable;
+import dev.allspark.ops.settings.SettingValues;
+import dev.allspark.ops.settings.SettingsBuilder;
+import dev.allspark.schemas.kafka.KafkaOverrides;
+import dev.allspark.schemas.kafka.TopicCatalog;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * Every setting of the labeling bridge. Each has an environment variable and a command-line flag (a
+ * flag wins); {@link #from(Map)} validates everything at start and names the setting in every
+ * message; {@link #builder(String)} makes them in code the same way.
+ *
+ * @param token the bearer token every call must carry
+ * @param stateDir where Kafka Streams keeps its stores (rebuilt from changelogs if lost)
+ * @param coldStart frames to request for labeling while no checkpoint exists (0 = none), see {@link
+ *     ColdStartRequests}
+ * @param coldStartEvery request every n-th frame during the cold start
+ * @param importRoot the folder under which {@code POST /api/import} may read, or null: import off
+ */
+public record BridgeSettings(
+    String bootstrap,
+    Map<String, String> kafka,
+    TopicCatalog topics,
+    int httpPort,
+    String token,
+    Path stateDir,
+    String applicationId,
+    int coldStart,
+    int coldStartEvery,
+    Path importRoot) {
+
+  /** The settings, by name; {@link #TABLE} lists them in order. */
+  public static final class Key {
+    private Key() {}
+
+    static final SettingTable TABLE = new SettingTable("labeling-bridge");
+    public static final SettingKey BOOTSTRAP = TABLE.bootstrap();
+    public static final SettingKey HTTP_PORT =
+        TABLE.add(
+            "ALLSPARK_BRIDGE_HTTP_PORT",
+            "--http-port",
+            "8082",
+            "port of the page, /api, /metrics and /health (0 = any free port)");
+    public static final SettingKey TOKEN =
+        TABLE.add(
+            "ALLSPARK_BRIDGE_TOKEN",
+            "--token",
+            null,
+            "bearer token every API call must carry, 8+ characters; prefer the variable or"
+                + " --token-file: a value on the command line shows in ps");
+    public static final SettingKey TOKEN_FILE =
+        TABLE.add(
+            "ALLSPARK_BRIDGE_TOKEN_FILE",
+            "--token-file",
+            null,
+            "file holding the token (e.g. a mounted Secret), surrounding blanks ignored");
+    public static final SettingKey IMPORT_ROOT =
+        TABLE.add(
+            "ALLSPARK_BRIDGE_IMPORT_ROOT",
+            "--import-root",
+            null,
+            "folder under which POST /api/import may read mask folders; unset: import is off");
+    public static final SettingKey STATE_DIR =
+        TABLE.add(
+            "ALLSPARK_BRIDGE_STATE_DIR",
+            "--state-dir",
+            "/tmp/allspark-labeling-bridge",
+            "Kafka Streams state (rebuilt from changelogs if lost)");
+    public static final SettingKey APPLICATION_ID =
+        TABLE.add(
+            "ALLSPARK_BRIDGE_APPLICATION_ID",
+            "--application-id",
+            "allspark-labeling-bridge",
+            "Kafka Streams application id");
+    public static final SettingKey COLD_START =
+        TABLE.add(
+            "ALLSPARK_BRIDGE_COLD_START",
+            "--cold-start",
+            "0",
+            "frames to request for labeling while no model exists yet, 0 = none");
+    public static final SettingKey COLD_START_EVERY =
+        TABLE.add(
+            "ALLSPARK_BRIDGE_COLD_START_EVERY",
+            "--cold-start-every",
+            "10",
+            "during the cold start, request every n-th frame");
+  }
+
+  /** Every setting of the service: its options, its README table. */
+  public static final SettingTable TABLE = Key.TABLE;
+
+  public BridgeSettings {
+    if (bootstrap == null || bootstrap.isBlank()) {
+      throw new IllegalArgumentException(Key.BOOTSTRAP.label() + " is required");
+    }
+    if (token == null || token.length() < 8) {
+      throw new IllegalArgumentException(
+          Key.TOKEN.label()
+              + " must be set (at least 8 characters), or "
+              + Key.TOKEN_FILE.label()
+              + ": every call to the bridge is authenticated with it");
+    }
+    if (httpPort < 0 || httpPort > 65535) {
+      throw new IllegalArgumentException(
+          Key.HTTP_PORT.label() + " must be 0..65535, got " + httpPort);
+    }
+    if (stateDir == null) {
+      throw new IllegalArgumentException(Key.STATE_DIR.label() + " is required");
+    }
+    if (applicationId == null || applicationId.isBlank()) {
+      throw new IllegalArgumentException(Key.APPLICATION_ID.label() + " must not be empty");
+    }
+    if (coldStart < 0 || coldStartEvery < 1) {
+      throw new IllegalArgumentException(
+          Key.COLD_START.label() + " must be >= 0 and " + Key.COLD_START_EVERY.label() + " >= 1");
+    }
+  }
+
+  /** Validated settings from environment-style values; errors name the setting. */
+  public static BridgeSettings from(Map<String, String> values) {
+    SettingValues p = new SettingValues(values);
+    String token = p.text(Key.TOKEN);
+    Path tokenFile = p.path(Key.TOKEN_FILE);
+    if (tokenFile != null) {
+      if (token != null && !token.isEmpty()) {
+        throw new IllegalArgumentException(
+            "set the token once: "
+                + Key.TOKEN.label()
+                + " or "
+                + Key.TOKEN_FILE.label()
+                + ", not both");
+      }
+      try {
+        token = Files.readString(tokenFile).strip();
+      } catch (IOException e) {
+        throw new IllegalArgumentException(
+            Key.TOKEN_FILE.label() + " " + tokenFile + " cannot be read: " + e, e);
+      }
+    }
+    return new BridgeSettings(
+        p.required(Key.BOOTSTRAP),
+        KafkaOverrides.from(values),
+        TopicCatalog.from(values),
+        (int) p.integer(Key.HTTP_PORT, 0, 65535),
+        token,
+        p.path(Key.STATE_DIR),
+        p.text(Key.APPLICATION_ID),
+        (int) p.integer(Key.COLD_START, 0, Integer.MAX_VALUE),
+        (int) p.integer(Key.COLD_START_EVERY, 1, Integer.MAX_VALUE),
+        p.path(Key.IMPORT_ROOT));
+  }
+
+  public static Builder builder(String bootstrap) {
+    return new Builder().set(Key.BOOTSTRAP, bootstrap);
+  }
+
+  /** Settings in code, each by its name. */
+  public static final class Builder extends SettingsBuilder<Builder, BridgeSettings> {
+    public Builder topics(TopicCatalog topics) {
+      return putAll(topics.environment());
+    }
+
+    public Builder kafka(Map<String, ?> clientSettings) {
+      return putAll(KafkaOverrides.environment(clientSettings));
+    }
+
+    public Builder httpPort(int port) {
+      return set(Key.HTTP_PORT, port);
+    }
+
+    public Builder token(String token) {
+      return set(Key.TOKEN, token);
+    }
+
+    public Builder stateDir(Path dir) {
+      return set(Key.STATE_DIR, dir);
+    }
+
+    public Builder applicationId(String id) {
+      return set(Key.APPLICATION_ID, id);
+    }
+
+    public Builder coldStart(int frames, int every) {
+      return set(Key.COLD_START, frames).set(Key.COLD_START_EVERY, every);
+    }
+
+    public Builder importRoot(Path root) {
+      return set(Key.IMPORT_ROOT, root);
+    }
+
+    @Override
+    public BridgeSettings build() {
+      return from(values());
+    }
+  }
+}

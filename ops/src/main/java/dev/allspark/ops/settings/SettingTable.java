@@ -1,0 +1,84 @@
+package dev.allspark.ops.settings;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+/**
+ * The settings of one service, in the order its {@code --help} and README list them. A service
+ * declares its table once, as constants: {@code static final SettingKey GROUP = TABLE.add(...)};
+ * its command-line options ({@link SettingOptions}), its validation ({@link SettingValues}) and its
+ * README table ({@link #markdown()}, checked by a test) all come from it.
+ */
+public final class SettingTable {
+  /** Every service's Kafka bootstrap servers. */
+  public static final String BOOTSTRAP_ENV = "ALLSPARK_BOOTSTRAP";
+
+  private final String service;
+  private final List<SettingKey> keys = new ArrayList<>();
+
+  public SettingTable(String service) {
+    this.service = service;
+  }
+
+  public String service() {
+    return service;
+  }
+
+  public SettingKey add(String env, String flag, String defaultValue, String doc) {
+    for (SettingKey k : keys) {
+      if (k.env().equals(env) || k.flag().equals(flag)) {
+        throw new IllegalStateException(service + ": " + env + " / " + flag + " declared twice");
+      }
+    }
+    SettingKey key = new SettingKey(env, flag, defaultValue, doc);
+    keys.add(key);
+    return key;
+  }
+
+  /** The bootstrap servers setting every service has, required. */
+  public SettingKey bootstrap() {
+    return add(BOOTSTRAP_ENV, "--bootstrap", null, "Kafka bootstrap servers, HOST:PORT[,...]");
+  }
+
+  public List<SettingKey> keys() {
+    return Collections.unmodifiableList(keys);
+  }
+
+  /** The key with this environment variable, or null. */
+  public SettingKey byEnv(String env) {
+    for (SettingKey k : keys) {
+      if (k.env().equals(env)) {
+        return k;
+      }
+    }
+    return null;
+  }
+
+  /**
+   * The README's table of these settings (plus the topic-name and Kafka-client variables every
+   * service takes).
+   */
+  public String markdown() {
+    StringBuilder b = new StringBuilder();
+    b.append("| option | environment variable | default | meaning |\n");
+    b.append("| --- | --- | --- | --- |\n");
+    for (SettingKey k : keys) {
+      String def = k.defaultValue() == null ? "" : k.defaultValue();
+      b.append("| `")
+          .append(k.flag())
+          .append("` | `")
+          .append(k.env())
+          .append("` | ")
+          .append(def.isEmpty() ? "" : "`" + def + "`")
+          .append(" | ")
+          .append(k.doc())
+          .append(" |\n");
+    }
+    b.append("| | `ALLSPARK_TOPIC_*` | | topic names (see `bin/allspark topics list`) |\n");
+    b.append(
+        "| | `ALLSPARK_KAFKA_*` | | passed to the Kafka clients:"
+            + " `ALLSPARK_KAFKA_SECURITY_PROTOCOL=SASL_SSL` sets `security.protocol` |\n");
+    return b.toString();
+  }
+}

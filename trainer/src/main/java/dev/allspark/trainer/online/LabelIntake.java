@@ -1,0 +1,71 @@
+package dev.allspark.trainer.online;
+
+import dev.allspark.schemas.LabeledFrame;
+import dev.allspark.schemas.images.FrameDecoder;
+import dev.allspark.schemas.kafka.AvroSerde;
+import dev.allspark.schemas.kafka.DeadLetters;
+import dev.allspark.schemas.labels.LabelMaps;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.Producer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Records of {@code frames.labeled} into the labeled set: each one decoded and checked ({@link
+ * Samples}); one that breaks a rule goes to {@code frames.labeled.dlq} with its reason, and the
+ * counts of both are kept in the trainer's metrics. Runs on the labels {@link Intake} thread.
+ */
+final class LabelIntake {
+  private static final Logger log = LoggerFactory.getLogger(LabelIntake.class);
+  private final AvroSerde<LabeledFrame> serde = new AvroSerde<>(LabeledFrame.class);
+  private final Samples samples;
+  private final LabeledSet labeled;
+  private final TrainerMetrics metrics;
+  private final Producer<String, byte[]> dlq;
+  private final String dlqTopic;
+
+  LabelIntake(
+      Samples samples,
+      LabeledSet labeled,
+      TrainerMetrics metrics,
+      Producer<String, byte[]> dlq,
+      String dlqTopic) {
+    this.samples = samples;
+    this.labeled = labeled;
+    this.metrics = metrics;
+    this.dlq = dlq;
+    this.dlqTopic = dlqTopic;
+  }
+
+  void accept(ConsumerRecord<String, byte[]> r) {
+    metrics.labelsSeen.increment();
+    DeadLetters.Reason reason;
+    String detail;
+    try {
+      if (r.value() == null) {
+        reason = DeadLetters.Reason.TOMBSTONE;
+        detail = "no labeled frame";
+      } else {
+        labeled.put(samples.labeled(serde.decode(r)));
+        return;
+      }
+    } catch (FrameDecoder.BadFrame e) {
+      reason = DeadLetters.Reason.BAD_FRAME;
+      detail = e.getMessage();
+    } catch (LabelMaps.InvalidMaskException e) {
+      reason = DeadLetters.Reason.BAD_MASK;
+      detail = e.getMessage();
+    } catch (RuntimeException e) {
+      reason = DeadLetters.Reason.UNREADABLE;
+      detail = e.getMessage();
+    }
+    metrics.labelsRejected.increment();
+    log.warn(
+        "labeled frame at {}/{}@{} to the DLQ: {}",
+        r.topic(),
+        r.partition(),
+        r.offset(),
+        reason.text(detail));
+    dlq.send(DeadLetters.record(dlqTopic, r, reason, detail));
+  }
+}
