@@ -37,6 +37,10 @@ import org.slf4j.LoggerFactory;
  * refused with its reason and the model being served stays. The topic is read through {@link
  * CheckpointTopic.Reader}; the choice of version is {@link #next} (never back, a pin honoured,
  * refused versions skipped).
+ *
+ * <p>Some 360 lines: the client loop with its retries and the version choice belong together, as
+ * the choice runs on the records the loop reads; the choice itself is {@link #next}, a pure
+ * function.
  */
 final class ModelFollower implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ModelFollower.class);

@@ -27,6 +27,9 @@ import org.slf4j.LoggerFactory;
  * The ingest service: one source (the synthetic fleet, a folder replay, or HTTP push) into {@code
  * camera.frames}, with {@code /metrics} and {@code /health} (and {@code /frames} for HTTP push) on
  * one port.
+ *
+ * <p>Some 360 lines: three sources (synthetic fleet, folder, HTTP push) share one producer, one
+ * delivery window and one set of meters; the sources themselves are their own classes.
  */
 public final class IngestService implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(IngestService.class);

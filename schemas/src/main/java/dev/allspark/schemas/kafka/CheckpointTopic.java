@@ -34,6 +34,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Every reader of the topic goes through {@link Reader}, every writer through {@link
  * CheckpointPublisher}.
+ *
+ * <p>Some 370 lines: the topic's layout (keys, records), its reassembly and its reader are one
+ * contract, kept in one file so that they cannot drift apart.
  */
 public final class CheckpointTopic {
   private static final Logger log = LoggerFactory.getLogger(CheckpointTopic.class);

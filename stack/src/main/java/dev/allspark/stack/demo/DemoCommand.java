@@ -132,7 +132,7 @@ public final class DemoCommand implements Callable<Integer> {
         }
       }
       System.err.println("demo: shutting down ...");
-      LocalStack.Status last = stack.status();
+      StackStatus last = stack.status();
       System.err.println("demo: " + last.line());
     } finally {
       stop.closed();

@@ -15,9 +15,7 @@ import dev.allspark.trainer.online.OnlineTrainer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
 import org.apache.kafka.clients.admin.Admin;
@@ -68,161 +66,8 @@ public final class LocalStack implements AutoCloseable {
     }
 
     /** The demo's defaults (synthetic fleet, tiny model), each changed by name. */
-    public static Builder builder(Path stateDir) {
-      return new Builder(stateDir);
-    }
-  }
-
-  /** {@link Settings} by name: {@code Settings.builder(dir).cameras(2).model("tiny").build()}. */
-  public static final class Builder {
-    private Path camvid;
-    private int cameras = 2;
-    private double fps = 2;
-    private String size = "480x360";
-    private String modelSize = "240x180";
-    private String model = "tiny";
-    private long labelDelayMillis = 2000;
-    private double labelFraction = 0.2;
-    private int minLabels = 8;
-    private int evalEvery = 50;
-    private int dashboardPort = 0;
-    private final Path stateDir;
-    private String bootstrap;
-    private long seed = 1;
-
-    private Builder(Path stateDir) {
-      this.stateDir = stateDir;
-    }
-
-    public Builder camvid(Path folder) {
-      this.camvid = folder;
-      return this;
-    }
-
-    public Builder fleet(int cameras, double fps, String size) {
-      this.cameras = cameras;
-      this.fps = fps;
-      this.size = size;
-      return this;
-    }
-
-    public Builder model(String model, String modelSize) {
-      this.model = model;
-      this.modelSize = modelSize;
-      return this;
-    }
-
-    public Builder labelers(long delayMillis, double fraction) {
-      this.labelDelayMillis = delayMillis;
-      this.labelFraction = fraction;
-      return this;
-    }
-
-    public Builder training(int minLabels, int evalEvery) {
-      this.minLabels = minLabels;
-      this.evalEvery = evalEvery;
-      return this;
-    }
-
-    public Builder dashboardPort(int port) {
-      this.dashboardPort = port;
-      return this;
-    }
-
-    public Builder bootstrap(String servers) {
-      this.bootstrap = servers;
-      return this;
-    }
-
-    public Builder seed(long seed) {
-      this.seed = seed;
-      return this;
-    }
-
-    public Settings build() {
-      return new Settings(
-          camvid,
-          cameras,
-          fps,
-          size,
-          modelSize,
-          model,
-          labelDelayMillis,
-          labelFraction,
-          minLabels,
-          evalEvery,
-          dashboardPort,
-          stateDir,
-          bootstrap,
-          seed);
-    }
-  }
-
-  /** A snapshot of the whole loop. */
-  public record Status(
-      long framesIn,
-      long labelsRequested,
-      long labelsSent,
-      OnlineTrainer.TrainingProgress trainer,
-      String trainerStatus,
-      List<OnlineTrainer.Validation> validations,
-      InferenceService.ServingProgress inference,
-      String inferenceStatus,
-      double inferenceFramesPerSecond) {
-
-    long inferenceFrames() {
-      return inference.frames();
-    }
-
-    /** One terminal line. */
-    public String line() {
-      OnlineTrainer.TrainingProgress t = trainer;
-      return String.format(
-          Locale.ROOT,
-          "frames in %d | labels %d requested, %d sent | trainer step %d loss %.3f/%.3f val mIoU %s"
-              + " published v%s | serving v%s at %.1f frames/s, lag %d",
-          framesIn,
-          labelsRequested,
-          labelsSent,
-          t.step(),
-          t.supervisedLoss(),
-          t.unsupervisedLoss(),
-          Double.isFinite(t.validationMiou())
-              ? String.format(Locale.ROOT, "%.1f%%", 100 * t.validationMiou())
-              : "-",
-          t.publishedVersion() < 0 ? "-" : Long.toString(t.publishedVersion()),
-          inference.modelVersion() < 0 ? "-" : Long.toString(inference.modelVersion()),
-          inferenceFramesPerSecond,
-          inference.consumerLag());
-    }
-
-    /** The values the dashboard shows, as a JSON object. */
-    Map<String, Object> values() {
-      OnlineTrainer.TrainingProgress t = trainer;
-      Map<String, Object> m = new LinkedHashMap<>();
-      m.put("framesIn", framesIn);
-      m.put("labelsRequested", labelsRequested);
-      m.put("labelsSent", labelsSent);
-      m.put("trainerStep", t.step());
-      m.put("supervisedLoss", rounded(t.supervisedLoss()));
-      m.put("unsupervisedLoss", rounded(t.unsupervisedLoss()));
-      m.put("validationMiou", rounded(t.validationMiou()));
-      m.put("publishedVersion", t.publishedVersion());
-      m.put("trainLabels", t.trainLabels());
-      m.put("heldOutLabels", t.heldOutLabels());
-      m.put("trainerStatus", trainerStatus);
-      m.put("servingVersion", inference.modelVersion());
-      m.put("inferenceFrames", inference.frames());
-      m.put("inferenceFramesPerSecond", rounded(inferenceFramesPerSecond));
-      m.put("swaps", inference.swaps());
-      m.put("consumerLag", inference.consumerLag());
-      m.put("inferenceStatus", inferenceStatus);
-      return m;
-    }
-
-    /** Four decimals; not finite stays as it is (written as null). */
-    private static double rounded(double v) {
-      return Double.isFinite(v) ? Math.round(v * 10000) / 10000.0 : v;
+    public static StackSettingsBuilder builder(Path stateDir) {
+      return new StackSettingsBuilder(stateDir);
     }
   }
 
@@ -397,7 +242,7 @@ public final class LocalStack implements AutoCloseable {
     return inference;
   }
 
-  public synchronized Status status() {
+  public synchronized StackStatus status() {
     InferenceService.ServingProgress p = inference.progress();
     long now = System.nanoTime();
     double dt = (now - lastFramesAt) / 1e9;
@@ -406,7 +251,7 @@ public final class LocalStack implements AutoCloseable {
       lastFrames = p.frames();
       lastFramesAt = now;
     }
-    return new Status(
+    return new StackStatus(
         ingest == null ? 0 : ingest.framesSent(),
         labelers == null ? 0 : labelers.requested(),
         labelers == null ? 0 : labelers.sent(),

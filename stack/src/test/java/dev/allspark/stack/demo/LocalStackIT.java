@@ -53,7 +53,7 @@ class LocalStackIT {
               () ->
                   stack.trainer().publishedVersion() >= 3
                       && stack.inference().progress().modelVersion() >= 3);
-      LocalStack.Status status = stack.status();
+      StackStatus status = stack.status();
       assertThat(status.labelsSent()).isGreaterThanOrEqualTo(6);
       assertThat(status.inference().swaps()).isGreaterThanOrEqualTo(2);
 
