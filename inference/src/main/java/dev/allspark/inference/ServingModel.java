@@ -8,8 +8,7 @@ import dev.allspark.model.Checkpoint;
 import dev.allspark.model.EngineThreads;
 import dev.allspark.model.ImageTensors;
 import dev.allspark.model.Segmenter;
-import java.awt.Graphics2D;
-import java.awt.RenderingHints;
+import dev.allspark.schemas.images.Images;
 import java.awt.image.BufferedImage;
 import java.util.ArrayList;
 import java.util.List;
@@ -93,16 +92,7 @@ final class ServingModel implements AutoCloseable {
         && image.getType() == BufferedImage.TYPE_INT_RGB) {
       return image;
     }
-    BufferedImage out = new BufferedImage(inputWidth, inputHeight, BufferedImage.TYPE_INT_RGB);
-    Graphics2D g = out.createGraphics();
-    try {
-      g.setRenderingHint(
-          RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
-      g.drawImage(image, 0, 0, inputWidth, inputHeight, null);
-    } finally {
-      g.dispose();
-    }
-    return out;
+    return Images.resize(image, inputWidth, inputHeight);
   }
 
   @Override

@@ -17,33 +17,46 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 
 class OpsServerTest {
+  /** A route that blocks reading a body that never comes, counting the handlers inside. */
+  private static OpsServer serverWithSlowRoute(java.util.concurrent.atomic.AtomicInteger inside) {
+    OpsServer server =
+        new OpsServer("127.0.0.1", 0, "test", () -> "", () -> new OpsServer.Health(true, "{}"));
+    server.route(
+        "/push",
+        ex -> {
+          inside.incrementAndGet();
+          try (InputStream in = ex.getRequestBody()) {
+            in.readAllBytes(); // blocks: the body never comes
+          } catch (IOException e) {
+            // cut off by the request time limit
+          }
+        });
+    server.start();
+    return server;
+  }
+
+  /** Clients that declare a 1 MB body and send 3 bytes of it. */
+  private static List<Socket> slowClients(int port, int n) throws IOException {
+    List<Socket> slow = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      Socket s = new Socket("127.0.0.1", port);
+      OutputStream out = s.getOutputStream();
+      out.write(
+          "POST /push HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000\r\n\r\nabc"
+              .getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+      slow.add(s);
+    }
+    return slow;
+  }
+
   /** Issue 13: two clients that declared a body and never sent it took /health/live down. */
   @Test
   void healthAnswersWithinASecondWhileEightSlowClientsHoldConnections() throws Exception {
-    try (OpsServer server =
-        new OpsServer("127.0.0.1", 0, "test", () -> "", () -> new OpsServer.Health(true, "{}"))) {
-      server.route(
-          "/push",
-          ex -> {
-            try (InputStream in = ex.getRequestBody()) {
-              in.readAllBytes(); // blocks: the body never comes
-            } catch (IOException e) {
-              // cut off by the request time limit
-            }
-          });
-      server.start();
+    try (OpsServer server = serverWithSlowRoute(new java.util.concurrent.atomic.AtomicInteger())) {
       int port = server.port();
-      List<Socket> slow = new ArrayList<>();
+      List<Socket> slow = slowClients(port, 8);
       try {
-        for (int i = 0; i < 8; i++) {
-          Socket s = new Socket("127.0.0.1", port);
-          OutputStream out = s.getOutputStream();
-          out.write(
-              "POST /push HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000\r\n\r\nabc"
-                  .getBytes(StandardCharsets.US_ASCII));
-          out.flush();
-          slow.add(s);
-        }
         Thread.sleep(300); // the slow requests are in the handlers now
         long worst = 0;
         for (int k = 0; k < 10; k++) {
@@ -74,31 +87,10 @@ class OpsServerTest {
   void probesAnswerWhileEveryRouteThreadIsHeldBySlowClients() throws Exception {
     java.util.concurrent.atomic.AtomicInteger inHandler =
         new java.util.concurrent.atomic.AtomicInteger();
-    try (OpsServer server =
-        new OpsServer("127.0.0.1", 0, "test", () -> "", () -> new OpsServer.Health(true, "{}"))) {
-      server.route(
-          "/push",
-          ex -> {
-            inHandler.incrementAndGet();
-            try (InputStream in = ex.getRequestBody()) {
-              in.readAllBytes(); // blocks: the body never comes
-            } catch (IOException e) {
-              // cut off by the request time limit
-            }
-          });
-      server.start();
+    try (OpsServer server = serverWithSlowRoute(inHandler)) {
       int port = server.port();
-      List<Socket> slow = new ArrayList<>();
+      List<Socket> slow = slowClients(port, OpsServer.WORKERS + 8);
       try {
-        for (int i = 0; i < OpsServer.WORKERS + 8; i++) {
-          Socket s = new Socket("127.0.0.1", port);
-          s.getOutputStream()
-              .write(
-                  "POST /push HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000\r\n\r\nabc"
-                      .getBytes(StandardCharsets.US_ASCII));
-          s.getOutputStream().flush();
-          slow.add(s);
-        }
         long deadline = System.nanoTime() + 10_000_000_000L;
         while (inHandler.get() < OpsServer.WORKERS && System.nanoTime() < deadline) {
           Thread.sleep(20);

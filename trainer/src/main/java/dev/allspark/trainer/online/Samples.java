@@ -3,13 +3,12 @@ package dev.allspark.trainer.online;
 import dev.allspark.schemas.CameraFrame;
 import dev.allspark.schemas.LabeledFrame;
 import dev.allspark.schemas.images.FrameDecoder;
+import dev.allspark.schemas.images.Images;
 import dev.allspark.schemas.labels.ClassSet;
 import dev.allspark.schemas.labels.LabelMaps;
 import dev.allspark.schemas.labels.MaskCheck;
 import dev.allspark.trainer.RgbImage;
 import dev.allspark.trainer.Sample;
-import java.awt.Graphics2D;
-import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 
 /**
@@ -54,15 +53,6 @@ final class Samples {
   }
 
   private BufferedImage resize(BufferedImage image) {
-    BufferedImage out = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
-    Graphics2D g = out.createGraphics();
-    try {
-      g.setRenderingHint(
-          RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
-      g.drawImage(image, 0, 0, width, height, null);
-    } finally {
-      g.dispose();
-    }
-    return out;
+    return Images.resize(image, width, height);
   }
 }
