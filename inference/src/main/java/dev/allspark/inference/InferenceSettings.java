@@ -3,6 +3,7 @@ package dev.allspark.inference;
 import dev.allspark.ops.settings.SettingKey;
 import dev.allspark.ops.settings.SettingTable;
 import dev.allspark.ops.settings.SettingValues;
+import dev.allspark.ops.settings.SettingsBuilder;
 import dev.allspark.schemas.kafka.KafkaOverrides;
 import dev.allspark.schemas.kafka.TopicCatalog;
 import java.net.InetAddress;
@@ -205,6 +206,22 @@ public record InferenceSettings(
       return InetAddress.getLocalHost().getHostName();
     } catch (Exception e) {
       return "inference-0";
+    }
+  }
+
+  public static Builder builder(String bootstrap) {
+    return new Builder().set(Key.BOOTSTRAP, bootstrap);
+  }
+
+  /** Settings in code, each by its key: {@code builder(b).set(Key.GROUP, "g").build()}. */
+  public static final class Builder extends SettingsBuilder<Builder, InferenceSettings> {
+    public Builder topics(TopicCatalog topics) {
+      return putAll(topics.environment());
+    }
+
+    @Override
+    public InferenceSettings build() {
+      return from(values());
     }
   }
 }

@@ -123,37 +123,45 @@ public final class LocalStack implements AutoCloseable {
               .start();
       started.add(bridge);
 
-      Map<String, String> t = OnlineSettings.defaults(bootstrap);
-      t.put("ALLSPARK_TRAINER_GROUP", "allspark-demo-trainer");
-      t.put("ALLSPARK_TRAINER_STATE_DIR", settings.stateDir().resolve("trainer").toString());
-      t.put("ALLSPARK_TRAINER_MODEL", settings.model());
-      t.put("ALLSPARK_TRAINER_TRAIN_SIZE", settings.modelSize());
-      t.put("ALLSPARK_TRAINER_CROP", Integer.toString(crop(settings.modelSize())));
-      t.put("ALLSPARK_TRAINER_BATCH", "4");
-      t.put("ALLSPARK_TRAINER_MIN_LABELS", Integer.toString(settings.minLabels()));
-      t.put("ALLSPARK_TRAINER_HOLDOUT_FRACTION", "0.2");
-      t.put("ALLSPARK_TRAINER_WINDOW", "128");
-      t.put("ALLSPARK_TRAINER_LR", "0.02");
-      t.put("ALLSPARK_TRAINER_LR_WARMUP", "20");
-      t.put("ALLSPARK_TRAINER_MEMORY_WARMUP", "40");
-      t.put("ALLSPARK_TRAINER_EVAL_EVERY", Integer.toString(settings.evalEvery()));
-      t.put("ALLSPARK_TRAINER_SAVE_EVERY", Integer.toString(settings.evalEvery()));
-      t.put("ALLSPARK_TRAINER_MARGIN", "0.02");
-      t.put("ALLSPARK_TRAINER_HTTP_PORT", "-1");
-      t.put("ALLSPARK_TRAINER_SEED", Long.toString(settings.seed()));
-      trainer = new OnlineTrainer(OnlineSettings.from(t)).start();
+      OnlineSettings trainerSettings =
+          OnlineSettings.builder(bootstrap)
+              .topics(topics)
+              .set(OnlineSettings.Key.GROUP, "allspark-demo-trainer")
+              .set(OnlineSettings.Key.STATE_DIR, settings.stateDir().resolve("trainer").toString())
+              .set(OnlineSettings.Key.MODEL, settings.model())
+              .set(OnlineSettings.Key.TRAIN_SIZE, settings.modelSize())
+              .set(OnlineSettings.Key.CROP, Integer.toString(crop(settings.modelSize())))
+              .set(OnlineSettings.Key.BATCH, "4")
+              .set(OnlineSettings.Key.MIN_LABELS, Integer.toString(settings.minLabels()))
+              .set(OnlineSettings.Key.HOLDOUT, "0.2")
+              .set(OnlineSettings.Key.WINDOW, "128")
+              .set(OnlineSettings.Key.LR, "0.02")
+              .set(OnlineSettings.Key.LR_WARMUP, "20")
+              .set(OnlineSettings.Key.MEMORY_WARMUP, "40")
+              .set(OnlineSettings.Key.EVAL_EVERY, Integer.toString(settings.evalEvery()))
+              .set(OnlineSettings.Key.SAVE_EVERY, Integer.toString(settings.evalEvery()))
+              .set(OnlineSettings.Key.MARGIN, "0.02")
+              .set(OnlineSettings.Key.HTTP_PORT, "-1")
+              .set(OnlineSettings.Key.SEED, Long.toString(settings.seed()))
+              .build();
+      trainer = new OnlineTrainer(trainerSettings).start();
       started.add(trainer);
 
-      Map<String, String> i = InferenceSettings.defaults(bootstrap);
-      i.put("ALLSPARK_INFERENCE_GROUP", "allspark-demo-inference");
-      i.put("ALLSPARK_INFERENCE_INSTANCE_ID", "demo");
-      i.put("ALLSPARK_INFERENCE_INPUT_SIZE", settings.modelSize());
-      i.put("ALLSPARK_INFERENCE_MAX_BATCH", "4");
-      i.put("ALLSPARK_INFERENCE_LABEL_FRACTION", Double.toString(settings.labelFraction()));
-      i.put("ALLSPARK_INFERENCE_AUDIT_FRACTION", Double.toString(settings.labelFraction() / 10));
-      i.put("ALLSPARK_INFERENCE_LABEL_REQUESTS_PER_MINUTE", "120");
-      i.put("ALLSPARK_INFERENCE_HTTP_PORT", "-1");
-      inference = new InferenceService(InferenceSettings.from(i)).start();
+      InferenceSettings inferenceSettings =
+          InferenceSettings.builder(bootstrap)
+              .topics(topics)
+              .set(InferenceSettings.Key.GROUP, "allspark-demo-inference")
+              .set(InferenceSettings.Key.INSTANCE, "demo")
+              .set(InferenceSettings.Key.INPUT_SIZE, settings.modelSize())
+              .set(InferenceSettings.Key.MAX_BATCH, "4")
+              .set(InferenceSettings.Key.LABEL_FRACTION, Double.toString(settings.labelFraction()))
+              .set(
+                  InferenceSettings.Key.AUDIT_FRACTION,
+                  Double.toString(settings.labelFraction() / 10))
+              .set(InferenceSettings.Key.LABEL_RATE, "120")
+              .set(InferenceSettings.Key.HTTP_PORT, "-1")
+              .build();
+      inference = new InferenceService(inferenceSettings).start();
       started.add(inference);
 
       SimulatedLabelers.GroundTruth truth =

@@ -3,6 +3,7 @@ package dev.allspark.trainer.online;
 import dev.allspark.ops.settings.SettingKey;
 import dev.allspark.ops.settings.SettingTable;
 import dev.allspark.ops.settings.SettingValues;
+import dev.allspark.ops.settings.SettingsBuilder;
 import dev.allspark.schemas.kafka.KafkaOverrides;
 import dev.allspark.schemas.kafka.TopicCatalog;
 import dev.allspark.trainer.Method;
@@ -278,5 +279,21 @@ public record OnlineSettings(
         p.integer(Key.SEED, Long.MIN_VALUE, Long.MAX_VALUE),
         (int) p.integer(Key.RETAIN_VERSIONS, 0, 1_000_000),
         p.numbers(Key.RETAIN_PINNED, 1, Long.MAX_VALUE));
+  }
+
+  public static Builder builder(String bootstrap) {
+    return new Builder().set(Key.BOOTSTRAP, bootstrap);
+  }
+
+  /** Settings in code, each by its key: {@code builder(b).set(Key.GROUP, "g").build()}. */
+  public static final class Builder extends SettingsBuilder<Builder, OnlineSettings> {
+    public Builder topics(TopicCatalog topics) {
+      return putAll(topics.environment());
+    }
+
+    @Override
+    public OnlineSettings build() {
+      return from(values());
+    }
   }
 }
