@@ -4,6 +4,7 @@ import dev.allspark.schemas.CheckpointManifest;
 import dev.allspark.schemas.kafka.Backoff;
 import dev.allspark.schemas.kafka.CheckpointTopic;
 import dev.allspark.schemas.kafka.Errors;
+import dev.allspark.schemas.kafka.Partitions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -172,11 +173,11 @@ final class ModelFollower implements AutoCloseable {
   }
 
   private void follow(KafkaConsumer<String, byte[]> c) {
-    List<TopicPartition> partitions = partitions(c);
-    if (partitions == null) {
+    List<TopicPartition> partitions = Partitions.await(c, topic, () -> running, problem::set);
+    if (partitions.isEmpty()) {
       return;
     }
-    Map<TopicPartition, Long> end = CheckpointTopic.Reader.rewind(c, partitions);
+    Map<TopicPartition, Long> end = Partitions.rewind(c, partitions);
     reader.restart(); // from the beginning: nothing half-read
     problem.set(null);
     while (running) {
@@ -184,7 +185,7 @@ final class ModelFollower implements AutoCloseable {
         accept(record);
       }
       if (!caughtUp) {
-        if (CheckpointTopic.Reader.reached(c, end)) {
+        if (Partitions.reached(c, end)) {
           caughtUp = true;
           log.info("read {} up to its end: versions {} available", topic, available());
         }
@@ -200,20 +201,6 @@ final class ModelFollower implements AutoCloseable {
    */
   boolean alive() {
     return !running || thread.getState() != Thread.State.TERMINATED;
-  }
-
-  private List<TopicPartition> partitions(KafkaConsumer<String, byte[]> c) {
-    while (running) {
-      List<TopicPartition> out =
-          CheckpointTopic.Reader.partitions(c, topic, Duration.ofSeconds(10));
-      if (!out.isEmpty()) {
-        problem.set(null);
-        return out;
-      }
-      problem.set("topic " + topic + " does not exist yet");
-      sleep(1000);
-    }
-    return null;
   }
 
   private void accept(ConsumerRecord<String, byte[]> record) {

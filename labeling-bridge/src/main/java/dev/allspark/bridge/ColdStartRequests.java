@@ -5,7 +5,7 @@ import dev.allspark.schemas.LabelReason;
 import dev.allspark.schemas.LabelRequest;
 import dev.allspark.schemas.kafka.AvroSerde;
 import dev.allspark.schemas.kafka.Backoff;
-import dev.allspark.schemas.kafka.CheckpointTopic;
+import dev.allspark.schemas.kafka.Partitions;
 import dev.allspark.schemas.kafka.Topic;
 import dev.allspark.schemas.kafka.TopicCatalog;
 import java.time.Duration;
@@ -89,8 +89,7 @@ public final class ColdStartRequests implements AutoCloseable {
       return checkpointSeen;
     }
     lastCheck = now;
-    checkpointSeen =
-        CheckpointTopic.Reader.anyRecord(consumer, topics.name(Topic.MODEL_CHECKPOINTS));
+    checkpointSeen = Partitions.anyRecord(consumer, topics.name(Topic.MODEL_CHECKPOINTS));
     return checkpointSeen;
   }
 

@@ -211,8 +211,11 @@ public final class OpsServer implements AutoCloseable {
                 () -> {
                   try {
                     handler.handle(ex);
-                  } catch (IOException | RuntimeException e) {
+                  } catch (IOException e) {
+                    // the client went away or broke the request: nothing to answer
                     log.debug("{} {}: {}", ex.getRequestMethod(), path, e.toString());
+                  } catch (RuntimeException e) {
+                    log.warn("{} {} failed", ex.getRequestMethod(), path, e);
                   } finally {
                     ex.close();
                   }

@@ -28,11 +28,6 @@ public final class FrameDecoder {
     this.maxPixels = maxPixels;
   }
 
-  /** See {@link FrameRules#sniff}. */
-  public static String sniff(byte[] b) {
-    return FrameRules.sniff(b);
-  }
-
   public BufferedImage decode(CameraFrame frame) throws BadFrame {
     if (frame.getFrameId() == null || frame.getFrameId().isBlank()) {
       throw new BadFrame("frameId is empty");

@@ -7,7 +7,6 @@ import dev.allspark.schemas.TopicPartitionOffset;
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -21,7 +20,6 @@ import java.util.function.BooleanSupplier;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -248,60 +246,22 @@ public final class CheckpointTopic {
     }
 
     /**
-     * The topic's partitions, or an empty list while it does not exist (asked for up to {@code
-     * wait}).
-     */
-    public static List<TopicPartition> partitions(
-        Consumer<?, ?> consumer, String topic, Duration wait) {
-      List<PartitionInfo> infos = consumer.partitionsFor(topic, wait);
-      List<TopicPartition> out = new ArrayList<>();
-      if (infos != null) {
-        for (PartitionInfo info : infos) {
-          out.add(new TopicPartition(topic, info.partition()));
-        }
-      }
-      return out;
-    }
-
-    /** Assigns the partitions to the consumer from their beginning; returns their end offsets. */
-    public static Map<TopicPartition, Long> rewind(
-        Consumer<?, ?> consumer, List<TopicPartition> partitions) {
-      consumer.assign(partitions);
-      consumer.seekToBeginning(partitions);
-      return consumer.endOffsets(partitions);
-    }
-
-    /** True once the consumer's position on every partition has reached the given end. */
-    public static boolean reached(Consumer<?, ?> consumer, Map<TopicPartition, Long> end) {
-      for (Map.Entry<TopicPartition, Long> e : end.entrySet()) {
-        if (consumer.position(e.getKey()) < e.getValue()) {
-          return false;
-        }
-      }
-      return true;
-    }
-
-    /**
      * Reads the partitions once from their beginning to the end they had when asked: the versions
      * then on the topic. Stops early (with what it has) when {@code go} turns false.
      */
     public NavigableMap<Long, CheckpointManifest> readToEnd(
         Consumer<String, byte[]> consumer, List<TopicPartition> partitions, BooleanSupplier go) {
-      Map<TopicPartition, Long> end = rewind(consumer, partitions);
-      while (go.getAsBoolean() && !reached(consumer, end)) {
-        for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-          if (accept(r) instanceof Unreadable u) {
-            log.warn("unreadable record on {} at offset {}: {}", r.topic(), u.offset(), u.reason());
-          }
-        }
-      }
+      Partitions.readToEnd(
+          consumer,
+          partitions,
+          go,
+          r -> {
+            if (accept(r) instanceof Unreadable u) {
+              log.warn(
+                  "unreadable record on {} at offset {}: {}", r.topic(), u.offset(), u.reason());
+            }
+          });
       return versions();
-    }
-
-    /** True when the topic holds any record at all (its end offsets are not all 0). */
-    public static boolean anyRecord(Consumer<?, ?> consumer, String topic) {
-      List<TopicPartition> partitions = partitions(consumer, topic, Duration.ofSeconds(10));
-      return consumer.endOffsets(partitions).values().stream().mapToLong(Long::longValue).sum() > 0;
     }
   }
 

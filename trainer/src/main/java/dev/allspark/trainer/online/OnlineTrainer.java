@@ -60,8 +60,7 @@ public final class OnlineTrainer implements AutoCloseable {
     this.labeled = new LabeledSet(classes.size(), settings.holdoutFraction());
     this.window =
         new FrameWindow(settings.windowSize(), settings.windowSampleFraction(), settings.seed());
-    TrainingLoop[] self = new TrainingLoop[1];
-    this.metrics = new TrainerMetrics(window, labeled, () -> self[0].publisher);
+    this.metrics = new TrainerMetrics(window, labeled, this::publisher);
     this.loop =
         new TrainingLoop(
             settings,
@@ -72,7 +71,6 @@ public final class OnlineTrainer implements AutoCloseable {
             window,
             metrics,
             new TrainerClients(settings));
-    self[0] = loop;
     this.thread = new Thread(loop::run, "online-trainer");
     this.ops =
         settings.httpPort() >= 0
@@ -91,6 +89,11 @@ public final class OnlineTrainer implements AutoCloseable {
    */
   public boolean live() {
     return loop.live();
+  }
+
+  /** The loop's publisher, once it runs; null before. */
+  private Publisher publisher() {
+    return loop == null ? null : loop.publisher;
   }
 
   /** Labeled frames the trainer has read from {@code frames.labeled}, good or bad. */

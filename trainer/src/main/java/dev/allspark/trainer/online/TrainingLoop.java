@@ -13,6 +13,7 @@ import dev.allspark.schemas.TopicPartitionOffset;
 import dev.allspark.schemas.images.FrameDecoder;
 import dev.allspark.schemas.kafka.AvroSerde;
 import dev.allspark.schemas.kafka.CheckpointTopic;
+import dev.allspark.schemas.kafka.Partitions;
 import dev.allspark.schemas.kafka.Topic;
 import dev.allspark.schemas.labels.ClassSet;
 import dev.allspark.trainer.Augmentation;
@@ -190,7 +191,7 @@ final class TrainingLoop {
                 new Intake(
                     "labels",
                     clients.labels(),
-                    c -> CheckpointTopic.Reader.rewind(c, partitions(c, labelsTopic)),
+                    c -> Partitions.rewind(c, partitions(c, labelsTopic)),
                     new LabelIntake(
                             samples,
                             labeled,
@@ -487,21 +488,15 @@ final class TrainingLoop {
 
   /** The topic's partitions, waiting (and saying so) while it does not exist. */
   private List<TopicPartition> partitions(KafkaConsumer<String, byte[]> c, String topic) {
-    while (running) {
-      List<TopicPartition> out =
-          CheckpointTopic.Reader.partitions(c, topic, Duration.ofSeconds(10));
-      if (!out.isEmpty()) {
-        return out;
-      }
-      status = "waiting: topic " + topic + " does not exist yet";
-      try {
-        Thread.sleep(1000);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return List.of();
-      }
-    }
-    return List.of();
+    return Partitions.await(
+        c,
+        topic,
+        () -> running,
+        why -> {
+          if (why != null) {
+            status = "waiting: " + why;
+          }
+        });
   }
 
   /**
