@@ -17,8 +17,6 @@ import dev.allspark.schemas.kafka.TopicCatalog;
 import dev.allspark.schemas.kafka.TopicsInitializer;
 import dev.allspark.schemas.labels.ClassSet;
 import dev.allspark.testkit.KafkaBroker;
-import java.awt.Color;
-import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
 import java.nio.ByteBuffer;
 import java.time.Duration;
@@ -118,16 +116,7 @@ final class InferenceFixture implements AutoCloseable {
   }
 
   static BufferedImage scene(Random rng, int w, int h) {
-    BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
-    Graphics2D g = img.createGraphics();
-    g.setColor(new Color(120 + rng.nextInt(60), 160 + rng.nextInt(60), 230));
-    g.fillRect(0, 0, w, h / 2);
-    g.setColor(new Color(80, 80, 80 + rng.nextInt(40)));
-    g.fillRect(0, h / 2, w, h - h / 2);
-    g.setColor(new Color(rng.nextInt(256), rng.nextInt(256), rng.nextInt(256)));
-    g.fillRect(rng.nextInt(w / 2), h / 3, 10 + rng.nextInt(w / 3), 10 + rng.nextInt(h / 3));
-    g.dispose();
-    return img;
+    return InferenceBenchmark.scene(rng, w, h);
   }
 
   static CameraFrame frame(String id, String camera, byte[] image, int w, int h) {

@@ -57,18 +57,19 @@ final class HttpPush implements HttpHandler {
 
   @Override
   public void handle(HttpExchange ex) throws IOException {
-    int status = 500;
     try {
-      status = answer(ex);
+      answer(ex);
     } catch (RuntimeException e) {
-      status = 500;
       reply(ex, 500, error("the push failed: " + e));
-    } finally {
-      if (status >= 400) {
-        outcomes.refused(status);
+    } catch (IOException e) {
+      if (ex.getAttribute(ANSWERED) == null) {
+        outcomes.refused(500); // the request broke off before it was answered
       }
+      throw e;
     }
   }
+
+  private static final String ANSWERED = "allspark.answered";
 
   /** Frame ids accepted lately (the newest {@link #REMEMBERED}), with where they went. */
   static final int REMEMBERED = 100_000;
@@ -169,16 +170,7 @@ final class HttpPush implements HttpHandler {
       if (earlier == IN_FLIGHT) {
         return reply(ex, 409, error("a push of frame " + frameId + " is in flight; retry later"));
       } else if (earlier != null) {
-        return reply(
-            ex,
-            200,
-            "{\"frameId\":"
-                + json(frameId)
-                + ",\"partition\":"
-                + earlier[0]
-                + ",\"offset\":"
-                + earlier[1]
-                + ",\"duplicate\":true}");
+        return reply(ex, 200, where(frameId, earlier[0], earlier[1], true));
       }
       RecordMetadata md;
       try {
@@ -197,16 +189,7 @@ final class HttpPush implements HttpHandler {
         accepted.put(frameId, new long[] {md.partition(), md.offset()});
       }
       outcomes.accepted(frame);
-      return reply(
-          ex,
-          202,
-          "{\"frameId\":"
-              + json(frameId)
-              + ",\"partition\":"
-              + md.partition()
-              + ",\"offset\":"
-              + md.offset()
-              + "}");
+      return reply(ex, 202, where(frameId, md.partition(), md.offset(), false));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return reply(ex, 503, error("interrupted"));
@@ -248,16 +231,33 @@ final class HttpPush implements HttpHandler {
     return data.length > limit ? null : data;
   }
 
-  private static String error(String message) {
-    return "{\"error\":" + json(message) + "}";
+  private static Map<String, Object> error(String message) {
+    return Map.of("error", message);
   }
 
-  private static String json(String s) {
-    return OpsServer.quote(s);
+  /** Where an accepted frame went; {@code duplicate}: a retried push of an accepted frame id. */
+  private static Map<String, Object> where(
+      String frameId, long partition, long offset, boolean duplicate) {
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("frameId", frameId);
+    body.put("partition", partition);
+    body.put("offset", offset);
+    if (duplicate) {
+      body.put("duplicate", true);
+    }
+    return body;
   }
 
-  private static int reply(HttpExchange ex, int status, String body) throws IOException {
-    OpsServer.json(ex, status, body);
+  /**
+   * Answers; a refusal is counted before the answer leaves, so a client that has its answer also
+   * finds the refusal in the counters.
+   */
+  private int reply(HttpExchange ex, int status, Map<String, Object> body) throws IOException {
+    ex.setAttribute(ANSWERED, status);
+    if (status >= 400) {
+      outcomes.refused(status);
+    }
+    OpsServer.json(ex, status, (Object) body);
     return status;
   }
 }

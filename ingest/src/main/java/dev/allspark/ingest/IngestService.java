@@ -152,6 +152,11 @@ public final class IngestService implements AutoCloseable {
     return (long) bytes.count();
   }
 
+  /** True once a finite source has sent everything (or failed); an HTTP source is never done. */
+  public boolean finished() {
+    return s.source() != Source.HTTP && finished.getCount() == 0;
+  }
+
   /** Waits until a finite source has sent everything (or failed). */
   public void awaitFinished() throws InterruptedException {
     finished.await();

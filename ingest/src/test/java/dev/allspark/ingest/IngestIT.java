@@ -96,56 +96,70 @@ class IngestIT {
     try (IngestService service = new IngestService(s, System.err).start()) {
       URI uri = URI.create("http://localhost:" + service.httpPort() + "/frames");
       HttpResponse<String> ok =
-          http.send(
-              HttpRequest.newBuilder(uri)
-                  .header("Content-Type", "image/png")
-                  .header("X-Vehicle-Id", "truck-7")
-                  .header("X-Camera-Id", "truck-7/front")
-                  .header("X-Capture-Time", "2026-11-24T10:00:00Z")
-                  .header("X-Frame-Id", "truck-7/front/1")
-                  .header("X-Meta-Weather", "rain")
-                  .POST(HttpRequest.BodyPublishers.ofByteArray(png))
-                  .build(),
-              HttpResponse.BodyHandlers.ofString());
+          send(
+              http,
+              uri,
+              png,
+              "Content-Type",
+              "image/png",
+              "X-Vehicle-Id",
+              "truck-7",
+              "X-Camera-Id",
+              "truck-7/front",
+              "X-Capture-Time",
+              "2026-11-24T10:00:00Z",
+              "X-Frame-Id",
+              "truck-7/front/1",
+              "X-Meta-Weather",
+              "rain");
       assertThat(ok.statusCode()).isEqualTo(202);
       assertThat(ok.body()).contains("\"frameId\":\"truck-7/front/1\"").contains("\"offset\":0");
       // issue 13: a retried push of the same frame id made a second frame (and two results)
       HttpResponse<String> again =
-          http.send(
-              HttpRequest.newBuilder(uri)
-                  .header("Content-Type", "image/png")
-                  .header("X-Vehicle-Id", "truck-7")
-                  .header("X-Camera-Id", "truck-7/front")
-                  .header("X-Capture-Time", "2026-11-24T10:00:00Z")
-                  .header("X-Frame-Id", "truck-7/front/1")
-                  .POST(HttpRequest.BodyPublishers.ofByteArray(png))
-                  .build(),
-              HttpResponse.BodyHandlers.ofString());
+          send(
+              http,
+              uri,
+              png,
+              "Content-Type",
+              "image/png",
+              "X-Vehicle-Id",
+              "truck-7",
+              "X-Camera-Id",
+              "truck-7/front",
+              "X-Capture-Time",
+              "2026-11-24T10:00:00Z",
+              "X-Frame-Id",
+              "truck-7/front/1");
       assertThat(again.statusCode()).isEqualTo(200);
       assertThat(again.body()).contains("\"offset\":0").contains("\"duplicate\":true");
 
       HttpResponse<String> noCamera =
-          http.send(
-              HttpRequest.newBuilder(uri)
-                  .header("Content-Type", "image/png")
-                  .header("X-Vehicle-Id", "truck-7")
-                  .header("X-Capture-Time", "1")
-                  .POST(HttpRequest.BodyPublishers.ofByteArray(png))
-                  .build(),
-              HttpResponse.BodyHandlers.ofString());
+          send(
+              http,
+              uri,
+              png,
+              "Content-Type",
+              "image/png",
+              "X-Vehicle-Id",
+              "truck-7",
+              "X-Capture-Time",
+              "1");
       assertThat(noCamera.statusCode()).isEqualTo(400);
       assertThat(noCamera.body()).contains("X-Camera-Id");
 
       HttpResponse<String> garbage =
-          http.send(
-              HttpRequest.newBuilder(uri)
-                  .header("Content-Type", "image/jpeg")
-                  .header("X-Vehicle-Id", "v")
-                  .header("X-Camera-Id", "c")
-                  .header("X-Capture-Time", "1")
-                  .POST(HttpRequest.BodyPublishers.ofByteArray(new byte[] {1, 2, 3}))
-                  .build(),
-              HttpResponse.BodyHandlers.ofString());
+          send(
+              http,
+              uri,
+              new byte[] {1, 2, 3},
+              "Content-Type",
+              "image/jpeg",
+              "X-Vehicle-Id",
+              "v",
+              "X-Camera-Id",
+              "c",
+              "X-Capture-Time",
+              "1");
       assertThat(garbage.statusCode()).isEqualTo(400);
       assertThat(garbage.body()).contains("declared JPEG but its bytes are neither JPEG nor PNG");
 
@@ -196,25 +210,22 @@ class IngestIT {
         assertThat(answer).startsWith("HTTP/1.1 413").contains("Content-Length 1000000000000");
       }
 
-      HttpResponse<String> gif =
-          http.send(
-              HttpRequest.newBuilder(uri)
-                  .header("Content-Type", "image/gif")
-                  .POST(HttpRequest.BodyPublishers.ofByteArray(png))
-                  .build(),
-              HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> gif = send(http, uri, png, "Content-Type", "image/gif");
       assertThat(gif.statusCode()).isEqualTo(415);
 
       HttpResponse<String> huge =
-          http.send(
-              HttpRequest.newBuilder(uri)
-                  .header("Content-Type", "image/png")
-                  .header("X-Vehicle-Id", "v")
-                  .header("X-Camera-Id", "c")
-                  .header("X-Capture-Time", "1")
-                  .POST(HttpRequest.BodyPublishers.ofByteArray(new byte[11 << 20]))
-                  .build(),
-              HttpResponse.BodyHandlers.ofString());
+          send(
+              http,
+              uri,
+              new byte[11 << 20],
+              "Content-Type",
+              "image/png",
+              "X-Vehicle-Id",
+              "v",
+              "X-Camera-Id",
+              "c",
+              "X-Capture-Time",
+              "1");
       assertThat(huge.statusCode()).isEqualTo(413);
       assertThat(huge.body()).contains("over the limit");
       // every refusal is counted (issue 13: 5 of 20 were)
@@ -234,13 +245,28 @@ class IngestIT {
 
   private static HttpResponse<String> push(
       HttpClient http, URI uri, String type, String time, String id, byte[] body) throws Exception {
+    return send(
+        http,
+        uri,
+        body,
+        "Content-Type",
+        type,
+        "X-Vehicle-Id",
+        "v",
+        "X-Camera-Id",
+        "c",
+        "X-Capture-Time",
+        time,
+        "X-Frame-Id",
+        id);
+  }
+
+  /** {@code POST body} with the given header names and values. */
+  private static HttpResponse<String> send(HttpClient http, URI uri, byte[] body, String... headers)
+      throws Exception {
     return http.send(
         HttpRequest.newBuilder(uri)
-            .header("Content-Type", type)
-            .header("X-Vehicle-Id", "v")
-            .header("X-Camera-Id", "c")
-            .header("X-Capture-Time", time)
-            .header("X-Frame-Id", id)
+            .headers(headers)
             .POST(HttpRequest.BodyPublishers.ofByteArray(body))
             .build(),
         HttpResponse.BodyHandlers.ofString());

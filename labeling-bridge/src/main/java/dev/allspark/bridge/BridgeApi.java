@@ -11,7 +11,6 @@ import dev.allspark.schemas.kafka.Topic;
 import dev.allspark.schemas.labels.LabelMaps;
 import dev.allspark.schemas.labels.MaskCheck;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -114,14 +113,7 @@ final class BridgeApi implements HttpHandler {
       OpsServer.error(ex, 405, "use GET");
       return;
     }
-    try (InputStream in = BridgeApi.class.getResourceAsStream("/bridge-web/" + name)) {
-      if (in == null) {
-        OpsServer.error(ex, 500, "page resource " + name + " is missing from the jar");
-        return;
-      }
-      ex.getResponseHeaders().set("Cache-Control", "no-cache");
-      OpsServer.send(ex, 200, type, in.readAllBytes());
-    }
+    OpsServer.resource(ex, BridgeApi.class, "/bridge-web/" + name, type);
   }
 
   private void classes(HttpExchange ex) throws IOException {

@@ -1,5 +1,6 @@
 package dev.allspark.bridge;
 
+import dev.allspark.ops.Json;
 import dev.allspark.ops.OpsServer;
 import dev.allspark.schemas.LabelMask;
 import dev.allspark.schemas.LabelRequest;
@@ -94,11 +95,12 @@ public final class LabelingBridge implements AutoCloseable {
             () ->
                 new OpsServer.Health(
                     ready(),
-                    "{\"streams\":"
-                        + OpsServer.quote(streams.state().name())
-                        + ",\"masksSent\":"
-                        + (long) masksSent.count()
-                        + "}"));
+                    Json.write(
+                        Map.of(
+                            "streams",
+                            streams.state().name(),
+                            "masksSent",
+                            (long) masksSent.count()))));
     ops.route("/", new BridgeApi(this));
     Map<String, Object> client = new HashMap<>(settings.kafka());
     client.put("bootstrap.servers", settings.bootstrap());

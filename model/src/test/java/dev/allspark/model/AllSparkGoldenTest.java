@@ -4,16 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
-import dev.allspark.testkit.SharedData;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -32,29 +28,23 @@ class AllSparkGoldenTest {
   static final double RTOL = 1e-3;
 
   static NDManager manager;
-  static Map<String, NDArray> golden;
+  static GoldenVectors golden;
 
   @BeforeAll
   static void load() throws IOException {
-    byte[] bytes = Files.readAllBytes(SharedData.require("golden/allspark_block.npz"));
-    manager = NDManager.newBaseManager();
-    golden = new HashMap<>();
-    for (NDArray array : NDList.decode(manager, bytes)) {
-      golden.put(array.getName(), array);
-    }
+    golden = GoldenVectors.read("allspark_block.npz");
+    manager = golden.manager();
   }
 
   @AfterAll
   static void close() {
-    if (manager != null) {
-      manager.close();
+    if (golden != null) {
+      golden.close();
     }
   }
 
   static NDArray g(String name) {
-    NDArray array = golden.get(name);
-    assertThat(array).as("golden array " + name).isNotNull();
-    return array;
+    return golden.get(name);
   }
 
   /** A block with the golden parameters and the given memory state. */
@@ -64,7 +54,7 @@ class AllSparkGoldenTest {
     Map<String, Parameter> params = ParameterNames.of(block);
     assertThat(params.keySet())
         .containsExactlyInAnyOrderElementsOf(
-            golden.keySet().stream()
+            golden.names().stream()
                 .filter(k -> k.startsWith("param."))
                 .map(k -> k.substring("param.".length()))
                 .toList());
@@ -80,22 +70,7 @@ class AllSparkGoldenTest {
   }
 
   static void assertClose(String what, NDArray actual, NDArray expected) {
-    assertThat(actual.getShape()).as(what + " shape").isEqualTo(expected.getShape());
-    float[] a = actual.toFloatArray();
-    float[] e = expected.toFloatArray();
-    double worst = 0;
-    int worstAt = -1;
-    for (int i = 0; i < a.length; i++) {
-      double excess = Math.abs(a[i] - e[i]) - (ATOL + RTOL * Math.abs(e[i]));
-      if (excess > worst) {
-        worst = excess;
-        worstAt = i;
-      }
-    }
-    int at = worstAt;
-    assertThat(worstAt)
-        .as(() -> what + ": element " + at + " is " + a[at] + ", reference " + e[at])
-        .isEqualTo(-1);
+    GoldenVectors.assertClose(what, actual, expected, ATOL, RTOL);
   }
 
   void checkTrainingCase(String name, boolean useMemory, String memoryBefore, String ptrBefore) {

@@ -132,11 +132,6 @@ public final class OpsServer implements AutoCloseable {
     };
   }
 
-  /** A JSON string literal. */
-  public static String quote(String s) {
-    return Json.write(s);
-  }
-
   private static void send(HttpExchange ex, int status, String type, String body)
       throws IOException {
     send(ex, status, type, body.getBytes(StandardCharsets.UTF_8));
@@ -165,6 +160,23 @@ public final class OpsServer implements AutoCloseable {
   /** Answers with {@code {"error": message}}: every 4xx/5xx says what is wrong. */
   public static void error(HttpExchange ex, int status, String message) throws IOException {
     json(ex, status, (Object) Map.of("error", message));
+  }
+
+  /**
+   * Answers with a resource of the jar ({@code /folder/name} on the class path of {@code owner}),
+   * not cached by the browser, so a page served by a service is always the running one's; a 500
+   * names the resource when the jar lacks it.
+   */
+  public static void resource(HttpExchange ex, Class<?> owner, String path, String type)
+      throws IOException {
+    try (java.io.InputStream in = owner.getResourceAsStream(path)) {
+      if (in == null) {
+        error(ex, 500, path + " is missing from the jar");
+        return;
+      }
+      ex.getResponseHeaders().set("Cache-Control", "no-cache");
+      send(ex, 200, type, in.readAllBytes());
+    }
   }
 
   /** The request's query parameters, decoded (the last of a repeated name wins). */

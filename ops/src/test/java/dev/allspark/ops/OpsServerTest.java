@@ -114,7 +114,7 @@ class OpsServerTest {
 
   @Test
   void jsonIsWrittenByOneLibraryAndQueriesAreDecoded() {
-    assertThat(OpsServer.quote("a \"b\"\n")).isEqualTo("\"a \\\"b\\\"\\n\"");
+    assertThat(Json.write("a \"b\"\n")).isEqualTo("\"a \\\"b\\\"\\n\"");
     assertThat(Json.write(java.util.Map.of("miou", Double.NaN))).isEqualTo("{\"miou\":null}");
   }
 

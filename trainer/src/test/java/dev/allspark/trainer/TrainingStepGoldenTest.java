@@ -3,19 +3,15 @@ package dev.allspark.trainer;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Parameter;
 import dev.allspark.model.AllSparkNet;
 import dev.allspark.model.EngineThreads;
+import dev.allspark.model.GoldenVectors;
 import dev.allspark.model.ModelConfig;
-import dev.allspark.testkit.SharedData;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -39,61 +35,28 @@ class TrainingStepGoldenTest {
   static final ModelConfig CONFIG = ModelConfig.tiny(11, 33).withoutDropout();
 
   static NDManager manager;
-  static Map<String, NDArray> golden;
+  static GoldenVectors golden;
 
   @BeforeAll
   static void load() throws IOException {
-    byte[] bytes = Files.readAllBytes(SharedData.require("golden/training_step.npz"));
     EngineThreads.noGradients();
-    manager = NDManager.newBaseManager();
-    golden = new HashMap<>();
-    for (NDArray array : NDList.decode(manager, bytes)) {
-      golden.put(array.getName(), array);
-    }
+    golden = GoldenVectors.read("training_step.npz");
+    manager = golden.manager();
   }
 
   @AfterAll
   static void close() {
-    if (manager != null) {
-      manager.close();
+    if (golden != null) {
+      golden.close();
     }
   }
 
   static NDArray g(String name) {
-    NDArray array = golden.get(name);
-    assertThat(array).as("golden array " + name).isNotNull();
-    return array;
+    return golden.get(name);
   }
 
-  /** Every element within ATOL + RTOL * |expected|; the message names the worst one. */
   static void assertClose(String what, NDArray actual, NDArray expected) {
-    assertThat(actual.getShape()).as(what + " shape").isEqualTo(expected.getShape());
-    float[] a = actual.toType(DataType.FLOAT32, false).toFloatArray();
-    float[] e = expected.toType(DataType.FLOAT32, false).toFloatArray();
-    int worst = -1;
-    double worstExcess = 0;
-    for (int i = 0; i < a.length; i++) {
-      double excess = Math.abs(a[i] - e[i]) - (ATOL + RTOL * Math.abs(e[i]));
-      if (!(excess <= worstExcess)) { // NaN counts as a failure
-        worstExcess = Double.isNaN(excess) ? Double.POSITIVE_INFINITY : excess;
-        worst = i;
-      }
-    }
-    if (worst >= 0) {
-      throw new AssertionError(
-          what
-              + ": element "
-              + worst
-              + " is "
-              + a[worst]
-              + ", the reference "
-              + e[worst]
-              + " (beyond "
-              + ATOL
-              + " + "
-              + RTOL
-              + " x |reference|)");
-    }
+    GoldenVectors.assertClose(what, actual, expected, ATOL, RTOL);
   }
 
   static AllSparkNet network(ModelConfig config, String prefix, String decoderPrefix) {
@@ -127,7 +90,7 @@ class TrainingStepGoldenTest {
               params.get("decoder.decoder.linear_fuse.bn.running_mean").getArray().toFloatArray())
           .as("the pseudo pass changes no statistic")
           .isEqualTo(statistics);
-      if (golden.containsKey(s + ".pseudo_scores_single")) {
+      if (golden.has(s + ".pseudo_scores_single")) {
         assertClose(s + " own pseudo scores", ownScores, g(s + ".pseudo_scores_single"));
       }
       // training forward, losses, backward with the reference's batched pseudo scores

@@ -23,46 +23,39 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class SchemaEvolutionTest {
 
+  /** CameraFrame with these encoding symbols and these fields after {@code image}. */
+  static Schema cameraFrame(String symbols, String laterFields) {
+    return new Schema.Parser()
+        .parse(
+            """
+            {"type": "record", "name": "CameraFrame", "namespace": "dev.allspark.schemas",
+             "fields": [
+               {"name": "frameId", "type": "string"},
+               {"name": "vehicleId", "type": "string"},
+               {"name": "cameraId", "type": "string"},
+               {"name": "captureTime", "type": {"type": "long", "logicalType": "timestamp-millis"}},
+               {"name": "width", "type": "int"},
+               {"name": "height", "type": "int"},
+               {"name": "encoding", "type": {"type": "enum", "name": "ImageEncoding",
+                 "symbols": [%s], "default": "UNKNOWN"}},
+               {"name": "image", "type": "bytes"}%s
+             ]}
+            """
+                .formatted(symbols, laterFields));
+  }
+
   /** CameraFrame as an earlier release had it: no claim check, no metadata. */
-  static final Schema OLDER =
-      new Schema.Parser()
-          .parse(
-              """
-              {"type": "record", "name": "CameraFrame", "namespace": "dev.allspark.schemas",
-               "fields": [
-                 {"name": "frameId", "type": "string"},
-                 {"name": "vehicleId", "type": "string"},
-                 {"name": "cameraId", "type": "string"},
-                 {"name": "captureTime", "type": {"type": "long", "logicalType": "timestamp-millis"}},
-                 {"name": "width", "type": "int"},
-                 {"name": "height", "type": "int"},
-                 {"name": "encoding", "type": {"type": "enum", "name": "ImageEncoding",
-                   "symbols": ["UNKNOWN", "JPEG", "PNG"], "default": "UNKNOWN"}},
-                 {"name": "image", "type": "bytes"}
-               ]}
-              """);
+  static final Schema OLDER = cameraFrame("\"UNKNOWN\", \"JPEG\", \"PNG\"", "");
 
   /** CameraFrame as a later release might have it: an added field and enum symbol, defaulted. */
   static final Schema NEWER =
-      new Schema.Parser()
-          .parse(
-              """
-              {"type": "record", "name": "CameraFrame", "namespace": "dev.allspark.schemas",
-               "fields": [
-                 {"name": "frameId", "type": "string"},
-                 {"name": "vehicleId", "type": "string"},
-                 {"name": "cameraId", "type": "string"},
-                 {"name": "captureTime", "type": {"type": "long", "logicalType": "timestamp-millis"}},
-                 {"name": "width", "type": "int"},
-                 {"name": "height", "type": "int"},
-                 {"name": "encoding", "type": {"type": "enum", "name": "ImageEncoding",
-                   "symbols": ["UNKNOWN", "JPEG", "PNG", "WEBP"], "default": "UNKNOWN"}},
-                 {"name": "image", "type": "bytes"},
-                 {"name": "imageRef", "type": ["null", "string"], "default": null},
-                 {"name": "metadata", "type": {"type": "map", "values": "string"}, "default": {}},
-                 {"name": "exposureMicros", "type": "long", "default": 0}
-               ]}
-              """);
+      cameraFrame(
+          "\"UNKNOWN\", \"JPEG\", \"PNG\", \"WEBP\"",
+          """
+          ,
+          {"name": "imageRef", "type": ["null", "string"], "default": null},
+          {"name": "metadata", "type": {"type": "map", "values": "string"}, "default": {}},
+          {"name": "exposureMicros", "type": "long", "default": 0}""");
 
   static byte[] write(Schema schema, Map<String, Object> fields) throws IOException {
     GenericRecord record = new GenericData.Record(schema);

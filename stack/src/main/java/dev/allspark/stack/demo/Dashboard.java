@@ -16,7 +16,6 @@ import dev.allspark.schemas.labels.LabelMaps;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -204,7 +203,7 @@ final class Dashboard implements AutoCloseable {
 
   private void serve(HttpExchange ex) throws IOException {
     String path = ex.getRequestURI().getPath();
-    String id = query(ex, "frame");
+    String id = OpsServer.query(ex).get("frame");
     switch (path) {
       case "/", "/index.html" -> resource(ex, "index.html", "text/html; charset=utf-8");
       case "/dashboard.js" -> resource(ex, "dashboard.js", "text/javascript; charset=utf-8");
@@ -311,28 +310,7 @@ final class Dashboard implements AutoCloseable {
   }
 
   private void resource(HttpExchange ex, String name, String type) throws IOException {
-    try (InputStream in = Dashboard.class.getResourceAsStream("/dashboard/" + name)) {
-      if (in == null) {
-        OpsServer.error(ex, 500, name + " is missing from the jar");
-        return;
-      }
-      ex.getResponseHeaders().set("Cache-Control", "no-cache");
-      OpsServer.send(ex, 200, type, in.readAllBytes());
-    }
-  }
-
-  private static String query(HttpExchange ex, String key) {
-    String raw = ex.getRequestURI().getRawQuery();
-    if (raw == null) {
-      return null;
-    }
-    for (String part : raw.split("&")) {
-      if (part.startsWith(key + "=")) {
-        return java.net.URLDecoder.decode(
-            part.substring(key.length() + 1), java.nio.charset.StandardCharsets.UTF_8);
-      }
-    }
-    return null;
+    OpsServer.resource(ex, Dashboard.class, "/dashboard/" + name, type);
   }
 
   @Override

@@ -95,6 +95,17 @@ class HelmChartTest {
     return docs;
   }
 
+  /** The config checksum on the ingest Deployment's pod template (what rolls its pods). */
+  private static String ingestConfigChecksum(List<JsonNode> docs) {
+    return find(docs, "Deployment", "rel-allspark-stream-ingest")
+        .path("spec")
+        .path("template")
+        .path("metadata")
+        .path("annotations")
+        .path("checksum/config")
+        .asText();
+  }
+
   private static JsonNode find(List<JsonNode> docs, String kind, String name) {
     return docs.stream()
         .filter(d -> d.path("kind").asText().equals(kind))
@@ -316,25 +327,10 @@ class HelmChartTest {
 
   @Test
   void aConfigChangeRollsThePodsAndBadSettingsAreNamed() throws Exception {
-    String before =
-        find(template("default-values.yaml"), "Deployment", "rel-allspark-stream-ingest")
-            .path("spec")
-            .path("template")
-            .path("metadata")
-            .path("annotations")
-            .path("checksum/config")
-            .asText();
+    String before = ingestConfigChecksum(template("default-values.yaml"));
     String after =
-        find(
-                template("default-values.yaml", "kafka.extraConfig.client\\.rack=zone-a"),
-                "Deployment",
-                "rel-allspark-stream-ingest")
-            .path("spec")
-            .path("template")
-            .path("metadata")
-            .path("annotations")
-            .path("checksum/config")
-            .asText();
+        ingestConfigChecksum(
+            template("default-values.yaml", "kafka.extraConfig.client\\.rack=zone-a"));
     assertThat(after).isNotEqualTo(before);
 
     Run noKafka = helm("template", "rel", CHART.toString());

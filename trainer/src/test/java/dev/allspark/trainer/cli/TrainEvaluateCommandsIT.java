@@ -39,28 +39,7 @@ class TrainEvaluateCommandsIT {
     String trained =
         run(
             new TrainCommand(),
-            "--data",
-            data.toString(),
-            "--split",
-            "1_8",
-            "--method",
-            "allspark",
-            "--model",
-            "tiny",
-            "--iterations",
-            "6",
-            "--crop",
-            "33",
-            "--batch",
-            "2",
-            "--lr-warmup",
-            "2",
-            "--memory-warmup",
-            "3",
-            "--eval-every",
-            "3",
-            "--out",
-            ckpt.toString());
+            TrainResumeIT.tinyRun(data, ckpt, "--memory-warmup", "3").toArray(String[]::new));
     JsonObject result = JsonParser.parseString(trained).getAsJsonObject();
     assertThat(result.get("method").getAsString()).isEqualTo("allspark");
     assertThat(result.get("valMiou").getAsDouble()).isBetween(0.0, 1.0);

@@ -31,6 +31,29 @@ class TrainResumeIT {
 
   static List<String> recipe(Path data, Path out, String... extra) {
     List<String> args =
+        tinyRun(
+            data,
+            out,
+            "--memory-warmup",
+            "1",
+            "--unlabeled-from",
+            "2",
+            "--optimizer",
+            "adamw",
+            "--lr",
+            "0.0006",
+            "--ema-teacher",
+            "0.9");
+    args.addAll(List.of(extra));
+    return args;
+  }
+
+  /**
+   * {@code train} arguments for a tiny AllSpark run (6 iterations, crop 33, batch 2, evaluated at 3
+   * and at the end) on a synthetic folder, with the given options after them.
+   */
+  static List<String> tinyRun(Path data, Path out, String... extra) {
+    List<String> args =
         new ArrayList<>(
             List.of(
                 "--data",
@@ -49,16 +72,6 @@ class TrainResumeIT {
                 "2",
                 "--lr-warmup",
                 "2",
-                "--memory-warmup",
-                "1",
-                "--unlabeled-from",
-                "2",
-                "--optimizer",
-                "adamw",
-                "--lr",
-                "0.0006",
-                "--ema-teacher",
-                "0.9",
                 "--eval-every",
                 "3",
                 "--out",

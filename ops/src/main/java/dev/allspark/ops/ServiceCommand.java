@@ -1,0 +1,107 @@
+package dev.allspark.ops;
+
+import dev.allspark.ops.settings.SettingOptions;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.function.IntSupplier;
+import java.util.function.Supplier;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * The command of a long-running service ({@code allspark inference}, {@code ingest}, {@code
+ * trainer}, {@code labeling-bridge}): its options are the service's settings table, every value
+ * also comes from its environment variable, and {@link #serve} runs the service until Ctrl-C /
+ * SIGTERM, {@code --minutes}, or the service's own end, holding the JVM until it has closed. A
+ * subclass names itself and its description in its own {@code @Command}; the attributes here are
+ * inherited.
+ */
+@Command(
+    mixinStandardHelpOptions = true,
+    modelTransformer = SettingOptions.Transformer.class,
+    sortOptions = false)
+public abstract class ServiceCommand implements Callable<Integer>, SettingOptions.Command {
+  @Spec protected CommandSpec spec;
+
+  @Option(
+      names = "--minutes",
+      paramLabel = "N",
+      description = "Stop after this many minutes (default: run until Ctrl-C or SIGTERM).")
+  Double minutes;
+
+  /** The values in force: the environment, then the options given on the command line. */
+  protected Map<String, String> values(Map<String, String> env) {
+    return SettingOptions.values(spec, settings(), env);
+  }
+
+  /**
+   * A started service as its command sees it.
+   *
+   * @param service closed when the command stops
+   * @param banner printed once it has started (where it listens, what it reads)
+   * @param status a one-line status, printed whenever it changes
+   * @param finished true when the service has ended on its own (a finite replay, a failure)
+   * @param exitCode the process's exit code once it has stopped: 0, or 1 after a failure
+   */
+  public record Running(
+      AutoCloseable service,
+      String banner,
+      Supplier<String> status,
+      BooleanSupplier finished,
+      IntSupplier exitCode) {
+    /** A service that runs until it is stopped and then exits with 0. */
+    public static Running of(AutoCloseable service, String banner, Supplier<String> status) {
+      return new Running(service, banner, status, () -> false, () -> 0);
+    }
+
+    /** The same, ending on its own when {@code finished} says so, with {@code exitCode}. */
+    public Running endingWhen(BooleanSupplier finished, IntSupplier exitCode) {
+      return new Running(service, banner, status, finished, exitCode);
+    }
+  }
+
+  /** Starts a service; called after the shutdown signal is registered. */
+  @FunctionalInterface
+  public interface Starter {
+    Running start() throws Exception;
+  }
+
+  /**
+   * Starts the service and prints its status every {@code every} when it has changed, until a
+   * signal, {@code --minutes} or its own end; then closes it (within {@code grace} of a signal).
+   */
+  protected final int serve(String name, Duration grace, Duration every, Starter starter)
+      throws Exception {
+    ShutdownSignal stop = ShutdownSignal.register(name, grace);
+    Running running = starter.start();
+    try (AutoCloseable service = running.service()) {
+      System.err.println(name + ": " + running.banner());
+      long deadline =
+          minutes == null ? Long.MAX_VALUE : System.nanoTime() + (long) (minutes * 60e9);
+      long nextPrint = 0;
+      String last = "";
+      // wake every 200 ms so that the service's own end is noticed at once
+      while (!running.finished().getAsBoolean()
+          && System.nanoTime() < deadline
+          && !stop.await(200, TimeUnit.MILLISECONDS)) {
+        if (System.nanoTime() >= nextPrint) {
+          String line = running.status().get();
+          if (!line.equals(last)) {
+            System.err.println(name + ": " + line);
+            last = line;
+          }
+          nextPrint = System.nanoTime() + every.toNanos();
+        }
+      }
+      System.err.println(name + ": " + running.status().get());
+      return running.exitCode().getAsInt();
+    } finally {
+      stop.closed();
+    }
+  }
+}
