@@ -30,6 +30,8 @@ COPY --from=build /src/stack/target/allspark-stack.jar /app/allspark-stack.jar
 COPY --from=build /src/stack/target/lib /app/lib
 COPY --from=build --chown=10001:10001 /opt/djl /opt/djl
 COPY docker/healthcheck /app/healthcheck
+# keep freed native memory for reuse (model/README.md, "Native memory")
+ENV GLIBC_TUNABLES=glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=4294967296:glibc.malloc.top_pad=268435456
 ENV DJL_CACHE_DIR=/opt/djl \
     PYTORCH_FLAVOR=${PYTORCH_FLAVOR} \
     PYTORCH_VERSION=2.7.1 \

@@ -11,6 +11,8 @@ RUN groupadd -g 10001 allspark && useradd -u 10001 -g 10001 -M -s /usr/sbin/nolo
 COPY --from=build /src/stack/target/allspark-stack.jar /app/allspark-stack.jar
 COPY --from=build /src/stack/target/lib /app/lib
 COPY docker/healthcheck /app/healthcheck
+# keep freed native memory for reuse (model/README.md, "Native memory")
+ENV GLIBC_TUNABLES=glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=4294967296:glibc.malloc.top_pad=268435456
 ENV ALLSPARK_INFERENCE_HTTP_PORT=8083 \
     DJL_CACHE_DIR=/tmp/djl
 USER 10001:10001

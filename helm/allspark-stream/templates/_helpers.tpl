@@ -54,6 +54,10 @@ prometheus.io/path: /metrics
 {{- define "allspark.commonEnv" -}}
 - name: JAVA_TOOL_OPTIONS
   value: "-XX:MaxRAMPercentage=75"
+{{- with .Values.nativeMemory.glibcTunables }}
+- name: GLIBC_TUNABLES
+  value: {{ . | quote }}
+{{- end }}
 {{- with .Values.kafka.sasl.existingSecret }}
 - name: ALLSPARK_KAFKA_SASL_JAAS_CONFIG
   valueFrom:

@@ -1,7 +1,6 @@
 package dev.allspark.inference;
 
 import ai.djl.engine.Engine;
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.allspark.model.AllSparkNet;
 import dev.allspark.model.Checkpoint;
@@ -10,7 +9,6 @@ import dev.allspark.model.ImageTensors;
 import dev.allspark.model.Segmenter;
 import dev.allspark.schemas.images.Images;
 import java.awt.image.BufferedImage;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -66,24 +64,18 @@ final class ServingModel implements AutoCloseable {
   /**
    * Segments a micro-batch. Each image is resized to the model's input; each result is at its own
    * image's size. In evaluation mode the network treats every image on its own, so a result does
-   * not depend on the other images of the batch.
+   * not depend on the other images of the batch, nor on how the batch is split into passes ({@link
+   * Segmenter#segment}).
    */
   List<Segmenter.Result> segment(List<BufferedImage> images) {
     EngineThreads.noGradients(); // cheap; the calling thread may be new
     float[][] chw = new float[images.size()][];
+    int[][] sizes = new int[images.size()][];
     for (int i = 0; i < chw.length; i++) {
       chw[i] = ImageTensors.normalizedChw(resized(images.get(i)));
+      sizes[i] = new int[] {images.get(i).getHeight(), images.get(i).getWidth()};
     }
-    List<Segmenter.Result> out = new ArrayList<>(images.size());
-    try (NDManager batch = manager.newSubManager()) {
-      NDArray logits = net.predict(ImageTensors.batch(batch, chw, inputHeight, inputWidth));
-      for (int i = 0; i < chw.length; i++) {
-        BufferedImage image = images.get(i);
-        NDArray one = logits.get(i).expandDims(0);
-        out.add(Segmenter.decode(one, image.getHeight(), image.getWidth())[0]);
-      }
-    }
-    return out;
+    return Segmenter.segment(net, manager, chw, inputHeight, inputWidth, sizes);
   }
 
   private BufferedImage resized(BufferedImage image) {

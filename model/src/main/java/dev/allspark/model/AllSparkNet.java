@@ -151,6 +151,16 @@ public final class AllSparkNet extends Layer {
     return upsampledLogits(perImage(features), images, false);
   }
 
+  /**
+   * Evaluation forward without the final up-sampling: [B, 3, H, W] -> logits [B, K, H/4, W/4], the
+   * head's own resolution. {@link Segmenter#decode} up-samples them straight to each frame's size
+   * (one interpolation, not two, when the frame is not the network's input size).
+   */
+  public NDArray predictCoarse(NDArray images) {
+    NDList features = backbone.features(images, false);
+    return head.apply(perImage(features), false);
+  }
+
   /** Whether the AllSpark block is part of the network ({@link ModelConfig#bottleneck()}). */
   public boolean hasBottleneck() {
     return allspark != null;

@@ -183,6 +183,8 @@ class HelmChartTest {
       assertThat(c.path("envFrom").path(0).path("configMapRef").path("name").asText())
           .isEqualTo("rel-allspark-stream");
       assertThat(c.path("volumeMounts").toString()).contains("/tmp");
+      // freed native memory is kept for reuse (model/README.md, "Native memory")
+      assertThat(env(c, "GLIBC_TUNABLES")).contains("glibc.malloc.top_pad=268435456");
     }
 
     JsonNode inference = find(docs, "Deployment", "rel-allspark-stream-inference");
@@ -323,6 +325,23 @@ class HelmChartTest {
                 container(find(docs, "Deployment", "rel-allspark-stream-bridge")),
                 "ALLSPARK_BRIDGE_TOKEN"))
         .contains("labeling-token");
+  }
+
+  @Test
+  void theNativeMemoryTunablesCanBeTurnedOffOrChanged() throws Exception {
+    List<JsonNode> off = template("default-values.yaml", "nativeMemory.glibcTunables=");
+    assertThat(
+            env(
+                container(find(off, "Deployment", "rel-allspark-stream-trainer")),
+                "GLIBC_TUNABLES"))
+        .isNull();
+    List<JsonNode> own =
+        template("default-values.yaml", "nativeMemory.glibcTunables=glibc.malloc.top_pad=1048576");
+    assertThat(
+            env(
+                container(find(own, "Deployment", "rel-allspark-stream-inference")),
+                "GLIBC_TUNABLES"))
+        .isEqualTo("glibc.malloc.top_pad=1048576");
   }
 
   @Test

@@ -1,9 +1,7 @@
 package dev.allspark.trainer.cli;
 
 import ai.djl.engine.Engine;
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import dev.allspark.model.AllSparkNet;
 import dev.allspark.model.Checkpoint;
 import dev.allspark.model.ModelConfig;
@@ -169,12 +167,19 @@ public final class BenchCommand implements Runnable {
       return 0;
     }
 
+    /** The serving path from normalized frames to class maps: {@link Segmenter#segment}. */
     private void runBatches(NDManager manager, AllSparkNet net, int batch, int rounds) {
-      for (int r = 0; r < rounds; r++) {
-        try (NDManager scope = manager.newSubManager()) {
-          NDArray images = scope.randomNormal(new Shape(batch, 3, height, width));
-          Segmenter.decode(net.predict(images), height, width);
+      Random rng = new Random(batch);
+      float[][] chw = new float[batch][3 * height * width];
+      int[][] sizes = new int[batch][];
+      for (int i = 0; i < batch; i++) {
+        for (int p = 0; p < chw[i].length; p++) {
+          chw[i][p] = (float) rng.nextGaussian();
         }
+        sizes[i] = new int[] {height, width};
+      }
+      for (int r = 0; r < rounds; r++) {
+        Segmenter.segment(net, manager, chw, height, width, sizes);
       }
     }
   }
