@@ -1,8 +1,8 @@
 package dev.allspark.ingest;
 
 import dev.allspark.schemas.ImageEncoding;
+import dev.allspark.schemas.images.FrameRules;
 import java.awt.image.BufferedImage;
-import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -18,8 +18,6 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import javax.imageio.ImageIO;
-import javax.imageio.ImageReader;
-import javax.imageio.stream.ImageInputStream;
 
 /**
  * Replays a folder of frames as a fleet. CamVid layout: {@code <sequence>_<frame>.png} in one
@@ -133,31 +131,17 @@ public final class FolderReplay {
     };
   }
 
-  /** Width and height from the image's header, without decoding its pixels. */
-  private static int[] headerSize(byte[] bytes) throws IOException {
-    try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
-      Iterator<ImageReader> readers = in == null ? null : ImageIO.getImageReaders(in);
-      if (readers == null || !readers.hasNext()) {
-        return new int[] {0, 0}; // unknown size: the producer's decode check refuses the file
-      }
-      ImageReader reader = readers.next();
-      try {
-        reader.setInput(in);
-        return new int[] {reader.getWidth(0), reader.getHeight(0)};
-      } finally {
-        reader.dispose();
-      }
-    }
-  }
-
   private SourceFrame read(Camera c, Path file, long capture, int passIndex) {
     try {
       byte[] bytes = Files.readAllBytes(file);
       ImageEncoding encoding = ImageEncoding.PNG;
       int[] size;
       if (!jpeg) {
-        // the header is enough here: the producer decodes the whole image once, at the edge
-        size = headerSize(bytes);
+        // the header is enough here: the producer checks it against the image at the edge
+        size = FrameRules.headerSize(bytes);
+        if (size == null) {
+          size = new int[] {0, 0}; // the producer refuses it, naming its frame
+        }
       } else {
         BufferedImage image = ImageIO.read(file.toFile());
         if (image == null) {

@@ -48,17 +48,22 @@ public final class FrameProducer implements AutoCloseable {
   private final KafkaProducer<String, byte[]> producer;
   private final String topic;
   private final int maxRecordBytes;
-  private final boolean checkDecode;
+  private final int decodeEvery;
+  private final AtomicLong validated = new AtomicLong();
   private final AvroSerde<CameraFrame> serde = new AvroSerde<>(CameraFrame.class);
   private final AtomicLong frames = new AtomicLong();
   private final AtomicLong bytes = new AtomicLong();
 
   /**
    * @param maxRecordBytes the topic's {@code max.message.bytes}
-   * @param checkDecode decode every image to check it (off only for trusted sources, e.g. bench)
+   * @param decodeEvery decode every n-th image in full to check it (1 = every image, 0 = none);
+   *     every image's signature and header are checked whatever it is
    */
   public FrameProducer(
-      Map<String, Object> clientConfig, String topic, int maxRecordBytes, boolean checkDecode) {
+      Map<String, Object> clientConfig, String topic, int maxRecordBytes, int decodeEvery) {
+    if (decodeEvery < 0) {
+      throw new IllegalArgumentException("decodeEvery must be >= 0, got " + decodeEvery);
+    }
     Map<String, Object> c = new HashMap<>(clientConfig);
     c.put(ProducerConfig.ACKS_CONFIG, "all");
     c.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
@@ -69,7 +74,7 @@ public final class FrameProducer implements AutoCloseable {
     this.producer = new KafkaProducer<>(c, new StringSerializer(), new ByteArraySerializer());
     this.topic = topic;
     this.maxRecordBytes = maxRecordBytes;
-    this.checkDecode = checkDecode;
+    this.decodeEvery = decodeEvery;
   }
 
   /** Checks a frame and builds its record value. */
@@ -101,9 +106,21 @@ public final class FrameProducer implements AutoCloseable {
     if (wrong != null) {
       throw new RejectedFrameException(wrong, false);
     }
-    int w = f.width();
-    int h = f.height();
-    if (checkDecode || w <= 0 || h <= 0) {
+    // every frame: the header's size (no pixel decoded), which the declared size must be
+    int[] header = FrameRules.headerSize(f.image());
+    if (header == null) {
+      throw new RejectedFrameException(FrameRules.unreadableHeader(f.encoding()), false);
+    }
+    int w = f.width() > 0 ? f.width() : header[0];
+    int h = f.height() > 0 ? f.height() : header[1];
+    wrong = FrameRules.size(w, h, header[0], header[1]);
+    if (wrong != null) {
+      throw new RejectedFrameException(wrong, false);
+    }
+    // every n-th frame: the whole image (a frame that is not decoded here and does not decode
+    // reaches every consumer's dead-letter topic with the same reason)
+    long n = validated.getAndIncrement();
+    if (decodeEvery > 0 && n % decodeEvery == 0) {
       BufferedImage image;
       try {
         image = ImageIO.read(new ByteArrayInputStream(f.image()));
@@ -113,12 +130,6 @@ public final class FrameProducer implements AutoCloseable {
       if (image == null) {
         throw new RejectedFrameException(FrameRules.undecodable(f.encoding(), null), false);
       }
-      if ((w > 0 && w != image.getWidth()) || (h > 0 && h != image.getHeight())) {
-        throw new RejectedFrameException(
-            FrameRules.size(w, h, image.getWidth(), image.getHeight()), false);
-      }
-      w = image.getWidth();
-      h = image.getHeight();
     }
     return CameraFrame.newBuilder()
         .setFrameId(f.frameId())

@@ -76,7 +76,8 @@ public final class IngestService implements AutoCloseable {
       client.putIfAbsent("max.block.ms", 10_000);
     }
     this.producer =
-        new FrameProducer(client, settings.topics().name(Topic.CAMERA_FRAMES), limit, true);
+        new FrameProducer(
+            client, settings.topics().name(Topic.CAMERA_FRAMES), limit, settings.decodeEvery());
     this.ops =
         settings.httpPort() >= 0
             ? new OpsServer(

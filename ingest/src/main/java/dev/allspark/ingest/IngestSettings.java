@@ -16,6 +16,8 @@ import java.util.Map;
  *
  * @param fps frames per second per camera; 0 = as fast as the broker takes them
  * @param maxFrames stop after this many frames (0 = no limit)
+ * @param decodeEvery decode every n-th frame in full at the edge (1 = all, 0 = none); every frame's
+ *     signature, header and declared size are checked whatever it is
  */
 public record IngestSettings(
     String bootstrap,
@@ -32,7 +34,8 @@ public record IngestSettings(
     int height,
     long seed,
     int httpPort,
-    long maxFrames) {
+    long maxFrames,
+    int decodeEvery) {
 
   /** The settings, by name; {@link #TABLE} lists them in order. */
   public static final class Key {
@@ -77,6 +80,14 @@ public record IngestSettings(
             "--max-frames",
             "0",
             "stop after this many frames, 0 = no limit");
+    public static final SettingKey DECODE_EVERY =
+        TABLE.add(
+            "ALLSPARK_INGEST_DECODE_EVERY",
+            "--decode-every",
+            "100",
+            "decode every n-th frame in full at the edge (1 = all, 0 = none); every frame's"
+                + " signature, header and size are checked, and a frame that does not decode"
+                + " reaches the consumers' dead-letter topics");
   }
 
   /** Every setting of the service: its options, its README table. */
@@ -125,7 +136,8 @@ public record IngestSettings(
         size[1],
         p.integer(Key.SEED, Long.MIN_VALUE, Long.MAX_VALUE),
         (int) p.integer(Key.HTTP_PORT, -1, 65535),
-        p.integer(Key.MAX_FRAMES, 0, Long.MAX_VALUE));
+        p.integer(Key.MAX_FRAMES, 0, Long.MAX_VALUE),
+        (int) p.integer(Key.DECODE_EVERY, 0, Integer.MAX_VALUE));
   }
 
   public static Builder builder(String bootstrap) {
@@ -180,6 +192,10 @@ public record IngestSettings(
 
     public Builder maxFrames(long frames) {
       return set(Key.MAX_FRAMES, frames);
+    }
+
+    public Builder decodeEvery(int n) {
+      return set(Key.DECODE_EVERY, n);
     }
 
     @Override

@@ -43,7 +43,7 @@ class DeliveryIT {
     List<String> problems = new CopyOnWriteArrayList<>();
     AtomicReference<Throwable> failure = new AtomicReference<>();
     Delivery[] delivery = new Delivery[1];
-    try (FrameProducer producer = new FrameProducer(c, topic, 1 << 20, true)) {
+    try (FrameProducer producer = new FrameProducer(c, topic, 1 << 20, 1)) {
       delivery[0] =
           new Delivery(producer, 8, (f, md) -> acked.incrementAndGet(), p -> problems.add("" + p));
       Thread source =

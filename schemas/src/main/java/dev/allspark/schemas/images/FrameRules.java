@@ -1,7 +1,13 @@
 package dev.allspark.schemas.images;
 
 import dev.allspark.schemas.ImageEncoding;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
 import java.util.Arrays;
+import java.util.Iterator;
+import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
 
 /**
  * The frame rules, in one place: what ingest checks at the edge ({@code FrameProducer}, answered
@@ -57,6 +63,34 @@ public final class FrameRules {
             + imageWidth
             + "x"
             + imageHeight;
+  }
+
+  /**
+   * Width and height from the image's header (PNG's IHDR, JPEG's frame header) through the JDK's
+   * readers, without decoding a pixel; null when no reader takes the bytes or the header does not
+   * read.
+   */
+  public static int[] headerSize(byte[] image) {
+    try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(image))) {
+      Iterator<ImageReader> readers = in == null ? null : ImageIO.getImageReaders(in);
+      if (readers == null || !readers.hasNext()) {
+        return null;
+      }
+      ImageReader reader = readers.next();
+      try {
+        reader.setInput(in);
+        return new int[] {reader.getWidth(0), reader.getHeight(0)};
+      } finally {
+        reader.dispose();
+      }
+    } catch (IOException | RuntimeException e) {
+      return null;
+    }
+  }
+
+  /** What an unreadable header says. */
+  public static String unreadableHeader(ImageEncoding declared) {
+    return "image header does not read as " + declared;
   }
 
   /** What a decoder failure says. */
