@@ -95,41 +95,19 @@ class IngestIT {
     HttpClient http = HttpClient.newHttpClient();
     try (IngestService service = new IngestService(s, System.err).start()) {
       URI uri = URI.create("http://localhost:" + service.httpPort() + "/frames");
-      HttpResponse<String> ok =
-          send(
-              http,
-              uri,
-              png,
-              "Content-Type",
-              "image/png",
-              "X-Vehicle-Id",
-              "truck-7",
-              "X-Camera-Id",
-              "truck-7/front",
-              "X-Capture-Time",
-              "2026-11-24T10:00:00Z",
-              "X-Frame-Id",
-              "truck-7/front/1",
-              "X-Meta-Weather",
-              "rain");
+      String[] truck7 = {
+        "Content-Type", "image/png",
+        "X-Vehicle-Id", "truck-7",
+        "X-Camera-Id", "truck-7/front",
+        "X-Capture-Time", "2026-11-24T10:00:00Z",
+        "X-Frame-Id", "truck-7/front/1",
+        "X-Meta-Weather", "rain"
+      };
+      HttpResponse<String> ok = send(http, uri, png, truck7);
       assertThat(ok.statusCode()).isEqualTo(202);
       assertThat(ok.body()).contains("\"frameId\":\"truck-7/front/1\"").contains("\"offset\":0");
       // issue 13: a retried push of the same frame id made a second frame (and two results)
-      HttpResponse<String> again =
-          send(
-              http,
-              uri,
-              png,
-              "Content-Type",
-              "image/png",
-              "X-Vehicle-Id",
-              "truck-7",
-              "X-Camera-Id",
-              "truck-7/front",
-              "X-Capture-Time",
-              "2026-11-24T10:00:00Z",
-              "X-Frame-Id",
-              "truck-7/front/1");
+      HttpResponse<String> again = send(http, uri, png, truck7);
       assertThat(again.statusCode()).isEqualTo(200);
       assertThat(again.body()).contains("\"offset\":0").contains("\"duplicate\":true");
 
