@@ -136,6 +136,8 @@ final class MicroBatch {
                   .setScore(s.meanEntropy())
                   .setModelVersion(model.version())
                   .setRequestedAt(Instant.now())
+                  // the labelers' starting point: this model's own mask, same PNG as the result
+                  .setPrediction(result.getMask())
                   .build();
           out.add(new ProducerRecord<>(toLabelTopic, frameId, requestSerde.encode(request)));
           requests.merge(why.name().toLowerCase(Locale.ROOT), 1, Integer::sum);

@@ -111,6 +111,13 @@ class InferenceServiceIT {
             assertThat(q.getModelVersion()).isEqualTo(1);
             assertThat(q.getFrame().getFrameId()).isEqualTo(q.getFrameId());
             assertThat(q.getReason().name()).isIn("UNCERTAINTY", "RANDOM_AUDIT");
+            // the labelers' pre-annotation: this model's own mask of the frame, as in the result
+            Segmentation result =
+                results.stream()
+                    .filter(s -> s.getFrameId().equals(q.getFrameId()))
+                    .findFirst()
+                    .orElseThrow();
+            assertThat(q.getPrediction()).isNotNull().isEqualTo(result.getMask());
           }
         }
         assertThat(second.health().ready()).isTrue();

@@ -2,8 +2,10 @@ package dev.allspark.schemas.kafka;
 
 import dev.allspark.schemas.CameraFrame;
 import dev.allspark.schemas.CheckpointRecord;
+import dev.allspark.schemas.LabelClaim;
 import dev.allspark.schemas.LabelMask;
 import dev.allspark.schemas.LabelRequest;
+import dev.allspark.schemas.LabelReview;
 import dev.allspark.schemas.LabeledFrame;
 import dev.allspark.schemas.Segmentation;
 import java.io.BufferedReader;
@@ -40,7 +42,9 @@ public final class ReleasedSchemas implements SchemaStore {
           LabelMask.getClassSchema(),
           LabeledFrame.getClassSchema(),
           Segmentation.getClassSchema(),
-          CheckpointRecord.getClassSchema());
+          CheckpointRecord.getClassSchema(),
+          LabelClaim.getClassSchema(),
+          LabelReview.getClassSchema());
 
   private static final String HISTORY = "avro/history/";
   private static final ReleasedSchemas BUNDLED = load();

@@ -2,8 +2,10 @@ package dev.allspark.schemas.kafka;
 
 import dev.allspark.schemas.CameraFrame;
 import dev.allspark.schemas.CheckpointRecord;
+import dev.allspark.schemas.LabelClaim;
 import dev.allspark.schemas.LabelMask;
 import dev.allspark.schemas.LabelRequest;
+import dev.allspark.schemas.LabelReview;
 import dev.allspark.schemas.LabeledFrame;
 import dev.allspark.schemas.Segmentation;
 import java.util.Locale;
@@ -18,6 +20,10 @@ public enum Topic {
   CAMERA_FRAMES("camera.frames", "camera id", CameraFrame.class, 6, false, 10 << 20, 7),
   FRAMES_TO_LABEL("frames.to-label", "frame id", LabelRequest.class, 3, true, 10 << 20, -1),
   LABELS_MASKS("labels.masks", "frame id", LabelMask.class, 3, true, 4 << 20, -1),
+  /** The labelers' claims on requested frames: small, one partition, read whole at start. */
+  LABELS_CLAIMS("labels.claims", "frame id", LabelClaim.class, 1, true, 64 << 10, -1),
+  /** Masks waiting for (or sent back by) a reviewer, where review is on. */
+  LABELS_REVIEW("labels.review", "frame id", LabelReview.class, 1, true, 4 << 20, -1),
   FRAMES_LABELED("frames.labeled", "frame id", LabeledFrame.class, 3, true, 14 << 20, -1),
   SEGMENTATIONS("segmentations", "frame id", Segmentation.class, 6, false, 4 << 20, 7),
   /** One partition: chunks and manifests of a version stay in order. */

@@ -5,10 +5,13 @@ import dev.allspark.schemas.CheckpointChunk;
 import dev.allspark.schemas.CheckpointManifest;
 import dev.allspark.schemas.CheckpointRecord;
 import dev.allspark.schemas.ImageEncoding;
+import dev.allspark.schemas.LabelClaim;
 import dev.allspark.schemas.LabelMask;
 import dev.allspark.schemas.LabelReason;
 import dev.allspark.schemas.LabelRequest;
+import dev.allspark.schemas.LabelReview;
 import dev.allspark.schemas.LabeledFrame;
+import dev.allspark.schemas.ReviewState;
 import dev.allspark.schemas.Segmentation;
 import dev.allspark.schemas.SegmentationTimings;
 import dev.allspark.schemas.TopicPartitionOffset;
@@ -123,9 +126,31 @@ final class SampleRecords {
         .build();
   }
 
+  static LabelClaim claim() {
+    return LabelClaim.newBuilder()
+        .setFrameId("cam-1/000042")
+        .setLabeler("alice")
+        .setClaimedAt(T0)
+        .setExpiresAt(T0.plusSeconds(1800))
+        .build();
+  }
+
+  static LabelReview review() {
+    return LabelReview.newBuilder()
+        .setFrameId("cam-1/000042")
+        .setMask(mask())
+        .setState(ReviewState.REJECTED)
+        .setReviewer("rita")
+        .setComment("the car's outline is off")
+        .setAt(T0)
+        .build();
+  }
+
   /** Every value type, with the topic it belongs to. */
   static Map<Topic, SpecificRecord> everyValueType() {
     return Map.of(
+        Topic.LABELS_CLAIMS, claim(),
+        Topic.LABELS_REVIEW, review(),
         Topic.CAMERA_FRAMES, frame(),
         Topic.FRAMES_TO_LABEL, request(),
         Topic.LABELS_MASKS, mask(),
