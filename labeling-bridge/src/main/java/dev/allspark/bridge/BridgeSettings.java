@@ -22,6 +22,9 @@ import java.util.Map;
  *     ColdStartRequests}
  * @param coldStartEvery request every n-th frame during the cold start
  * @param importRoot the folder under which {@code POST /api/import} may read, or null: import off
+ * @param labelersFile per-labeler tokens, hashed ({@link Labelers}), or null
+ * @param claimSeconds how long a labeler's claim on a frame lasts
+ * @param review whether masks wait for a reviewer before they go to {@code labels.masks}
  */
 public record BridgeSettings(
     String bootstrap,
@@ -33,7 +36,10 @@ public record BridgeSettings(
     String applicationId,
     int coldStart,
     int coldStartEvery,
-    Path importRoot) {
+    Path importRoot,
+    Path labelersFile,
+    int claimSeconds,
+    boolean review) {
 
   /** The settings, by name; {@link #TABLE} lists them in order. */
   public static final class Key {
@@ -52,14 +58,35 @@ public record BridgeSettings(
             "ALLSPARK_BRIDGE_TOKEN",
             "--token",
             null,
-            "bearer token every API call must carry, 8+ characters; prefer the variable or"
-                + " --token-file: a value on the command line shows in ps");
+            "a shared bearer token (its holder is recorded as shared-token), 8+ characters; prefer"
+                + " --labelers-file (one token per labeler), the variable or --token-file: a value"
+                + " on the command line shows in ps");
     public static final SettingKey TOKEN_FILE =
         TABLE.add(
             "ALLSPARK_BRIDGE_TOKEN_FILE",
             "--token-file",
             null,
             "file holding the token (e.g. a mounted Secret), surrounding blanks ignored");
+    public static final SettingKey LABELERS_FILE =
+        TABLE.add(
+            "ALLSPARK_BRIDGE_LABELERS_FILE",
+            "--labelers-file",
+            null,
+            "per-labeler tokens, hashed: lines 'sha256:HEX NAME [reviewer]' (allspark labelers"
+                + " add writes them); re-read when it changes, so deleting a line revokes a token");
+    public static final SettingKey CLAIM_SECONDS =
+        TABLE.add(
+            "ALLSPARK_BRIDGE_CLAIM_SECONDS",
+            "--claim-seconds",
+            "1800",
+            "how long a labeler's claim on a frame lasts before it returns to the queue");
+    public static final SettingKey REVIEW =
+        TABLE.add(
+            "ALLSPARK_BRIDGE_REVIEW",
+            "--review",
+            "false",
+            "submitted masks wait for a reviewer (a labeler with the reviewer role) before they"
+                + " reach labels.masks");
     public static final SettingKey IMPORT_ROOT =
         TABLE.add(
             "ALLSPARK_BRIDGE_IMPORT_ROOT",
@@ -99,12 +126,23 @@ public record BridgeSettings(
     if (bootstrap == null || bootstrap.isBlank()) {
       throw new IllegalArgumentException(Key.BOOTSTRAP.label() + " is required");
     }
-    if (token == null || token.length() < 8) {
+    if (labelersFile == null && token == null) {
       throw new IllegalArgumentException(
-          Key.TOKEN.label()
-              + " must be set (at least 8 characters), or "
+          "set "
+              + Key.LABELERS_FILE.label()
+              + " (one token per labeler), or a shared token with "
+              + Key.TOKEN.label()
+              + " or "
               + Key.TOKEN_FILE.label()
-              + ": every call to the bridge is authenticated with it");
+              + ": every call to the bridge is authenticated");
+    }
+    if (token != null && token.length() < 8) {
+      throw new IllegalArgumentException(
+          Key.TOKEN.label() + " must have at least 8 characters, got " + token.length());
+    }
+    if (claimSeconds < 1) {
+      throw new IllegalArgumentException(
+          Key.CLAIM_SECONDS.label() + " must be at least 1, got " + claimSeconds);
     }
     if (httpPort < 0 || httpPort > 65535) {
       throw new IllegalArgumentException(
@@ -153,7 +191,10 @@ public record BridgeSettings(
         p.text(Key.APPLICATION_ID),
         (int) p.integer(Key.COLD_START, 0, Integer.MAX_VALUE),
         (int) p.integer(Key.COLD_START_EVERY, 1, Integer.MAX_VALUE),
-        p.path(Key.IMPORT_ROOT));
+        p.path(Key.IMPORT_ROOT),
+        p.path(Key.LABELERS_FILE),
+        (int) p.integer(Key.CLAIM_SECONDS, 1, Integer.MAX_VALUE),
+        p.bool(Key.REVIEW));
   }
 
   public static Builder builder(String bootstrap) {
@@ -188,6 +229,18 @@ public record BridgeSettings(
 
     public Builder coldStart(int frames, int every) {
       return set(Key.COLD_START, frames).set(Key.COLD_START_EVERY, every);
+    }
+
+    public Builder labelersFile(Path file) {
+      return set(Key.LABELERS_FILE, file);
+    }
+
+    public Builder claimSeconds(int seconds) {
+      return set(Key.CLAIM_SECONDS, seconds);
+    }
+
+    public Builder review(boolean on) {
+      return set(Key.REVIEW, on);
     }
 
     public Builder importRoot(Path root) {

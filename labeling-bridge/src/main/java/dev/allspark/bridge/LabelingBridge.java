@@ -2,8 +2,10 @@ package dev.allspark.bridge;
 
 import dev.allspark.ops.Json;
 import dev.allspark.ops.OpsServer;
+import dev.allspark.schemas.LabelClaim;
 import dev.allspark.schemas.LabelMask;
 import dev.allspark.schemas.LabelRequest;
+import dev.allspark.schemas.LabelReview;
 import dev.allspark.schemas.kafka.AvroSerde;
 import dev.allspark.schemas.kafka.Topic;
 import dev.allspark.schemas.kafka.TopicCatalog;
@@ -13,6 +15,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Properties;
@@ -55,11 +58,31 @@ public final class LabelingBridge implements AutoCloseable {
   final Counter masksSent = Counter.builder("allspark.bridge.masks.sent").register(registry);
   final Counter masksRefused = Counter.builder("allspark.bridge.masks.refused").register(registry);
   final Counter unauthorized = Counter.builder("allspark.bridge.unauthorized").register(registry);
+  final Counter claimsMade = Counter.builder("allspark.bridge.claims").register(registry);
+  final Counter reviewsAccepted =
+      Counter.builder("allspark.bridge.reviews").tag("decision", "accept").register(registry);
+  final Counter reviewsRejected =
+      Counter.builder("allspark.bridge.reviews").tag("decision", "reject").register(registry);
+  private final Clock clock;
+  private final Labelers labelers;
+  private final Claims claims;
+  private final Reviews reviews;
+  private final Map<String, Object> client;
   private final OpsServer ops;
   private final ColdStartRequests coldStart;
 
   public LabelingBridge(BridgeSettings settings) {
+    this(settings, Clock.systemUTC());
+  }
+
+  /**
+   * @param clock what claims expire by and masks are stamped with (a test's own clock makes expiry
+   *     exact)
+   */
+  public LabelingBridge(BridgeSettings settings, Clock clock) {
     this.s = settings;
+    this.clock = clock;
+    this.labelers = new Labelers(settings.labelersFile(), settings.token());
     Properties p = new Properties();
     p.putAll(settings.kafka());
     p.put(StreamsConfig.APPLICATION_ID_CONFIG, settings.applicationId());
@@ -85,6 +108,17 @@ public final class LabelingBridge implements AutoCloseable {
     pc.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Topic.LABELS_MASKS.maxMessageBytes());
     pc.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, "allspark-labeling-bridge");
     this.producer = new KafkaProducer<>(pc, new StringSerializer(), new ByteArraySerializer());
+    this.claims =
+        new Claims(
+            new TopicState<>(
+                settings.topics().name(Topic.LABELS_CLAIMS), LabelClaim.class, producer),
+            clock,
+            java.time.Duration.ofSeconds(settings.claimSeconds()));
+    this.reviews =
+        new Reviews(
+            new TopicState<>(
+                settings.topics().name(Topic.LABELS_REVIEW), LabelReview.class, producer),
+            clock);
 
     Gauge.builder("allspark.bridge.ready", () -> ready() ? 1 : 0).register(registry);
     this.ops =
@@ -102,7 +136,7 @@ public final class LabelingBridge implements AutoCloseable {
                             "masksSent",
                             (long) masksSent.count()))));
     ops.route("/", new BridgeApi(this));
-    Map<String, Object> client = new HashMap<>(settings.kafka());
+    this.client = new HashMap<>(settings.kafka());
     client.put("bootstrap.servers", settings.bootstrap());
     this.coldStart =
         settings.coldStart() > 0
@@ -136,6 +170,9 @@ public final class LabelingBridge implements AutoCloseable {
   }
 
   public LabelingBridge start() {
+    // claims and the review queue are read whole before the API answers anything
+    claims.state().restore(client, java.time.Duration.ofSeconds(60));
+    reviews.state().restore(client, java.time.Duration.ofSeconds(60));
     streams.start();
     ops.start();
     if (coldStart != null) {
@@ -160,8 +197,24 @@ public final class LabelingBridge implements AutoCloseable {
     return classes;
   }
 
-  String token() {
-    return s.token();
+  Labelers labelers() {
+    return labelers;
+  }
+
+  Claims claims() {
+    return claims;
+  }
+
+  Reviews reviews() {
+    return reviews;
+  }
+
+  boolean reviewOn() {
+    return s.review();
+  }
+
+  Clock clock() {
+    return clock;
   }
 
   /** The folder imports may read under (its real path), or null when import is off. */
@@ -209,7 +262,12 @@ public final class LabelingBridge implements AutoCloseable {
       }
     }
     ops.close();
-    streams.close(java.time.Duration.ofSeconds(30));
+    // leave the group: one bridge per application id, so its successor (a restart, a rolling
+    // update) gets every partition at once instead of after the session timeout (45 s)
+    streams.close(
+        org.apache.kafka.streams.CloseOptions.timeout(java.time.Duration.ofSeconds(30))
+            .withGroupMembershipOperation(
+                org.apache.kafka.streams.CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
     producer.close();
     registry.close();
   }

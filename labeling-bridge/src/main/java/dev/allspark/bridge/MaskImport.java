@@ -13,7 +13,6 @@ import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeoutException;
 import java.util.stream.Stream;
-import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.ValueAndTimestamp;
 
@@ -21,13 +20,15 @@ import org.apache.kafka.streams.state.ValueAndTimestamp;
  * {@code POST /api/import?folder=DIR}: every {@code *.png} of a folder under the import root whose
  * name (without extension) is a requested frame's id, or its last path segment, becomes a mask. The
  * folder's real path must be under the root's (neither ".." nor a link leads out); without a root,
- * import is off. The answer says what was imported and why each other file was skipped.
+ * import is off. The answer says what was imported and why each other file was skipped. {@code POST
+ * /api/import/coco} does the same for the masks of a COCO file ({@link Coco}).
  */
 final class MaskImport {
   /** Sends one mask for a request (the API's own submit: checked, then on labels.masks). */
   interface Submit {
-    RecordMetadata submit(LabelRequest request, byte[] png, String labeler)
+    BridgeApi.Submitted submit(LabelRequest request, byte[] png)
         throws LabelMaps.InvalidMaskException,
+            BridgeApi.ClaimConflict,
             InterruptedException,
             ExecutionException,
             TimeoutException;
@@ -48,7 +49,7 @@ final class MaskImport {
     this.submit = submit;
   }
 
-  Result run(String folder, String labeler) throws IOException, InterruptedException {
+  Result run(String folder) throws IOException, InterruptedException {
     if (folder == null || folder.isBlank()) {
       return Result.error(400, "the query parameter folder (a folder of mask PNGs) is required");
     }
@@ -87,14 +88,8 @@ final class MaskImport {
         skipped.put(name, matches.size() + " requested frames end with " + base + ": ambiguous");
         continue;
       }
-      try {
-        submit.submit(matches.get(0), Files.readAllBytes(f), labeler);
+      if (send(matches.get(0), Files.readAllBytes(f), name, skipped)) {
         imported++;
-      } catch (LabelMaps.InvalidMaskException e) {
-        bridge.masksRefused.increment();
-        skipped.put(name, e.getMessage());
-      } catch (ExecutionException | TimeoutException e) {
-        skipped.put(name, "Kafka did not take the mask: " + e);
       }
     }
     Map<String, Object> body = new LinkedHashMap<>();
@@ -103,6 +98,50 @@ final class MaskImport {
     body.put("imported", imported);
     body.put("skipped", skipped);
     return new Result(200, body);
+  }
+
+  /** Masks read from a COCO file, matched to requests by their images' file names. */
+  Result masks(List<Coco.Read> masks) throws InterruptedException {
+    Map<String, List<LabelRequest>> byName = requestsByName();
+    int imported = 0;
+    Map<String, String> skipped = new LinkedHashMap<>();
+    for (Coco.Read m : masks) {
+      String name = m.fileName();
+      String base = name.replaceFirst("\\.(png|jpe?g)$", "");
+      List<LabelRequest> matches = byName.getOrDefault(base, List.of());
+      if (matches.size() != 1) {
+        skipped.put(
+            name,
+            matches.isEmpty()
+                ? "no requested frame is named " + base
+                : matches.size() + " requested frames end with " + base + ": ambiguous");
+        continue;
+      }
+      if (send(matches.get(0), LabelMaps.grayPng(m.mask()), name, skipped)) {
+        imported++;
+      }
+    }
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("images", masks.size());
+    body.put("imported", imported);
+    body.put("skipped", skipped);
+    return new Result(200, body);
+  }
+
+  private boolean send(LabelRequest r, byte[] png, String name, Map<String, String> skipped)
+      throws InterruptedException {
+    try {
+      submit.submit(r, png);
+      return true;
+    } catch (LabelMaps.InvalidMaskException e) {
+      bridge.masksRefused.increment();
+      skipped.put(name, e.getMessage());
+    } catch (BridgeApi.ClaimConflict e) {
+      skipped.put(name, e.getMessage());
+    } catch (ExecutionException | TimeoutException e) {
+      skipped.put(name, "Kafka did not take the mask: " + e);
+    }
+    return false;
   }
 
   /** Requests by frame id and by its last path segment (folder replays name frames camera/file). */

@@ -46,6 +46,31 @@ final class BridgeTestSupport {
         .start();
   }
 
+  /** A bridge with per-labeler tokens, review as given, and the test's clock. */
+  static LabelingBridge bridge(
+      KafkaBroker kafka,
+      TopicCatalog topics,
+      Path state,
+      Path labelersFile,
+      boolean review,
+      int claimSeconds,
+      java.time.Clock clock) {
+    return new LabelingBridge(
+            BridgeSettings.builder(kafka.bootstrapServers())
+                .kafka(Map.of("commit.interval.ms", "100"))
+                .topics(topics)
+                .httpPort(0)
+                .labelersFile(labelersFile)
+                .review(review)
+                .claimSeconds(claimSeconds)
+                .stateDir(state)
+                .applicationId("bridge-" + UUID.randomUUID())
+                .coldStart(0, 1)
+                .build(),
+            clock)
+        .start();
+  }
+
   static void request(KafkaBroker kafka, TopicCatalog topics, LabelRequest... requests) {
     AvroSerde<LabelRequest> serde = new AvroSerde<>(LabelRequest.class);
     try (KafkaProducer<String, byte[]> p =

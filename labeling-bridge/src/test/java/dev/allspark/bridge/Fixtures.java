@@ -47,6 +47,13 @@ final class Fixtures {
         .build();
   }
 
+  /** A request carrying the model's prediction (class ids {@code top} over {@code bottom}). */
+  static LabelRequest predicted(String id, int w, int h, long requestedAt, int top, int bottom) {
+    return LabelRequest.newBuilder(request(id, w, h, requestedAt))
+        .setPrediction(ByteBuffer.wrap(idsPng(w, h, top, bottom)))
+        .build();
+  }
+
   /** Sky on the top half, road below: class ids 0 and 3. */
   static byte[] idsPng(int w, int h, int top, int bottom) {
     byte[] ids = new byte[w * h];

@@ -25,6 +25,7 @@ import picocli.CommandLine.Command;
       dev.allspark.stack.chaos.ChaosCommand.class,
       IngestCommand.class,
       LabelingBridgeCommand.class,
+      dev.allspark.bridge.cli.LabelersCommand.class,
       TrainerCommand.class,
       InferenceCommand.class,
       TrainCommand.class,

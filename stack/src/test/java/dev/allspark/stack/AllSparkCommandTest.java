@@ -85,7 +85,8 @@ class AllSparkCommandTest {
     assertThat(run.err()).contains("--source folder needs --folder / ALLSPARK_INGEST_FOLDER");
     run = run("labeling-bridge", "--bootstrap", "127.0.0.1:1", "--token", "short");
     assertThat(run.exitCode()).isEqualTo(1);
-    assertThat(run.err()).contains("--token / ALLSPARK_BRIDGE_TOKEN must be set");
+    assertThat(run.err())
+        .contains("--token / ALLSPARK_BRIDGE_TOKEN must have at least 8 characters");
   }
 
   @Test

@@ -122,8 +122,12 @@ public final class DemoCommand implements Callable<Integer> {
                 .build())) {
       System.err.printf(
           "demo: dashboard on http://localhost:%d/  labeling page on http://localhost:%d/"
-              + "  Kafka on %s  state in %s%n",
-          stack.dashboardPort(), stack.bridgePort(), stack.bootstrap(), state);
+              + " (your token: %s)  Kafka on %s  state in %s%n",
+          stack.dashboardPort(),
+          stack.bridgePort(),
+          stack.labelerToken(),
+          stack.bootstrap(),
+          state);
       long end = minutes > 0 ? System.nanoTime() + (long) (minutes * 60e9) : Long.MAX_VALUE;
       while (!stop.await(5, TimeUnit.SECONDS)) {
         System.err.println("demo: " + stack.status().line());

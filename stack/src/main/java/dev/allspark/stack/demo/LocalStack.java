@@ -78,6 +78,7 @@ public final class LocalStack implements AutoCloseable {
   private final String bootstrap;
   private final IngestService ingest;
   private final LabelingBridge bridge;
+  private final String labelerToken;
   private final OnlineTrainer trainer;
   private final InferenceService inference;
   private final SimulatedLabelers labelers;
@@ -107,7 +108,13 @@ public final class LocalStack implements AutoCloseable {
       String[] wh = settings.size().split("x");
       Path images = settings.camvid();
 
+      // the simulated labelers share one token; a person trying the page gets their own, as
+      // labeler "you" with the reviewer role (the demo prints it)
       String token = UUID.randomUUID().toString();
+      String yours = dev.allspark.bridge.Labelers.newToken();
+      labelerToken = yours;
+      Path labelersFile = settings.stateDir().resolve("labelers");
+      Files.writeString(labelersFile, dev.allspark.bridge.Labelers.line(yours, "you", true) + "\n");
       bridge =
           new LabelingBridge(
                   BridgeSettings.builder(bootstrap)
@@ -115,6 +122,7 @@ public final class LocalStack implements AutoCloseable {
                       .topics(topics)
                       .httpPort(0)
                       .token(token)
+                      .labelersFile(labelersFile)
                       .stateDir(settings.stateDir().resolve("bridge"))
                       .applicationId("allspark-demo-bridge")
                       // the demo's own cold start below knows when the trainer published
@@ -236,6 +244,11 @@ public final class LocalStack implements AutoCloseable {
 
   public int bridgePort() {
     return bridge.httpPort();
+  }
+
+  /** The token of the demo's one human labeler, "you" (a reviewer too). */
+  public String labelerToken() {
+    return labelerToken;
   }
 
   public IngestService ingest() {

@@ -179,7 +179,6 @@ final class SimulatedLabelers implements AutoCloseable {
                               + URLEncoder.encode(frameId, StandardCharsets.UTF_8)))
                   .header("Authorization", "Bearer " + token)
                   .header("Content-Type", "image/png")
-                  .header("X-Labeler", "simulated")
                   .PUT(HttpRequest.BodyPublishers.ofByteArray(png))
                   .build(),
               HttpResponse.BodyHandlers.ofString());
@@ -188,6 +187,9 @@ final class SimulatedLabelers implements AutoCloseable {
       } else if ((res.statusCode() == 503 || res.statusCode() == 404) && attempt < 10 && running) {
         // the bridge is still restoring its stores, or its table has not seen the request yet
         answers.schedule(() -> answer(frameId, attempt + 1), 1, TimeUnit.SECONDS);
+      } else if (res.statusCode() == 409) {
+        // a person claimed the frame on the labeling page: it is theirs to label
+        log.info("{} is claimed by a person on the page: left to them", frameId);
       } else {
         refused.incrementAndGet();
         log.warn("mask for {} refused ({}): {}", frameId, res.statusCode(), res.body());
