@@ -134,4 +134,7 @@ livenessProbe:
 {{- if and (hasSuffix "SSL" .Values.kafka.securityProtocol) (not .Values.kafka.tls.existingSecret) -}}
 {{- fail "kafka.securityProtocol uses SSL: set kafka.tls.existingSecret to the Secret with the truststore" -}}
 {{- end -}}
+{{- if and .Values.bridge.enabled (not .Values.bridge.sharedToken) (not .Values.bridge.labelersSecret) -}}
+{{- fail "bridge.sharedToken is false: set bridge.labelersSecret to the Secret with the per-labeler tokens file (key: labelers), or nobody can sign in" -}}
+{{- end -}}
 {{- end -}}

@@ -328,6 +328,48 @@ class HelmChartTest {
   }
 
   @Test
+  void theBridgeTakesPerLabelerTokensFromASecretWithReviewAndClaimTime() throws Exception {
+    List<JsonNode> docs =
+        template(
+            "default-values.yaml",
+            "bridge.labelersSecret=labelers",
+            "bridge.sharedToken=false",
+            "bridge.review=true",
+            "bridge.claimSeconds=900");
+    JsonNode bridge = find(docs, "Deployment", "rel-allspark-stream-bridge");
+    JsonNode c = container(bridge);
+    assertThat(env(c, "ALLSPARK_BRIDGE_LABELERS_FILE"))
+        .isEqualTo("/etc/allspark/labelers/labelers");
+    assertThat(env(c, "ALLSPARK_BRIDGE_REVIEW")).isEqualTo("true");
+    assertThat(env(c, "ALLSPARK_BRIDGE_CLAIM_SECONDS")).isEqualTo("900");
+    assertThat(env(c, "ALLSPARK_BRIDGE_TOKEN")).isNull();
+    assertThat(count(docs, "Secret")).isZero();
+    JsonNode volumes = bridge.path("spec").path("template").path("spec").path("volumes");
+    assertThat(volumes.findValuesAsText("secretName")).contains("labelers");
+    assertThat(c.path("volumeMounts").findValuesAsText("mountPath"))
+        .contains("/etc/allspark/labelers");
+    // by default: the shared token only, no review, 30-minute claims
+    List<JsonNode> plain = template("default-values.yaml");
+    JsonNode p = container(find(plain, "Deployment", "rel-allspark-stream-bridge"));
+    assertThat(env(p, "ALLSPARK_BRIDGE_LABELERS_FILE")).isNull();
+    assertThat(env(p, "ALLSPARK_BRIDGE_REVIEW")).isEqualTo("false");
+    assertThat(env(p, "ALLSPARK_BRIDGE_CLAIM_SECONDS")).isEqualTo("1800");
+    assertThat(env(p, "ALLSPARK_BRIDGE_TOKEN")).contains("rel-allspark-stream-bridge");
+    // no shared token and no labelers: nobody could sign in, so the chart says so
+    Run nobody =
+        helm(
+            "template",
+            "rel",
+            CHART.toString(),
+            "-f",
+            CHART.resolve("ci").resolve("default-values.yaml").toString(),
+            "--set",
+            "bridge.sharedToken=false");
+    assertThat(nobody.exit()).isNotZero();
+    assertThat(nobody.out()).contains("set bridge.labelersSecret");
+  }
+
+  @Test
   void theNativeMemoryTunablesCanBeTurnedOffOrChanged() throws Exception {
     List<JsonNode> off = template("default-values.yaml", "nativeMemory.glibcTunables=");
     assertThat(
