@@ -109,7 +109,7 @@ public final class LocalStack implements AutoCloseable {
       Path images = settings.camvid();
 
       // the simulated labelers share one token; a person trying the page gets their own, as
-      // labeler "you" with the reviewer role (the demo prints it)
+      // labeler "you" (the demo prints it), a reviewer where review is on
       String token = UUID.randomUUID().toString();
       String yours = dev.allspark.bridge.Labelers.newToken();
       labelerToken = yours;
@@ -246,7 +246,7 @@ public final class LocalStack implements AutoCloseable {
     return bridge.httpPort();
   }
 
-  /** The token of the demo's one human labeler, "you" (a reviewer too). */
+  /** The token of the demo's one human labeler, "you". */
   public String labelerToken() {
     return labelerToken;
   }
