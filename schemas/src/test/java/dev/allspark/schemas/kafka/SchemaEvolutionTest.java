@@ -114,6 +114,61 @@ class SchemaEvolutionTest {
     assertThat(frame.getMetadata()).isEmpty();
   }
 
+  /**
+   * A mask written before the labeling workflow (the released {@code LabelMask-v1} in the bundled
+   * history) reads with the workflow's fields at their defaults; a v1 request has no prediction.
+   */
+  @Test
+  void aMaskAndARequestOfTheReleasedV1SchemasReadWithTheNewFieldsDefaulted() throws IOException {
+    Schema v1;
+    try (var in = ReleasedSchemas.class.getResourceAsStream("/avro/history/LabelMask-v1.avsc")) {
+      v1 = new Schema.Parser().parse(in);
+    }
+    assertThat(v1.getField("changedShare")).isNull();
+    Map<String, Object> fields = new java.util.HashMap<>();
+    fields.put("frameId", "cam/1");
+    fields.put("mask", ByteBuffer.wrap(new byte[] {1, 2}));
+    fields.put("width", 2);
+    fields.put("height", 1);
+    fields.put("classSetVersion", "camvid-11");
+    fields.put("labeler", "ann");
+    fields.put("labeledAt", 1_700_000_000_000L);
+    dev.allspark.schemas.LabelMask m =
+        new AvroSerde<>(dev.allspark.schemas.LabelMask.class)
+            .decode("labels.masks", write(v1, fields));
+    assertThat(m.getLabeler()).isEqualTo("ann");
+    assertThat(m.getSecondsSpent()).isNull();
+    assertThat(m.getPredictionVersion()).isNull();
+    assertThat(m.getChangedShare()).isNull();
+    assertThat(m.getChangedByClass()).isEmpty();
+    assertThat(m.getReviewer()).isNull();
+
+    Schema r1;
+    try (var in = ReleasedSchemas.class.getResourceAsStream("/avro/history/LabelRequest-v1.avsc")) {
+      r1 = new Schema.Parser().parse(in);
+    }
+    var request = SampleRecords.request();
+    // the sample as a v1 writer held it: the current binary read with v1 as the reader schema
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    var enc = org.apache.avro.io.EncoderFactory.get().binaryEncoder(out, null);
+    new org.apache.avro.specific.SpecificDatumWriter<>(dev.allspark.schemas.LabelRequest.class)
+        .write(request, enc);
+    enc.flush();
+    GenericRecord g =
+        new org.apache.avro.generic.GenericDatumReader<GenericRecord>(request.getSchema(), r1)
+            .read(
+                null,
+                org.apache.avro.io.DecoderFactory.get().binaryDecoder(out.toByteArray(), null));
+    assertThat(g.getSchema().getField("prediction")).isNull();
+    ByteBuffer buffer = new BinaryMessageEncoder<GenericRecord>(GenericData.get(), r1).encode(g);
+    byte[] bytes = new byte[buffer.remaining()];
+    buffer.get(bytes);
+    dev.allspark.schemas.LabelRequest back =
+        new AvroSerde<>(dev.allspark.schemas.LabelRequest.class).decode("frames.to-label", bytes);
+    assertThat(back.getFrameId()).isEqualTo(request.getFrameId());
+    assertThat(back.getPrediction()).isNull();
+  }
+
   @Test
   void olderReaderReadsARecordOfANewerWriterWithAnAddedDefaultedField(@TempDir Path dir)
       throws IOException {
