@@ -72,6 +72,7 @@ public final class InferenceService implements AutoCloseable {
             settings.modelVersion(),
             settings.inputWidth(),
             settings.inputHeight(),
+            settings.classes(),
             slot);
     this.pollThread = new Thread(loop::run, "inference-poll");
     this.ops =

@@ -19,6 +19,7 @@ import java.util.OptionalLong;
  * start and names the setting in every message.
  *
  * @param modelVersion empty = follow the newest checkpoint; a value = pinned to that version
+ * @param classes the deployment's class set: a checkpoint of another is refused
  */
 public record InferenceSettings(
     String bootstrap,
@@ -38,7 +39,8 @@ public record InferenceSettings(
     double auditFraction,
     int httpPort,
     Duration transactionTimeout,
-    long seed) {
+    long seed,
+    dev.allspark.schemas.labels.ClassSet classes) {
 
   /** The settings, by name; {@link #TABLE} lists them in order. */
   public static final class Key {
@@ -46,6 +48,7 @@ public record InferenceSettings(
 
     static final SettingTable TABLE = new SettingTable("inference");
     public static final SettingKey BOOTSTRAP = TABLE.bootstrap();
+    public static final SettingKey CLASSES = TABLE.classes();
     public static final SettingKey GROUP =
         TABLE.add("ALLSPARK_INFERENCE_GROUP", "--group", "allspark-inference", "consumer group id");
     public static final SettingKey INSTANCE =
@@ -187,7 +190,8 @@ public record InferenceSettings(
         audit,
         port,
         Duration.ofMillis(p.integer(Key.TRANSACTION_TIMEOUT_MS, 1000, 900_000)),
-        p.integer(Key.SEED, Long.MIN_VALUE, Long.MAX_VALUE));
+        p.integer(Key.SEED, Long.MIN_VALUE, Long.MAX_VALUE),
+        dev.allspark.schemas.labels.ClassSet.named(p.text(Key.CLASSES), Key.CLASSES.label()));
   }
 
   /** A minimal value map: the bootstrap servers; everything else at its default. */

@@ -167,6 +167,7 @@ final class MicroBatch {
         .setHeight(s.height())
         .setMask(ByteBuffer.wrap(maskPng(s)))
         .setClassPixelCounts(countList)
+        .setClassSet(model.classSet())
         .setMeanConfidence(s.meanConfidence())
         .setUncertainty(s.meanEntropy())
         .setTimings(

@@ -60,6 +60,7 @@ final class ModelFollower implements AutoCloseable {
   private final NavigableMap<Long, CheckpointManifest> manifests = new ConcurrentSkipListMap<>();
   private final NavigableMap<Long, byte[]> files = new ConcurrentSkipListMap<>();
   private final Map<Long, String> refused = new ConcurrentHashMap<>();
+  private final dev.allspark.schemas.labels.ClassSet classes;
   private final AtomicReference<String> problem = new AtomicReference<>();
   private volatile boolean caughtUp;
   private volatile boolean running = true;
@@ -72,8 +73,10 @@ final class ModelFollower implements AutoCloseable {
       OptionalLong pinned,
       int inputWidth,
       int inputHeight,
+      dev.allspark.schemas.labels.ClassSet classes,
       ModelSlot slot) {
     this.slot = slot;
+    this.classes = classes;
     this.topic = topic;
     this.consumerConfig = consumerConfig;
     this.pinned = pinned;
@@ -302,7 +305,7 @@ final class ModelFollower implements AutoCloseable {
   private void load(long version, byte[] file, long previous) {
     long t0 = System.nanoTime();
     try {
-      slot.offer(ServingModel.load(version, file, inputWidth, inputHeight));
+      slot.offer(ServingModel.load(version, file, inputWidth, inputHeight, classes));
       log.info(
           "model version {} loaded and warmed in {} ms",
           version,

@@ -34,12 +34,35 @@ final class ServingModel implements AutoCloseable {
 
   /** Loads a verified checkpoint file and runs one warm-up batch, so the first real one is fast. */
   static ServingModel load(long version, byte[] file, int inputWidth, int inputHeight) {
+    return load(version, file, inputWidth, inputHeight, null);
+  }
+
+  /**
+   * @param expected the deployment's class set; a checkpoint of another is refused (null: any)
+   */
+  static ServingModel load(
+      long version,
+      byte[] file,
+      int inputWidth,
+      int inputHeight,
+      dev.allspark.schemas.labels.ClassSet expected) {
     EngineThreads.noGradients();
     Checkpoint checkpoint = Checkpoint.fromBytes(file);
+    if (expected != null && !checkpoint.classes().sameClasses(expected)) {
+      throw new IllegalArgumentException(
+          "the checkpoint predicts class set "
+              + checkpoint.classes().id()
+              + ", this service serves "
+              + expected.id()
+              + " ("
+              + InferenceSettings.Key.CLASSES.label()
+              + ")");
+    }
     NDManager manager = NDManager.newBaseManager(Engine.getInstance().defaultDevice());
     try {
       AllSparkNet net = checkpoint.instantiate(manager);
       ServingModel model = new ServingModel(version, manager, net, inputWidth, inputHeight);
+      model.classSet = checkpoint.classes().id();
       model.warmUp();
       return model;
     } catch (RuntimeException e) {
@@ -48,8 +71,15 @@ final class ServingModel implements AutoCloseable {
     }
   }
 
+  private String classSet = "camvid-11";
+
   long version() {
     return version;
+  }
+
+  /** The class set the checkpoint predicts (its id). */
+  String classSet() {
+    return classSet;
   }
 
   int numClasses() {

@@ -72,6 +72,7 @@ class ModelFollowerTest {
             OptionalLong.empty(),
             64,
             48,
+            dev.allspark.schemas.labels.ClassSet.CAMVID,
             new ModelSlot(new InferenceMetrics()))) {
       f.start();
       await()
@@ -95,6 +96,7 @@ class ModelFollowerTest {
             OptionalLong.empty(),
             64,
             48,
+            dev.allspark.schemas.labels.ClassSet.CAMVID,
             new ModelSlot(new InferenceMetrics()))) {
       assertThat(f.alive()).isTrue();
       f.start();

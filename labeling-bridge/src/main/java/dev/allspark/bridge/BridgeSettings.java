@@ -6,6 +6,7 @@ import dev.allspark.ops.settings.SettingValues;
 import dev.allspark.ops.settings.SettingsBuilder;
 import dev.allspark.schemas.kafka.KafkaOverrides;
 import dev.allspark.schemas.kafka.TopicCatalog;
+import dev.allspark.schemas.labels.ClassSet;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,6 +26,7 @@ import java.util.Map;
  * @param labelersFile per-labeler tokens, hashed ({@link Labelers}), or null
  * @param claimSeconds how long a labeler's claim on a frame lasts
  * @param review whether masks wait for a reviewer before they go to {@code labels.masks}
+ * @param classes the deployment's class set: masks of another are refused
  */
 public record BridgeSettings(
     String bootstrap,
@@ -39,7 +41,8 @@ public record BridgeSettings(
     Path importRoot,
     Path labelersFile,
     int claimSeconds,
-    boolean review) {
+    boolean review,
+    ClassSet classes) {
 
   /** The settings, by name; {@link #TABLE} lists them in order. */
   public static final class Key {
@@ -47,6 +50,7 @@ public record BridgeSettings(
 
     static final SettingTable TABLE = new SettingTable("labeling-bridge");
     public static final SettingKey BOOTSTRAP = TABLE.bootstrap();
+    public static final SettingKey CLASSES = TABLE.classes();
     public static final SettingKey HTTP_PORT =
         TABLE.add(
             "ALLSPARK_BRIDGE_HTTP_PORT",
@@ -194,7 +198,8 @@ public record BridgeSettings(
         p.path(Key.IMPORT_ROOT),
         p.path(Key.LABELERS_FILE),
         (int) p.integer(Key.CLAIM_SECONDS, 1, Integer.MAX_VALUE),
-        p.bool(Key.REVIEW));
+        p.bool(Key.REVIEW),
+        ClassSet.named(p.text(Key.CLASSES), Key.CLASSES.label()));
   }
 
   public static Builder builder(String bootstrap) {
@@ -237,6 +242,11 @@ public record BridgeSettings(
 
     public Builder claimSeconds(int seconds) {
       return set(Key.CLAIM_SECONDS, seconds);
+    }
+
+    /** A built-in class set's name or a class set file. */
+    public Builder classes(String nameOrFile) {
+      return set(Key.CLASSES, nameOrFile);
     }
 
     public Builder review(boolean on) {

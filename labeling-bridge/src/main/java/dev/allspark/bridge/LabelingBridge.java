@@ -49,7 +49,7 @@ public final class LabelingBridge implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(LabelingBridge.class);
 
   private final BridgeSettings s;
-  private final ClassSet classes = ClassSet.CAMVID;
+  private final ClassSet classes;
   private final KafkaStreams streams;
   private final KafkaProducer<String, byte[]> producer;
   private final AvroSerde<LabelMask> maskSerde = new AvroSerde<>(LabelMask.class);
@@ -82,6 +82,7 @@ public final class LabelingBridge implements AutoCloseable {
   public LabelingBridge(BridgeSettings settings, Clock clock) {
     this.s = settings;
     this.clock = clock;
+    this.classes = settings.classes();
     this.labelers = new Labelers(settings.labelersFile(), settings.token());
     Properties p = new Properties();
     p.putAll(settings.kafka());

@@ -201,4 +201,48 @@ class LabelJoinTopologyTest {
     d.get(out);
     return out;
   }
+
+  /** A Cityscapes deployment joins masks of its 19 classes and refuses masks of another set. */
+  @Test
+  void aCityscapesBridgeTakesItsOwnClassesAndRefusesAnotherSet(@TempDir Path dir) throws Exception {
+    Properties p = new Properties();
+    p.put(StreamsConfig.APPLICATION_ID_CONFIG, "bridge-cs");
+    p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+    p.put(StreamsConfig.STATE_DIR_CONFIG, dir.toString());
+    p.putAll(LabelingBridge.errorHandling(TopicCatalog.defaults()));
+    try (TopologyTestDriver d =
+        new TopologyTestDriver(
+            LabelJoinTopology.build(TopicCatalog.defaults(), ClassSet.CITYSCAPES), p)) {
+      var req =
+          d.createInputTopic("frames.to-label", new StringSerializer(), new ByteArraySerializer());
+      var in =
+          d.createInputTopic("labels.masks", new StringSerializer(), new ByteArraySerializer());
+      var ok =
+          d.createOutputTopic(
+              "frames.labeled", new StringDeserializer(), new ByteArrayDeserializer());
+      var refused =
+          d.createOutputTopic(
+              "labels.masks.dlq", new StringDeserializer(), new ByteArrayDeserializer());
+      req.pipeInput("cs/1", requestSerde.encode(Fixtures.request("cs/1", W, H, 1000)));
+      LabelMask cs =
+          LabelMask.newBuilder(Fixtures.mask("cs/1", Fixtures.idsPng(W, H, 10, 18), W, H, "ann"))
+              .setClassSetVersion("cityscapes-19")
+              .build();
+      in.pipeInput("cs/1", maskSerde.encode(cs)); // sky over bicycle
+      in.pipeInput("cs/1", mask("cs/1", 0, 3, "bob")); // a camvid-11 mask
+      List<TestRecord<String, byte[]>> joined = ok.readRecordsToList();
+      assertThat(joined).hasSize(1);
+      LabelMaps.LabelMap m =
+          LabelMaps.read(
+              bytes(
+                  labeledSerde.decode("frames.labeled", joined.get(0).value()).getMask().getMask()),
+              ClassSet.CITYSCAPES);
+      assertThat(m.id(0, H - 1)).isEqualTo(18);
+      List<TestRecord<String, byte[]>> dead = refused.readRecordsToList();
+      assertThat(dead).hasSize(1);
+      assertThat(new String(dead.get(0).headers().lastHeader("allspark.dlq.reason").value()))
+          .contains("camvid-11")
+          .contains("cityscapes-19");
+    }
+  }
 }

@@ -54,7 +54,9 @@ public final class OfflineTraining {
       int unlabeledFrom,
       int checkpointEvery,
       Path resume,
-      ModelConfig model) {
+      ModelConfig model,
+      Path pretrained,
+      ClassSet classes) {
     public Settings {
       if (unlabeledFrom < 0 || unlabeledFrom >= iterations) {
         throw new IllegalArgumentException(
@@ -104,6 +106,20 @@ public final class OfflineTraining {
    * checkpoint alone, and compared when a run is resumed. The model's shape is the checkpoint's
    * config.
    */
+  /** Label maps of raw ids (Cityscapes' labelIds) as the class set's ids; others unchanged. */
+  public static List<Sample> trainIds(List<Sample> samples, ClassSet classes) {
+    if (classes.rawToTrain() == null) {
+      return samples;
+    }
+    for (Sample s : samples) {
+      int[] l = s.labels();
+      for (int i = 0; i < l.length; i++) {
+        l[i] = classes.train(l[i]);
+      }
+    }
+    return samples;
+  }
+
   static Map<String, String> recipe(Settings s) {
     Map<String, String> r = new LinkedHashMap<>();
     r.put("method", s.method().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'));
@@ -125,6 +141,12 @@ public final class OfflineTraining {
     r.put("unlabeledPhotometric", Boolean.toString(s.unlabeledPhotometric()));
     r.put("sumLosses", Boolean.toString(s.sumLosses()));
     r.put("inputScale", Double.toString(s.inputScale()));
+    if (s.classes() != null && s.classes() != ClassSet.CAMVID) {
+      r.put("classes", s.classes().id());
+    }
+    if (s.pretrained() != null) {
+      r.put("pretrained", s.pretrained().getFileName().toString());
+    }
     return r;
   }
 
@@ -153,17 +175,19 @@ public final class OfflineTraining {
 
   public Result run() throws IOException {
     CamVidFolder folder = new CamVidFolder(settings.data());
-    ClassSet classes = ClassSet.CAMVID;
+    ClassSet classes = settings.classes();
     List<Sample> labeled =
         loadWithProgress(
             folder, "train", "trainannot", folder.labeledNames(settings.split()), "labeled");
+    labeled = trainIds(labeled, classes);
     boolean semi = settings.method().usesUnlabeled();
     List<Sample> unlabeled =
         semi
             ? loadWithProgress(
                 folder, "train", null, folder.unlabeledNames(settings.split()), "unlabeled")
             : List.of();
-    List<Sample> val = loadWithProgress(folder, "val", "valannot", folder.valNames(), "val");
+    List<Sample> val =
+        trainIds(loadWithProgress(folder, "val", "valannot", folder.valNames(), "val"), classes);
     if (settings.inputScale() != 1.0) {
       labeled = labeled.stream().map(s -> rescaled(s, settings.inputScale())).toList();
       unlabeled = unlabeled.stream().map(s -> rescaled(s, settings.inputScale())).toList();
@@ -193,6 +217,11 @@ public final class OfflineTraining {
     Device device = Engine.getInstance().defaultDevice();
     try (NDManager manager = NDManager.newBaseManager(device)) {
       AllSparkNet net = AllSparkNet.create(settings.model(), manager, settings.seed());
+      if (settings.pretrained() != null && settings.resume() == null) {
+        // before the teacher copies the student: both start from the pretrained encoder
+        int n = Pretrained.load(net, settings.pretrained(), "--pretrained");
+        log.printf("encoder from %s: %d pretrained tensors%n", settings.pretrained(), n);
+      }
       try (Optimizer optimizer =
           settings.optimizer().create(net.namedParameters(), settings.weightDecay(), manager)) {
         TrainingStep step = new TrainingStep(net, optimizer, settings.method(), manager);
@@ -400,7 +429,7 @@ public final class OfflineTraining {
     if (teacher != null) {
       teacher.state().forEach((k, v) -> optimizerState.put(TEACHER + k, v));
     }
-    return Checkpoint.of(net, ClassSet.CAMVID, state.done, allMetrics, info, optimizerState);
+    return Checkpoint.of(net, settings.classes(), state.done, allMetrics, info, optimizerState);
   }
 
   /** Loads a checkpoint written by a run of the same recipe and returns where it stopped. */

@@ -41,6 +41,16 @@ public final class SettingTable {
     return add(BOOTSTRAP_ENV, "--bootstrap", null, "Kafka bootstrap servers, HOST:PORT[,...]");
   }
 
+  /** The deployment's class set: the same variable for every service. */
+  public SettingKey classes() {
+    return add(
+        "ALLSPARK_CLASSES",
+        "--classes",
+        "camvid",
+        "class set: camvid (11 classes), cityscapes (19 train ids) or a JSON file; masks,"
+            + " checkpoints and trainer state of another set are refused");
+  }
+
   public List<SettingKey> keys() {
     return Collections.unmodifiableList(keys);
   }

@@ -55,7 +55,7 @@ final class Dashboard implements AutoCloseable {
   /** A published checkpoint as the topic announced it. */
   record Version(long version, long createdAt, Double miou, Long firstServedAt) {}
 
-  private final ClassSet classes = ClassSet.CAMVID;
+  private final ClassSet classes;
   private final KafkaConsumer<String, byte[]> consumer;
   private final TopicCatalog topics;
   private final Supplier<StackStatus> status;
@@ -79,8 +79,14 @@ final class Dashboard implements AutoCloseable {
   private long resultsSeen;
   private volatile boolean running = true;
 
-  Dashboard(String bootstrap, TopicCatalog topics, int port, Supplier<StackStatus> status) {
+  Dashboard(
+      String bootstrap,
+      TopicCatalog topics,
+      int port,
+      ClassSet classes,
+      Supplier<StackStatus> status) {
     this.topics = topics;
+    this.classes = classes;
     this.status = status;
     this.consumer =
         new KafkaConsumer<>(

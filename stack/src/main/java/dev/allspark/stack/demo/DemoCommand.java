@@ -35,6 +35,15 @@ public final class DemoCommand implements Callable<Integer> {
   Path camvid;
 
   @Option(
+      names = "--cityscapes",
+      paramLabel = "DIR",
+      description =
+          "Replay a Cityscapes leftImg8bit/<split> folder (<city>/<city>_<seq>_<frame>_leftImg8bit.png)"
+              + " with Cityscapes' 19 classes; the labelers' ground truth is gtFine/<split>'s"
+              + " *_gtFine_labelIds.png, mapped to train ids.")
+  Path cityscapes;
+
+  @Option(
       names = "--cameras",
       defaultValue = "2",
       description = "Synthetic cameras (default: ${DEFAULT-VALUE}).")
@@ -114,6 +123,7 @@ public final class DemoCommand implements Callable<Integer> {
         new LocalStack(
             LocalStack.Settings.builder(state)
                 .camvid(camvid)
+                .cityscapes(cityscapes)
                 .fleet(cameras, fps, size)
                 .model(model, modelSize)
                 .labelers(Math.round(labelDelay * 1000), labelFraction)

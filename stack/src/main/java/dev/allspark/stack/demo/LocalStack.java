@@ -9,6 +9,7 @@ import dev.allspark.ingest.IngestService;
 import dev.allspark.ingest.IngestSettings;
 import dev.allspark.schemas.kafka.TopicCatalog;
 import dev.allspark.schemas.kafka.TopicsInitializer;
+import dev.allspark.schemas.labels.ClassSet;
 import dev.allspark.testkit.EmbeddedKafka;
 import dev.allspark.trainer.online.OnlineSettings;
 import dev.allspark.trainer.online.OnlineTrainer;
@@ -34,6 +35,8 @@ public final class LocalStack implements AutoCloseable {
    * @param size frames of the synthetic fleet, WIDTHxHEIGHT
    * @param modelSize what the trainer and the inference service resize frames to
    * @param bootstrap an existing broker, or null to start one in this JVM
+   * @param cityscapes a Cityscapes {@code leftImg8bit/<split>} folder to replay with the 19-class
+   *     set (ground truth from {@code gtFine/<split>}), or null
    */
   public record Settings(
       Path camvid,
@@ -49,8 +52,15 @@ public final class LocalStack implements AutoCloseable {
       int dashboardPort,
       Path stateDir,
       String bootstrap,
-      long seed) {
+      long seed,
+      Path cityscapes) {
     public Settings {
+      if (cityscapes != null && camvid != null) {
+        throw new IllegalArgumentException("replay --camvid or --cityscapes, not both");
+      }
+      if (cityscapes != null && !Files.isDirectory(cityscapes)) {
+        throw new IllegalArgumentException("--cityscapes " + cityscapes + " is not a folder");
+      }
       if (camvid != null && !Files.isDirectory(camvid)) {
         throw new IllegalArgumentException("--camvid " + camvid + " is not a folder");
       }
@@ -106,7 +116,8 @@ public final class LocalStack implements AutoCloseable {
       }
       Files.createDirectories(settings.stateDir());
       String[] wh = settings.size().split("x");
-      Path images = settings.camvid();
+      Path images = settings.camvid() != null ? settings.camvid() : settings.cityscapes();
+      ClassSet classes = settings.cityscapes() != null ? ClassSet.CITYSCAPES : ClassSet.CAMVID;
 
       // the simulated labelers share one token; a person trying the page gets their own, as
       // labeler "you" (the demo prints it), a reviewer where review is on
@@ -123,6 +134,7 @@ public final class LocalStack implements AutoCloseable {
                       .httpPort(0)
                       .token(token)
                       .labelersFile(labelersFile)
+                      .classes(classes.id())
                       .stateDir(settings.stateDir().resolve("bridge"))
                       .applicationId("allspark-demo-bridge")
                       // the demo's own cold start below knows when the trainer published
@@ -135,6 +147,7 @@ public final class LocalStack implements AutoCloseable {
           OnlineSettings.builder(bootstrap)
               .topics(topics)
               .set(OnlineSettings.Key.GROUP, "allspark-demo-trainer")
+              .set(OnlineSettings.Key.CLASSES, classes.id())
               .set(OnlineSettings.Key.STATE_DIR, settings.stateDir().resolve("trainer").toString())
               .set(OnlineSettings.Key.MODEL, settings.model())
               .set(OnlineSettings.Key.TRAIN_SIZE, settings.modelSize())
@@ -159,6 +172,7 @@ public final class LocalStack implements AutoCloseable {
           InferenceSettings.builder(bootstrap)
               .topics(topics)
               .set(InferenceSettings.Key.GROUP, "allspark-demo-inference")
+              .set(InferenceSettings.Key.CLASSES, classes.id())
               .set(InferenceSettings.Key.INSTANCE, "demo")
               .set(InferenceSettings.Key.INPUT_SIZE, settings.modelSize())
               .set(InferenceSettings.Key.MAX_BATCH, "4")
@@ -176,7 +190,9 @@ public final class LocalStack implements AutoCloseable {
           images == null
               ? SimulatedLabelers.synthetic(
                   settings.seed(), Integer.parseInt(wh[0]), Integer.parseInt(wh[1]))
-              : SimulatedLabelers.camvid(images.resolveSibling(images.getFileName() + "annot"));
+              : settings.cityscapes() != null
+                  ? SimulatedLabelers.cityscapes(gtFine(settings.cityscapes()), classes)
+                  : SimulatedLabelers.camvid(images.resolveSibling(images.getFileName() + "annot"));
       labelers =
           new SimulatedLabelers(
                   bootstrap,
@@ -199,7 +215,8 @@ public final class LocalStack implements AutoCloseable {
               .start();
       started.add(coldStart);
 
-      dashboard = new Dashboard(bootstrap, topics, settings.dashboardPort(), this::status).start();
+      dashboard =
+          new Dashboard(bootstrap, topics, settings.dashboardPort(), classes, this::status).start();
       started.add(dashboard);
 
       ingest =
@@ -244,6 +261,25 @@ public final class LocalStack implements AutoCloseable {
 
   public int bridgePort() {
     return bridge.httpPort();
+  }
+
+  /** {@code .../leftImg8bit/<split>} -> {@code .../gtFine/<split>}. */
+  static Path gtFine(Path leftImg8bitSplit) {
+    Path split = leftImg8bitSplit.toAbsolutePath().normalize();
+    Path root = split.getParent();
+    if (root == null || !root.getFileName().toString().equals("leftImg8bit")) {
+      throw new IllegalArgumentException(
+          "--cityscapes "
+              + leftImg8bitSplit
+              + " is not a Cityscapes leftImg8bit/<split> folder (its labels are looked for in"
+              + " gtFine/<split>)");
+    }
+    Path gt = root.resolveSibling("gtFine").resolve(split.getFileName());
+    if (!Files.isDirectory(gt)) {
+      throw new IllegalArgumentException(
+          "--cityscapes " + leftImg8bitSplit + ": its labels folder " + gt + " does not exist");
+    }
+    return gt;
   }
 
   /** The token of the demo's one human labeler, "you". */

@@ -5,6 +5,7 @@ import dev.allspark.schemas.LabelRequest;
 import dev.allspark.schemas.kafka.AvroSerde;
 import dev.allspark.schemas.kafka.Topic;
 import dev.allspark.schemas.kafka.TopicCatalog;
+import dev.allspark.schemas.labels.ClassSet;
 import dev.allspark.schemas.labels.LabelMaps;
 import java.io.IOException;
 import java.net.URI;
@@ -76,6 +77,41 @@ final class SimulatedLabelers implements AutoCloseable {
       }
       Path file = annotations.resolve(name + ".png");
       return Files.isRegularFile(file) ? Files.readAllBytes(file) : null;
+    };
+  }
+
+  /**
+   * Cityscapes: frame {@code <city>_<seq>/<city>_<seq>_<frame>_leftImg8bit[#pass]} has its labels
+   * in {@code gtFine/<city>/<city>_<seq>_<frame>_gtFine_labelIds.png}: raw label ids, mapped to the
+   * class set's train ids (void where Cityscapes does not train).
+   */
+  static GroundTruth cityscapes(Path gtFine, ClassSet classes) {
+    return frameId -> {
+      String name = frameId.substring(frameId.lastIndexOf('/') + 1);
+      int hash = name.indexOf('#');
+      if (hash >= 0) {
+        name = name.substring(0, hash);
+      }
+      if (!name.endsWith("_leftImg8bit")) {
+        return null;
+      }
+      String stem = name.substring(0, name.length() - "_leftImg8bit".length());
+      Path file =
+          gtFine
+              .resolve(stem.substring(0, stem.indexOf('_')))
+              .resolve(stem + "_gtFine_labelIds.png");
+      if (!Files.isRegularFile(file)) {
+        return null;
+      }
+      java.awt.image.BufferedImage raw = javax.imageio.ImageIO.read(file.toFile());
+      java.awt.image.Raster r = raw.getRaster();
+      byte[] ids = new byte[raw.getWidth() * raw.getHeight()];
+      for (int y = 0; y < raw.getHeight(); y++) {
+        for (int x = 0; x < raw.getWidth(); x++) {
+          ids[y * raw.getWidth() + x] = (byte) classes.train(r.getSample(x, y, 0));
+        }
+      }
+      return LabelMaps.grayPng(new LabelMaps.LabelMap(raw.getWidth(), raw.getHeight(), ids));
     };
   }
 

@@ -21,6 +21,7 @@ public final class StackSettingsBuilder {
   private final Path stateDir;
   private String bootstrap;
   private long seed = 1;
+  private Path cityscapes;
 
   StackSettingsBuilder(Path stateDir) {
     this.stateDir = stateDir;
@@ -66,6 +67,15 @@ public final class StackSettingsBuilder {
     return this;
   }
 
+  /**
+   * Replay a Cityscapes {@code leftImg8bit/<split>} folder with the 19-class set; the labelers'
+   * ground truth is {@code gtFine/<split>}'s {@code *_gtFine_labelIds.png}, mapped to train ids.
+   */
+  public StackSettingsBuilder cityscapes(Path leftImg8bitSplit) {
+    this.cityscapes = leftImg8bitSplit;
+    return this;
+  }
+
   public StackSettingsBuilder seed(long seed) {
     this.seed = seed;
     return this;
@@ -86,6 +96,7 @@ public final class StackSettingsBuilder {
         dashboardPort,
         stateDir,
         bootstrap,
-        seed);
+        seed,
+        cityscapes);
   }
 }

@@ -370,6 +370,51 @@ class HelmChartTest {
   }
 
   @Test
+  void theClassSetIsOneValueForEveryService() throws Exception {
+    JsonNode config =
+        find(
+            template("default-values.yaml", "classes=cityscapes"),
+            "ConfigMap",
+            "rel-allspark-stream");
+    assertThat(config.path("data").path("ALLSPARK_CLASSES").asText()).isEqualTo("cityscapes");
+    assertThat(
+            find(template("default-values.yaml"), "ConfigMap", "rel-allspark-stream")
+                .path("data")
+                .path("ALLSPARK_CLASSES")
+                .asText())
+        .isEqualTo("camvid");
+  }
+
+  @Test
+  void theTrainerStartsFromPretrainedWeightsOnAVolumeWhenGiven() throws Exception {
+    List<JsonNode> docs =
+        template(
+            "default-values.yaml",
+            "trainer.pretrained.existingClaim=weights",
+            "trainer.pretrained.file=mit_b0.safetensors");
+    JsonNode trainer = find(docs, "Deployment", "rel-allspark-stream-trainer");
+    assertThat(env(container(trainer), "ALLSPARK_TRAINER_PRETRAINED"))
+        .isEqualTo("/var/lib/allspark/pretrained/mit_b0.safetensors");
+    assertThat(
+            trainer
+                .path("spec")
+                .path("template")
+                .path("spec")
+                .path("volumes")
+                .findValuesAsText("claimName"))
+        .contains("weights");
+    assertThat(
+            env(
+                container(
+                    find(
+                        template("default-values.yaml"),
+                        "Deployment",
+                        "rel-allspark-stream-trainer")),
+                "ALLSPARK_TRAINER_PRETRAINED"))
+        .isNull();
+  }
+
+  @Test
   void theNativeMemoryTunablesCanBeTurnedOffOrChanged() throws Exception {
     List<JsonNode> off = template("default-values.yaml", "nativeMemory.glibcTunables=");
     assertThat(

@@ -69,6 +69,8 @@ public final class EvaluateCommand implements Callable<Integer> {
                 RgbImage.of(CamVidFolder.readImage(images.resolve(name))),
                 CamVidFolder.readLabels(labels.resolve(name))));
       }
+      // raw label ids (Cityscapes' labelIds) as the checkpoint's class ids
+      frames = OfflineTraining.trainIds(frames, ckpt.classes());
       String scale = ckpt.info().get(OfflineTraining.INPUT_SCALE);
       double inputScale = scale == null ? 1.0 : Double.parseDouble(scale);
       if (inputScale != 1.0) {

@@ -31,7 +31,13 @@ final class Json {
   }
 
   static String trainingResult(
-      Method method, String split, int iterations, int crop, int batch, OfflineTraining.Result r) {
+      Method method,
+      String split,
+      int iterations,
+      int crop,
+      int batch,
+      ClassSet classes,
+      OfflineTraining.Result r) {
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("method", method.name().toLowerCase().replace('_', '-'));
     out.put("split", split);
@@ -39,7 +45,8 @@ final class Json {
     out.put("crop", crop);
     out.put("batch", batch + "+" + (method.usesUnlabeled() ? batch : 0));
     out.put("valMiou", round(r.valMiou()));
-    out.put("valIou", iou(ClassSet.CAMVID, r.valIou()));
+    out.put("classes", classes.id());
+    out.put("valIou", iou(classes, r.valIou()));
     out.put("secondsPerIteration", round(r.secondsPerIteration()));
     out.put("skippedIterations", r.skippedIterations());
     if (!Double.isNaN(r.teacherValMiou())) {

@@ -193,6 +193,24 @@ public final class TrainCommand implements Callable<Integer> {
               + " recipe options must be the ones the checkpoint records.")
   Path resume;
 
+  @Option(
+      names = "--classes",
+      defaultValue = "camvid",
+      paramLabel = "NAME|FILE",
+      description =
+          "Class set: camvid (default), cityscapes, or a class set JSON file. Label maps hold"
+              + " its class ids, or raw ids its mapping turns into them (Cityscapes labelIds).")
+  String classes;
+
+  @Option(
+      names = "--pretrained",
+      paramLabel = "FILE",
+      description =
+          "Start the encoder from these weights (FILE.safetensors: a MiT / SegFormer encoder by"
+              + " its own tensor names, e.g. block1.0.attn.q.weight; see the model's README)."
+              + " Ignored with --resume.")
+  Path pretrained;
+
   @Override
   public Integer call() throws Exception {
     Method m =
@@ -207,7 +225,8 @@ public final class TrainCommand implements Callable<Integer> {
     if (!split.matches("1_4|1_8|1_16|full")) {
       throw new IllegalArgumentException("--split " + split + ": expected 1_4, 1_8, 1_16 or full");
     }
-    ModelConfig config = ModelConfig.named(model, ClassSet.CAMVID.size(), crop);
+    ClassSet classSet = ClassSet.named(classes, "--classes");
+    ModelConfig config = ModelConfig.named(model, classSet.size(), crop);
     // supervised is the reference's baseline network: no AllSpark block between encoder and head
     config = config.withBottleneck(m != Method.SUPERVISED);
     Optimizer.Kind kind = Optimizer.Kind.parse(optimizer, "--optimizer");
@@ -237,10 +256,12 @@ public final class TrainCommand implements Callable<Integer> {
                     unlabeledFrom,
                     checkpointEvery,
                     resume,
-                    config),
+                    config,
+                    pretrained,
+                    classSet),
                 System.err)
             .run();
-    System.out.println(Json.trainingResult(m, split, iterations, crop, batch, result));
+    System.out.println(Json.trainingResult(m, split, iterations, crop, batch, classSet, result));
     return 0;
   }
 }

@@ -50,7 +50,9 @@ public record OnlineSettings(
     int httpPort,
     long seed,
     int retainVersions,
-    java.util.Set<Long> retainPinned) {
+    java.util.Set<Long> retainPinned,
+    Path pretrained,
+    dev.allspark.schemas.labels.ClassSet classes) {
 
   /** The settings, by name; {@link #TABLE} lists them in order. */
   public static final class Key {
@@ -58,6 +60,7 @@ public record OnlineSettings(
 
     static final SettingTable TABLE = new SettingTable("trainer");
     public static final SettingKey BOOTSTRAP = TABLE.bootstrap();
+    public static final SettingKey CLASSES = TABLE.classes();
     public static final SettingKey GROUP =
         TABLE.add(
             "ALLSPARK_TRAINER_GROUP",
@@ -185,6 +188,13 @@ public record OnlineSettings(
             "20",
             "checkpoint versions kept on model.checkpoints; older ones are removed by tombstones"
                 + " (0 = keep every version)");
+    public static final SettingKey PRETRAINED =
+        TABLE.add(
+            "ALLSPARK_TRAINER_PRETRAINED",
+            "--pretrained",
+            null,
+            "encoder weights to start from (FILE.safetensors, a MiT/SegFormer encoder by its own"
+                + " tensor names); used when there is no state to resume");
     public static final SettingKey RETAIN_PINNED =
         TABLE.add(
             "ALLSPARK_TRAINER_RETAIN_PINNED",
@@ -278,7 +288,18 @@ public record OnlineSettings(
         (int) p.integer(Key.HTTP_PORT, -1, 65535),
         p.integer(Key.SEED, Long.MIN_VALUE, Long.MAX_VALUE),
         (int) p.integer(Key.RETAIN_VERSIONS, 0, 1_000_000),
-        p.numbers(Key.RETAIN_PINNED, 1, Long.MAX_VALUE));
+        p.numbers(Key.RETAIN_PINNED, 1, Long.MAX_VALUE),
+        pretrained(p),
+        dev.allspark.schemas.labels.ClassSet.named(p.text(Key.CLASSES), Key.CLASSES.label()));
+  }
+
+  private static Path pretrained(SettingValues p) {
+    Path file = p.path(Key.PRETRAINED);
+    if (file != null && !java.nio.file.Files.isReadable(file)) {
+      throw new IllegalArgumentException(
+          Key.PRETRAINED.label() + " " + file + " does not exist or is unreadable");
+    }
+    return file;
   }
 
   public static Builder builder(String bootstrap) {

@@ -42,7 +42,7 @@ public final class OnlineTrainer implements AutoCloseable {
   public static final String STATE_FILE = TrainerState.FILE;
 
   private final OnlineSettings settings;
-  private final ClassSet classes = ClassSet.CAMVID;
+  private final ClassSet classes;
   private final Thread thread;
   private final OpsServer ops;
   private final LabeledSet labeled;
@@ -53,6 +53,7 @@ public final class OnlineTrainer implements AutoCloseable {
 
   public OnlineTrainer(OnlineSettings settings) {
     this.settings = settings;
+    this.classes = settings.classes();
     // supervised is the reference's baseline network: no AllSpark block
     ModelConfig config =
         ModelConfig.named(settings.model(), classes.size(), settings.crop())

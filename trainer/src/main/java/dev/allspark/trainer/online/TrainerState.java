@@ -36,6 +36,22 @@ record TrainerState(
   /**
    * Writes the network, the optimizer and this state to {@code file} (temporary file, then move).
    */
+  /** Refuses saved state of another class set, naming both and the setting. */
+  static void checkClasses(Checkpoint saved, ClassSet classes, Path file) {
+    if (saved.classes() == null || !saved.classes().sameClasses(classes)) {
+      throw new IllegalStateException(
+          file
+              + " is the state of a trainer of class set "
+              + (saved.classes() == null ? "?" : saved.classes().id())
+              + ", these settings say "
+              + classes.id()
+              + " ("
+              + OnlineSettings.Key.CLASSES.label()
+              + "): use that class set, or another "
+              + OnlineSettings.Key.STATE_DIR.label());
+    }
+  }
+
   void save(Path file, AllSparkNet net, ClassSet classes, Optimizer optimizer) throws IOException {
     Map<String, String> info = new LinkedHashMap<>();
     info.put("publishedVersion", Long.toString(publishedVersion));

@@ -167,7 +167,12 @@ final class TrainingLoop {
       AllSparkNet net = AllSparkNet.create(config, manager, settings.seed());
       try (Optimizer optimizer =
           settings.optimizer().create(net.namedParameters(), settings.weightDecay(), manager)) {
-        resume(net, optimizer);
+        if (!resume(net, optimizer) && settings.pretrained() != null) {
+          int n =
+              dev.allspark.trainer.Pretrained.load(
+                  net, settings.pretrained(), OnlineSettings.Key.PRETRAINED.label());
+          log.info("encoder from {}: {} pretrained tensors", settings.pretrained(), n);
+        }
         Map<Long, Integer> onTopic = versionsOnTopic();
         long topicVersion = onTopic.isEmpty() ? -1 : Collections.max(onTopic.keySet());
         // versions start at 1 and grow across restarts
@@ -425,12 +430,14 @@ final class TrainingLoop {
     log.debug("state saved at step {}", metrics.step.get());
   }
 
-  private void resume(AllSparkNet net, Optimizer optimizer) throws IOException {
+  /** Restores the saved state; false when there is none (a fresh start). */
+  private boolean resume(AllSparkNet net, Optimizer optimizer) throws IOException {
     Path file = stateFile();
     if (!Files.exists(file)) {
-      return;
+      return false;
     }
     Checkpoint saved = Checkpoint.read(file);
+    TrainerState.checkClasses(saved, classes, file);
     if (!saved.config().equals(config)) {
       throw new IllegalStateException(
           file
@@ -458,6 +465,7 @@ final class TrainingLoop {
         file,
         state.step(),
         state.publishedVersion());
+    return true;
   }
 
   /** Frames partitions start at the saved offsets, less a window's worth to refill the buffer. */
