@@ -3,15 +3,12 @@ package dev.allspark.bridge;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.allspark.schemas.LabelMask;
-import dev.allspark.schemas.kafka.AvroSerde;
-import dev.allspark.schemas.kafka.Topic;
 import dev.allspark.schemas.kafka.TopicCatalog;
 import dev.allspark.schemas.labels.ClassSet;
 import dev.allspark.schemas.labels.LabelMaps;
 import dev.allspark.testkit.HeadlessChromium;
 import dev.allspark.testkit.KafkaBroker;
 import dev.allspark.testkit.KafkaIntegrationTest;
-import dev.allspark.testkit.TopicReader;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -23,7 +20,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
@@ -66,13 +62,9 @@ class LabelingPageIT {
   @Test
   void labelersClaimEditAndSubmitAndAReviewerDecides(KafkaBroker kafka, @TempDir Path tmp)
       throws Exception {
-    Path labelers = tmp.resolve("labelers");
-    Files.write(
-        labelers,
-        List.of(
-            Labelers.line(ALICE, "alice", false),
-            Labelers.line(BOB, "bob", false),
-            Labelers.line(RITA, "rita", true)));
+    Path labelers =
+        BridgeTestSupport.labelers(
+            tmp.resolve("labelers"), ALICE, "alice", false, BOB, "bob", false, RITA, "rita", true);
     MutableClock clock = new MutableClock();
     WebDriver browser = HeadlessChromium.start(tmp.resolve("profile"));
     TopicCatalog topics = BridgeTestSupport.topics(kafka);
@@ -311,9 +303,13 @@ class LabelingPageIT {
   }
 
   private static void open(WebDriver b, WebDriverWait wait, String frame) {
+    // find and click in one step, again if the queue was redrawn in between (a stale element:
+    // the page reloads its queue after a sign-in and every 10 s)
     wait.until(
-        d -> !d.findElements(By.cssSelector("#queue li[data-frame='" + frame + "']")).isEmpty());
-    item(b, frame).click();
+        d -> {
+          item(d, frame).click();
+          return true;
+        });
     wait.until(ExpectedConditions.attributeToBe(By.id("view"), "data-frame", frame));
   }
 
@@ -438,13 +434,6 @@ class LabelingPageIT {
   }
 
   private static Map<String, LabelMask> masks(KafkaBroker kafka, TopicCatalog topics) {
-    AvroSerde<LabelMask> serde = new AvroSerde<>(LabelMask.class);
-    Map<String, LabelMask> out = new java.util.HashMap<>();
-    for (ConsumerRecord<String, byte[]> r :
-        TopicReader.read(
-            kafka.bootstrapServers(), topics.name(Topic.LABELS_MASKS), 1, Duration.ofSeconds(60))) {
-      out.put(r.key(), serde.decode(r));
-    }
-    return out;
+    return BridgeTestSupport.masks(kafka, topics, 1);
   }
 }
