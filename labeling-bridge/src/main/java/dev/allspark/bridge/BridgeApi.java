@@ -304,7 +304,7 @@ final class BridgeApi implements HttpHandler {
         bytes(f.getImage()));
   }
 
-  private static byte[] bytes(ByteBuffer b) {
+  static byte[] bytes(ByteBuffer b) {
     ByteBuffer d = b.duplicate();
     byte[] out = new byte[d.remaining()];
     d.get(out);

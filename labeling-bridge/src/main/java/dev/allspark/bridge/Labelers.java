@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
@@ -42,7 +41,7 @@ public final class Labelers {
 
   private record Entry(byte[] hash, Identity who) {}
 
-  private record Snapshot(Object key, List<Entry> entries) {}
+  private record Snapshot(String key, List<Entry> entries) {}
 
   private final Path file;
   private final byte[] sharedHash;
@@ -80,47 +79,49 @@ public final class Labelers {
     return found;
   }
 
+  /** The entries of the file as it is now: read once per call, parsed only when it changed. */
   private Snapshot current() {
+    byte[] content = content();
     Snapshot s = snapshot;
-    Object key = version();
-    if (!key.equals(s.key())) {
-      try {
-        s = read();
-        snapshot = s;
-      } catch (IllegalArgumentException e) {
-        // a half-written or broken file: keep no one rather than the old list (a revoked token
-        // must not keep working because the edit that revoked it has a typo)
-        snapshot = s = new Snapshot(key, List.of());
-        org.slf4j.LoggerFactory.getLogger(Labelers.class)
-            .error("labelers file {} unreadable, every per-labeler token refused: {}", file, e);
-      }
+    if (key(content).equals(s.key())) {
+      return s;
     }
+    try {
+      s = parse(content);
+    } catch (IllegalArgumentException e) {
+      // a half-written or broken file: keep no one rather than the old list (a revoked token
+      // must not keep working because the edit that revoked it has a typo)
+      s = new Snapshot(key(content), List.of());
+      org.slf4j.LoggerFactory.getLogger(Labelers.class)
+          .error("labelers file {} unreadable, every per-labeler token refused: {}", file, e);
+    }
+    snapshot = s;
     return s;
   }
 
-  private Object version() {
+  /** The file's bytes, or null when it cannot be read. */
+  private byte[] content() {
     try {
-      BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class);
-      return List.of(
-          a.size(), a.lastModifiedTime().toMillis(), String.valueOf(a.fileKey()), hashOfFile());
+      return Files.readAllBytes(file);
     } catch (IOException e) {
-      return List.of("missing", e.getClass().getSimpleName());
+      return null;
     }
   }
 
-  /** The content's hash: an edit within the file system's timestamp resolution is seen too. */
-  private String hashOfFile() throws IOException {
-    return HexFormat.of().formatHex(sha256(Files.readAllBytes(file)));
+  /** What identifies a version of the file: its content's hash (any edit changes it). */
+  private static String key(byte[] content) {
+    return content == null ? "missing" : HexFormat.of().formatHex(sha256(content));
   }
 
   private Snapshot read() {
-    Object key = version();
-    List<String> lines;
-    try {
-      lines = Files.readAllLines(file, StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new IllegalArgumentException("the labelers file " + file + " cannot be read: " + e, e);
+    return parse(content());
+  }
+
+  private Snapshot parse(byte[] content) {
+    if (content == null) {
+      throw new IllegalArgumentException("the labelers file " + file + " cannot be read");
     }
+    List<String> lines = new String(content, StandardCharsets.UTF_8).lines().toList();
     List<Entry> entries = new ArrayList<>();
     for (int i = 0; i < lines.size(); i++) {
       String line = lines.get(i).strip();
@@ -152,7 +153,7 @@ public final class Labelers {
       }
       entries.add(new Entry(hash, new Identity(f[1], f.length == 3)));
     }
-    return new Snapshot(key, List.copyOf(entries));
+    return new Snapshot(key(content), List.copyOf(entries));
   }
 
   /** The names in a labelers file line by line, for listing: name and role, never the hash. */
@@ -197,7 +198,7 @@ public final class Labelers {
     return sha256(s.getBytes(StandardCharsets.UTF_8));
   }
 
-  private static byte[] sha256(byte[] b) {
+  static byte[] sha256(byte[] b) {
     try {
       return MessageDigest.getInstance("SHA-256").digest(b);
     } catch (NoSuchAlgorithmException e) {

@@ -3,7 +3,6 @@ package dev.allspark.bridge;
 import dev.allspark.schemas.LabelRequest;
 import dev.allspark.schemas.labels.ClassSet;
 import dev.allspark.schemas.labels.LabelMaps;
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -18,9 +17,7 @@ record MaskChange(float share, List<Long> byClass) {
     if (r.getPrediction() == null) {
       return null;
     }
-    ByteBuffer d = r.getPrediction().duplicate();
-    byte[] png = new byte[d.remaining()];
-    d.get(png);
+    byte[] png = BridgeApi.bytes(r.getPrediction());
     LabelMaps.LabelMap predicted;
     try {
       predicted = LabelMaps.read(png, classes);

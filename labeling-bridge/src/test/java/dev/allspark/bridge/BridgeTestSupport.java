@@ -46,7 +46,7 @@ final class BridgeTestSupport {
         .start();
   }
 
-  /** A bridge with per-labeler tokens, review as given, and the test's clock. */
+  /** A bridge with per-labeler tokens, review as given, the test's clock, its own app id. */
   static LabelingBridge bridge(
       KafkaBroker kafka,
       TopicCatalog topics,
@@ -55,6 +55,27 @@ final class BridgeTestSupport {
       boolean review,
       int claimSeconds,
       java.time.Clock clock) {
+    return bridge(
+        kafka,
+        topics,
+        state,
+        labelersFile,
+        review,
+        claimSeconds,
+        clock,
+        "bridge-" + UUID.randomUUID());
+  }
+
+  /** The same with a given application id: a second bridge with it is the first one restarted. */
+  static LabelingBridge bridge(
+      KafkaBroker kafka,
+      TopicCatalog topics,
+      Path state,
+      Path labelersFile,
+      boolean review,
+      int claimSeconds,
+      java.time.Clock clock,
+      String applicationId) {
     return new LabelingBridge(
             BridgeSettings.builder(kafka.bootstrapServers())
                 .kafka(Map.of("commit.interval.ms", "100"))
@@ -64,11 +85,39 @@ final class BridgeTestSupport {
                 .review(review)
                 .claimSeconds(claimSeconds)
                 .stateDir(state)
-                .applicationId("bridge-" + UUID.randomUUID())
+                .applicationId(applicationId)
                 .coldStart(0, 1)
                 .build(),
             clock)
         .start();
+  }
+
+  /** A labelers file with these (token, name, reviewer?) entries. */
+  static Path labelers(Path file, Object... tokenNameReviewer) throws java.io.IOException {
+    java.util.List<String> lines = new java.util.ArrayList<>();
+    for (int i = 0; i < tokenNameReviewer.length; i += 3) {
+      lines.add(
+          Labelers.line(
+              (String) tokenNameReviewer[i],
+              (String) tokenNameReviewer[i + 1],
+              (Boolean) tokenNameReviewer[i + 2]));
+    }
+    java.nio.file.Files.write(file, lines);
+    return file;
+  }
+
+  /** Masks on labels.masks by frame id (latest wins), read until {@code n} arrived. */
+  static Map<String, dev.allspark.schemas.LabelMask> masks(
+      KafkaBroker kafka, TopicCatalog topics, int n) {
+    AvroSerde<dev.allspark.schemas.LabelMask> serde =
+        new AvroSerde<>(dev.allspark.schemas.LabelMask.class);
+    Map<String, dev.allspark.schemas.LabelMask> out = new HashMap<>();
+    for (ConsumerRecord<String, byte[]> r :
+        TopicReader.read(
+            kafka.bootstrapServers(), topics.name(Topic.LABELS_MASKS), n, Duration.ofSeconds(60))) {
+      out.put(r.key(), serde.decode(r));
+    }
+    return out;
   }
 
   static void request(KafkaBroker kafka, TopicCatalog topics, LabelRequest... requests) {

@@ -5,28 +5,22 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.allspark.schemas.LabelMask;
-import dev.allspark.schemas.kafka.AvroSerde;
-import dev.allspark.schemas.kafka.Topic;
 import dev.allspark.schemas.kafka.TopicCatalog;
 import dev.allspark.schemas.labels.ClassSet;
 import dev.allspark.schemas.labels.LabelMaps;
 import dev.allspark.testkit.KafkaBroker;
 import dev.allspark.testkit.KafkaIntegrationTest;
-import dev.allspark.testkit.TopicReader;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -193,14 +187,8 @@ class LabelingWorkflowIT {
   }
 
   private static Path labelers(Path tmp) throws Exception {
-    Path labelers = tmp.resolve("labelers");
-    Files.write(
-        labelers,
-        List.of(
-            Labelers.line(ALICE, "alice", false),
-            Labelers.line(BOB, "bob", false),
-            Labelers.line(RITA, "rita", true)));
-    return labelers;
+    return BridgeTestSupport.labelers(
+        tmp.resolve("labelers"), ALICE, "alice", false, BOB, "bob", false, RITA, "rita", true);
   }
 
   private static LabelingBridge bridge(
@@ -211,20 +199,15 @@ class LabelingWorkflowIT {
       boolean review,
       MutableClock clock,
       String app) {
-    return new LabelingBridge(
-            BridgeSettings.builder(kafka.bootstrapServers())
-                .kafka(Map.of("commit.interval.ms", "100"))
-                .topics(topics)
-                .httpPort(0)
-                .labelersFile(labelers)
-                .review(review)
-                .claimSeconds(600)
-                .stateDir(tmp.resolve("state-" + UUID.randomUUID()))
-                .applicationId(app)
-                .coldStart(0, 1)
-                .build(),
-            clock)
-        .start();
+    return BridgeTestSupport.bridge(
+        kafka,
+        topics,
+        tmp.resolve("state-" + UUID.randomUUID()),
+        labelers,
+        review,
+        600,
+        clock,
+        app);
   }
 
   private static String base(LabelingBridge b) {
@@ -284,13 +267,6 @@ class LabelingWorkflowIT {
   }
 
   private static Map<String, LabelMask> masks(KafkaBroker kafka, TopicCatalog topics, int n) {
-    AvroSerde<LabelMask> serde = new AvroSerde<>(LabelMask.class);
-    Map<String, LabelMask> out = new HashMap<>();
-    for (ConsumerRecord<String, byte[]> r :
-        TopicReader.read(
-            kafka.bootstrapServers(), topics.name(Topic.LABELS_MASKS), n, Duration.ofSeconds(60))) {
-      out.put(r.key(), serde.decode(r));
-    }
-    return out;
+    return BridgeTestSupport.masks(kafka, topics, n);
   }
 }
