@@ -1,53 +1,84 @@
 package dev.allspark.inference;
 
+import dev.allspark.ops.ServiceMeters;
+import dev.allspark.schemas.kafka.DeadLetters;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
 
-/** The service's Micrometer meters, scraped from {@code /metrics} in Prometheus format. */
-final class InferenceMetrics {
-  final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-  final Counter frames = Counter.builder("allspark.inference.frames").register(registry);
-  final Counter dlq = Counter.builder("allspark.inference.dlq").register(registry);
-  final Counter swaps = Counter.builder("allspark.inference.model.swaps").register(registry);
-  final DistributionSummary batchSize =
-      DistributionSummary.builder("allspark.inference.batch.size").register(registry);
-  final Timer modelLatency =
-      Timer.builder("allspark.inference.model.latency")
-          .description("forward pass and post-processing of one micro-batch")
-          .publishPercentiles(0.5, 0.99)
-          .register(registry);
-  final Timer endToEnd =
-      Timer.builder("allspark.inference.end.to.end.latency")
-          .description("capture to produced")
-          .publishPercentiles(0.5, 0.99)
-          .register(registry);
+/**
+ * The service's meters ({@link ServiceMeters}: JVM, process and Kafka client binders, common tags)
+ * and its own, scraped from {@code /metrics} in Prometheus format.
+ */
+final class InferenceMetrics implements AutoCloseable {
+  final ServiceMeters meters;
+  private final String dlqTopic;
+  final Counter frames;
+  final Counter swaps;
+  final DistributionSummary batchSize;
+  final Timer modelLatency;
+  final Timer endToEnd;
   final AtomicLong lastSwapPauseNanos = new AtomicLong();
   final AtomicLong version = new AtomicLong(-1);
   final AtomicLong lag = new AtomicLong();
+  final AtomicLong deadLettered = new AtomicLong();
 
+  /** Meters of their own, for tests of one part. */
   InferenceMetrics() {
+    this(new ServiceMeters("inference"), "camera.frames.dlq");
+  }
+
+  InferenceMetrics(ServiceMeters meters, String dlqTopic) {
+    this.meters = meters;
+    this.dlqTopic = dlqTopic;
+    var registry = meters.registry();
+    frames = Counter.builder("allspark.inference.frames").register(registry);
+    swaps = Counter.builder("allspark.inference.model.swaps").register(registry);
+    batchSize =
+        DistributionSummary.builder("allspark.inference.batch.size")
+            .description("frames per micro-batch")
+            .serviceLevelObjectives(1, 2, 4, 8, 16, 32)
+            .register(registry);
+    modelLatency =
+        meters.latency(
+            "allspark.inference.model.latency",
+            "forward pass and post-processing of one micro-batch");
+    endToEnd =
+        meters.latency(
+            "allspark.inference.end.to.end.latency",
+            "capture to produced (committed with its transaction)");
     Gauge.builder("allspark.inference.model.version", version, AtomicLong::get).register(registry);
     Gauge.builder(
             "allspark.inference.model.swap.last.pause.seconds",
             lastSwapPauseNanos,
             n -> n.get() / 1e9)
         .register(registry);
-    Gauge.builder("allspark.inference.consumer.lag", lag, AtomicLong::get).register(registry);
+    Gauge.builder("allspark.inference.consumer.lag", lag, AtomicLong::get)
+        .description("records of camera.frames not yet processed by this instance")
+        .register(registry);
   }
 
   Counter labelRequests(String reason) {
     return Counter.builder("allspark.inference.label.requests")
         .tag("reason", reason)
-        .register(registry);
+        .register(meters.registry());
+  }
+
+  /** {@code n} frames went to {@code camera.frames.dlq} for {@code reason}. */
+  void deadLettered(DeadLetters.Reason reason, int n) {
+    meters.deadLetter(reason.code(), dlqTopic).increment(n);
+    deadLettered.addAndGet(n);
   }
 
   void endToEnd(long capturedMillis, long producedMillis) {
     endToEnd.record(Duration.ofMillis(Math.max(0, producedMillis - capturedMillis)));
+  }
+
+  @Override
+  public void close() {
+    meters.close();
   }
 }

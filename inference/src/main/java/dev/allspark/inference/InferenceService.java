@@ -2,6 +2,7 @@ package dev.allspark.inference;
 
 import dev.allspark.ops.Json;
 import dev.allspark.ops.OpsServer;
+import dev.allspark.ops.ServiceMeters;
 import dev.allspark.schemas.images.FrameDecoder;
 import dev.allspark.schemas.kafka.Topic;
 import java.util.HashMap;
@@ -36,15 +37,19 @@ public final class InferenceService implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(InferenceService.class);
 
   private final InferenceSettings settings;
-  private final InferenceMetrics metrics = new InferenceMetrics();
+  private final InferenceMetrics metrics;
   private final ModelFollower follower;
-  private final ModelSlot slot = new ModelSlot(metrics);
+  private final ModelSlot slot;
   private final PollLoop loop;
   private final Thread pollThread;
   private final OpsServer ops;
 
   public InferenceService(InferenceSettings settings) {
     this.settings = settings;
+    this.metrics =
+        new InferenceMetrics(
+            new ServiceMeters("inference"), settings.topics().name(Topic.CAMERA_FRAMES_DLQ));
+    this.slot = new ModelSlot(metrics);
     MicroBatch microBatch =
         new MicroBatch(
             new FrameDecoder(settings.maxFrameBytes(), settings.maxFramePixels()),
@@ -73,14 +78,15 @@ public final class InferenceService implements AutoCloseable {
             settings.inputWidth(),
             settings.inputHeight(),
             settings.classes(),
-            slot);
+            slot,
+            metrics.meters);
     this.pollThread = new Thread(loop::run, "inference-poll");
     this.ops =
         settings.httpPort() >= 0
             ? new OpsServer(
                     settings.httpPort(),
                     "inference",
-                    metrics.registry::scrape,
+                    metrics.meters::scrape,
                     () -> {
                       Health h = health();
                       return new OpsServer.Health(h.ready(), h.json());
@@ -173,7 +179,7 @@ public final class InferenceService implements AutoCloseable {
         (long) metrics.frames.count(),
         (long) metrics.swaps.count(),
         metrics.lag.get(),
-        (long) metrics.dlq.count());
+        metrics.deadLettered.get());
   }
 
   /** True once the service is consuming frames (it has a model). */
@@ -215,6 +221,6 @@ public final class InferenceService implements AutoCloseable {
       ops.close();
     }
     slot.close();
-    metrics.registry.close();
+    metrics.close();
   }
 }

@@ -1,6 +1,7 @@
 package dev.allspark.inference;
 
 import dev.allspark.model.Segmenter;
+import dev.allspark.ops.LogContext;
 import dev.allspark.schemas.CameraFrame;
 import dev.allspark.schemas.LabelReason;
 import dev.allspark.schemas.LabelRequest;
@@ -16,6 +17,7 @@ import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -57,7 +59,7 @@ final class MicroBatch {
       Map<TopicPartition, OffsetAndMetadata> offsets,
       Map<TopicPartition, Long> firstOffsets,
       List<Segmentation> results,
-      int dlq,
+      Map<DeadLetters.Reason, Integer> dlq,
       Map<String, Integer> requests) {}
 
   MicroBatch(
@@ -80,7 +82,7 @@ final class MicroBatch {
     Map<TopicPartition, OffsetAndMetadata> offsets = new LinkedHashMap<>();
     Map<TopicPartition, Long> firstOffsets = new LinkedHashMap<>();
     List<DecodedFrame> good = new ArrayList<>();
-    int dlq = 0;
+    Map<DeadLetters.Reason, Integer> dlq = new EnumMap<>(DeadLetters.Reason.class);
     for (Received r : batch) {
       ConsumerRecord<String, byte[]> rec = r.record();
       TopicPartition tp = new TopicPartition(rec.topic(), rec.partition());
@@ -88,7 +90,7 @@ final class MicroBatch {
       firstOffsets.putIfAbsent(tp, rec.offset());
       if (rec.value() == null) {
         out.add(deadLetter(rec, DeadLetters.Reason.TOMBSTONE, "no frame"));
-        dlq++;
+        dlq.merge(DeadLetters.Reason.TOMBSTONE, 1, Integer::sum);
         continue;
       }
       CameraFrame frame;
@@ -96,14 +98,14 @@ final class MicroBatch {
         frame = frameSerde.decode(rec);
       } catch (RuntimeException e) {
         out.add(deadLetter(rec, DeadLetters.Reason.UNREADABLE, e.getMessage()));
-        dlq++;
+        dlq.merge(DeadLetters.Reason.UNREADABLE, 1, Integer::sum);
         continue;
       }
       try {
         good.add(new DecodedFrame(frame, decoder.decode(frame), r.receivedAt()));
       } catch (FrameDecoder.BadFrame e) {
         out.add(deadLetter(rec, DeadLetters.Reason.BAD_FRAME, e.getMessage()));
-        dlq++;
+        dlq.merge(DeadLetters.Reason.BAD_FRAME, 1, Integer::sum);
       }
     }
     List<Segmentation> results = new ArrayList<>();
@@ -182,12 +184,14 @@ final class MicroBatch {
 
   private ProducerRecord<String, byte[]> deadLetter(
       ConsumerRecord<String, byte[]> rec, DeadLetters.Reason reason, String detail) {
-    log.warn(
-        "frame at {}/{}@{} to the DLQ: {}",
-        rec.topic(),
-        rec.partition(),
-        rec.offset(),
-        reason.text(detail));
+    try (var c = LogContext.frame(rec.key())) {
+      log.warn(
+          "frame at {}/{}@{} to the DLQ: {}",
+          rec.topic(),
+          rec.partition(),
+          rec.offset(),
+          reason.text(detail));
+    }
     return DeadLetters.record(dlqTopic, rec, reason, detail);
   }
 

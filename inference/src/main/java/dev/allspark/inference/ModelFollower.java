@@ -1,5 +1,7 @@
 package dev.allspark.inference;
 
+import dev.allspark.ops.LogContext;
+import dev.allspark.ops.ServiceMeters;
 import dev.allspark.schemas.CheckpointManifest;
 import dev.allspark.schemas.kafka.Backoff;
 import dev.allspark.schemas.kafka.CheckpointTopic;
@@ -66,6 +68,7 @@ final class ModelFollower implements AutoCloseable {
   private volatile boolean running = true;
   private volatile long chosen = -1;
   private volatile KafkaConsumer<String, byte[]> consumer;
+  private final ServiceMeters meters;
 
   ModelFollower(
       String topic,
@@ -74,8 +77,10 @@ final class ModelFollower implements AutoCloseable {
       int inputWidth,
       int inputHeight,
       dev.allspark.schemas.labels.ClassSet classes,
-      ModelSlot slot) {
+      ModelSlot slot,
+      ServiceMeters meters) {
     this.slot = slot;
+    this.meters = meters;
     this.classes = classes;
     this.topic = topic;
     this.consumerConfig = consumerConfig;
@@ -152,7 +157,8 @@ final class ModelFollower implements AutoCloseable {
         log.error("model follower stopped: the Kafka client settings are refused", e);
         return;
       }
-      try (c) {
+      try (c;
+          ServiceMeters.Bound bound = meters.bind(c)) {
         consumer = c;
         if (!running) {
           return;
@@ -224,13 +230,18 @@ final class ModelFollower implements AutoCloseable {
         files.put(v, complete.checkpoint().file());
         trimFiles();
       }
-      log.info("checkpoint version {} verified ({} bytes)", v, complete.checkpoint().file().length);
+      try (var c = LogContext.version(v)) {
+        log.info(
+            "checkpoint version {} verified ({} bytes)", v, complete.checkpoint().file().length);
+      }
     } else if (outcome instanceof CheckpointTopic.Rejected rejected) {
       refused.put(rejected.refusal().version(), rejected.refusal().reason());
-      log.error(
-          "checkpoint version {} refused: {}",
-          rejected.refusal().version(),
-          rejected.refusal().reason());
+      try (var c = LogContext.version(rejected.refusal().version())) {
+        log.error(
+            "checkpoint version {} refused: {}",
+            rejected.refusal().version(),
+            rejected.refusal().reason());
+      }
     }
   }
 
@@ -304,7 +315,7 @@ final class ModelFollower implements AutoCloseable {
 
   private void load(long version, byte[] file, long previous) {
     long t0 = System.nanoTime();
-    try {
+    try (var c = LogContext.version(version)) {
       slot.offer(ServingModel.load(version, file, inputWidth, inputHeight, classes));
       log.info(
           "model version {} loaded and warmed in {} ms",

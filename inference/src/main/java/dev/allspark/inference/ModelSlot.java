@@ -1,5 +1,6 @@
 package dev.allspark.inference;
 
+import dev.allspark.ops.LogContext;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -66,10 +67,12 @@ final class ModelSlot implements AutoCloseable {
       metrics.lastSwapPauseNanos.set(pause);
       pausesNanos.add(pause);
     }
-    log.info(
-        "serving model version {}{}",
-        next.version(),
-        old == null ? "" : " (was " + old.version() + ")");
+    try (var c = LogContext.version(next.version())) {
+      log.info(
+          "serving model version {}{}",
+          next.version(),
+          old == null ? "" : " (was " + old.version() + ")");
+    }
     return next;
   }
 

@@ -1,5 +1,6 @@
 package dev.allspark.inference;
 
+import dev.allspark.ops.ServiceMeters;
 import dev.allspark.schemas.Segmentation;
 import dev.allspark.schemas.kafka.Topic;
 import java.time.Duration;
@@ -140,7 +141,9 @@ final class PollLoop {
       try (KafkaConsumer<String, byte[]> c =
               new KafkaConsumer<>(cc, new StringDeserializer(), new ByteArrayDeserializer());
           KafkaProducer<String, byte[]> producer =
-              new KafkaProducer<>(pc, new StringSerializer(), new ByteArraySerializer())) {
+              new KafkaProducer<>(pc, new StringSerializer(), new ByteArraySerializer());
+          ServiceMeters.Bound consumerMeters = metrics.meters.bind(c);
+          ServiceMeters.Bound producerMeters = metrics.meters.bind(producer)) {
         consumer = c;
         producer.initTransactions();
         c.subscribe(List.of(framesTopic), new Rebalance(c, producer));
@@ -271,7 +274,7 @@ final class PollLoop {
     }
     long now = System.currentTimeMillis();
     metrics.frames.increment(batch.results().size());
-    metrics.dlq.increment(batch.dlq());
+    batch.dlq().forEach(metrics::deadLettered);
     batch.requests().forEach((reason, n) -> metrics.labelRequests(reason).increment(n));
     for (Segmentation s : batch.results()) {
       metrics.endToEnd(s.getTimings().getCaptured().toEpochMilli(), now);

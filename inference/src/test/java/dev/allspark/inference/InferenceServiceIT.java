@@ -3,6 +3,7 @@ package dev.allspark.inference;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.allspark.ops.PrometheusText;
 import dev.allspark.schemas.LabelRequest;
 import dev.allspark.schemas.Segmentation;
 import dev.allspark.schemas.kafka.DeadLetters;
@@ -396,9 +397,27 @@ class InferenceServiceIT {
                             URI.create("http://localhost:" + service.httpPort() + "/metrics"))
                         .build(),
                     HttpResponse.BodyHandlers.ofString());
-        assertThat(metrics.body())
-            .contains("allspark_inference_dlq_total 5.0")
-            .contains("allspark_inference_frames_total 10.0");
+        String text = metrics.body();
+        String deadLetters = "allspark_dead_letters_total";
+        assertThat(PrometheusText.value(text, deadLetters, "reason", "unreadable-record"))
+            .isEqualTo(1.0);
+        assertThat(PrometheusText.value(text, deadLetters, "reason", "bad-frame")).isEqualTo(3.0);
+        assertThat(PrometheusText.value(text, deadLetters, "reason", "tombstone")).isEqualTo(1.0);
+        assertThat(
+                PrometheusText.value(
+                    text, deadLetters, "topic", f.topics.name(Topic.CAMERA_FRAMES_DLQ)))
+            .isEqualTo(5.0);
+        assertThat(
+                PrometheusText.value(
+                    text, "allspark_inference_frames_total", "service", "inference"))
+            .isEqualTo(10.0);
+        // a histogram, aggregatable across replicas, and the binders every JVM service has
+        assertThat(text)
+            .contains("allspark_inference_end_to_end_latency_seconds_bucket{")
+            .contains("jvm_memory_used_bytes{")
+            .contains("process_cpu_usage{")
+            .contains("kafka_consumer_fetch_manager_records_consumed_total{")
+            .contains("kafka_producer_record_send_total{");
       }
     }
   }

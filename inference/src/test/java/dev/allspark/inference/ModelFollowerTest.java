@@ -3,6 +3,7 @@ package dev.allspark.inference;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.allspark.ops.ServiceMeters;
 import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.HashMap;
@@ -73,7 +74,8 @@ class ModelFollowerTest {
             64,
             48,
             dev.allspark.schemas.labels.ClassSet.CAMVID,
-            new ModelSlot(new InferenceMetrics()))) {
+            new ModelSlot(new InferenceMetrics()),
+            new ServiceMeters("inference"))) {
       f.start();
       await()
           .atMost(Duration.ofSeconds(30))
@@ -97,7 +99,8 @@ class ModelFollowerTest {
             64,
             48,
             dev.allspark.schemas.labels.ClassSet.CAMVID,
-            new ModelSlot(new InferenceMetrics()))) {
+            new ModelSlot(new InferenceMetrics()),
+            new ServiceMeters("inference"))) {
       assertThat(f.alive()).isTrue();
       f.start();
       await().atMost(Duration.ofSeconds(20)).until(() -> !f.alive());

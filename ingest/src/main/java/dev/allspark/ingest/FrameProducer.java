@@ -77,6 +77,11 @@ public final class FrameProducer implements AutoCloseable {
     this.decodeEvery = decodeEvery;
   }
 
+  /** The Kafka producer, for its metrics. */
+  KafkaProducer<String, byte[]> kafka() {
+    return producer;
+  }
+
   /** Checks a frame and builds its record value. */
   public CameraFrame validate(SourceFrame f) throws RejectedFrameException {
     for (String[] field :

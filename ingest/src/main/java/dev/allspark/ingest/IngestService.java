@@ -1,13 +1,13 @@
 package dev.allspark.ingest;
 
 import dev.allspark.ops.Json;
+import dev.allspark.ops.LogContext;
 import dev.allspark.ops.OpsServer;
+import dev.allspark.ops.ServiceMeters;
 import dev.allspark.schemas.CameraFrame;
 import dev.allspark.schemas.ImageEncoding;
 import dev.allspark.schemas.kafka.Topic;
 import io.micrometer.core.instrument.Counter;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.util.ArrayDeque;
@@ -43,11 +43,17 @@ public final class IngestService implements AutoCloseable {
 
   private final IngestSettings s;
   private final FrameProducer producer;
-  private final PrometheusMeterRegistry registry =
-      new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-  private final Counter sent = Counter.builder("allspark.ingest.frames").register(registry);
-  private final Counter rejected = Counter.builder("allspark.ingest.rejected").register(registry);
-  private final Counter bytes = Counter.builder("allspark.ingest.bytes").register(registry);
+  private final ServiceMeters meters = new ServiceMeters("ingest");
+  private final Counter sent =
+      Counter.builder("allspark.ingest.frames").register(meters.registry());
+  private final Counter rejected =
+      Counter.builder("allspark.ingest.rejected")
+          .description("frames refused at the edge (a frame rule broken), never written")
+          .register(meters.registry());
+  private final Counter bytes =
+      Counter.builder("allspark.ingest.bytes")
+          .description("image bytes written to camera.frames")
+          .register(meters.registry());
   private final OpsServer ops;
   private final Thread thread;
   private final PrintStream progress;
@@ -78,12 +84,13 @@ public final class IngestService implements AutoCloseable {
     this.producer =
         new FrameProducer(
             client, settings.topics().name(Topic.CAMERA_FRAMES), limit, settings.decodeEvery());
+    meters.bind(producer.kafka()); // closed with the meters, after the producer
     this.ops =
         settings.httpPort() >= 0
             ? new OpsServer(
                 settings.httpPort(),
                 "ingest",
-                registry::scrape,
+                meters::scrape,
                 () ->
                     new OpsServer.Health(
                         fatal == null,
@@ -290,7 +297,9 @@ public final class IngestService implements AutoCloseable {
     } catch (ExecutionException x) {
       if (x.getCause() instanceof FrameProducer.RejectedFrameException r) {
         rejected.increment();
-        log.warn("frame {} refused: {}", e.getKey().frameId(), r.getMessage());
+        try (var c = LogContext.frame(e.getKey().frameId())) {
+          log.warn("frame {} refused: {}", e.getKey().frameId(), r.getMessage());
+        }
       } else {
         throw new IllegalStateException(
             "checking frame " + e.getKey().frameId() + " failed", x.getCause());
@@ -344,7 +353,9 @@ public final class IngestService implements AutoCloseable {
       delivery.send(checked);
     } catch (FrameProducer.RejectedFrameException e) {
       rejected.increment();
-      log.warn("frame {} refused: {}", f.frameId(), e.getMessage());
+      try (var c = LogContext.frame(f.frameId())) {
+        log.warn("frame {} refused: {}", f.frameId(), e.getMessage());
+      }
     }
   }
 
@@ -361,7 +372,7 @@ public final class IngestService implements AutoCloseable {
     if (ops != null) {
       ops.close();
     }
-    registry.close();
+    meters.close();
     finished.countDown();
   }
 }

@@ -1,5 +1,6 @@
 package dev.allspark.bridge;
 
+import dev.allspark.ops.LogContext;
 import dev.allspark.schemas.LabelMask;
 import dev.allspark.schemas.LabelRequest;
 import dev.allspark.schemas.LabeledFrame;
@@ -93,13 +94,20 @@ public final class LabelJoinTopology {
   }
 
   public static Topology build(TopicCatalog topics, ClassSet classes) {
-    return build(topics, classes, Map.of());
+    return build(topics, classes, Map.of(), reason -> {});
   }
 
   /**
    * @param serdeConfig passed to the Avro serdes (e.g. {@link AvroSerde#SCHEMAS_DIR_CONFIG})
+   * @param refused told the reason of every mask routed to {@code labels.masks.dlq} (the bridge's
+   *     dead-letter counter); under exactly-once a task that is retried after a failure routes, and
+   *     so counts, its records again, while the topic holds them once
    */
-  public static Topology build(TopicCatalog topics, ClassSet classes, Map<String, ?> serdeConfig) {
+  public static Topology build(
+      TopicCatalog topics,
+      ClassSet classes,
+      Map<String, ?> serdeConfig,
+      java.util.function.Consumer<DeadLetters.Reason> refused) {
     AvroSerde<LabelRequest> requestSerde = new AvroSerde<>(LabelRequest.class);
     AvroSerde<LabelMask> maskSerde = new AvroSerde<>(LabelMask.class);
     AvroSerde<LabeledFrame> labeledSerde = new AvroSerde<>(LabeledFrame.class);
@@ -170,6 +178,7 @@ public final class LabelJoinTopology {
             Produced.with(Serdes.String(), Serdes.ByteArray()).withName("frames-labeled"));
     routed
         .get("outcome-refused")
+        .peek((k, o) -> refused.accept(o.code()), Named.as("count-refused"))
         .mapValues(Outcome::original, Named.as("original-bytes"))
         .to(
             topics.name(Topic.LABELS_MASKS_DLQ),
@@ -250,7 +259,9 @@ public final class LabelJoinTopology {
         partition = meta.get().partition();
         offset = meta.get().offset();
       }
-      log.warn("mask at {}/{}@{} to the DLQ: {}", topic, partition, offset, o.reason());
+      try (var c = LogContext.frame(r.key())) {
+        log.warn("mask at {}/{}@{} to the DLQ: {}", topic, partition, offset, o.reason());
+      }
       context.forward(
           r.withHeaders(
               DeadLetters.headers(r.headers(), o.code(), o.reason(), topic, partition, offset)));

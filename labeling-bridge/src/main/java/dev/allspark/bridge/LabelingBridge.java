@@ -2,6 +2,7 @@ package dev.allspark.bridge;
 
 import dev.allspark.ops.Json;
 import dev.allspark.ops.OpsServer;
+import dev.allspark.ops.ServiceMeters;
 import dev.allspark.schemas.LabelClaim;
 import dev.allspark.schemas.LabelMask;
 import dev.allspark.schemas.LabelRequest;
@@ -12,8 +13,7 @@ import dev.allspark.schemas.kafka.TopicCatalog;
 import dev.allspark.schemas.labels.ClassSet;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.HashMap;
@@ -53,16 +53,19 @@ public final class LabelingBridge implements AutoCloseable {
   private final KafkaStreams streams;
   private final KafkaProducer<String, byte[]> producer;
   private final AvroSerde<LabelMask> maskSerde = new AvroSerde<>(LabelMask.class);
-  private final PrometheusMeterRegistry registry =
-      new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-  final Counter masksSent = Counter.builder("allspark.bridge.masks.sent").register(registry);
-  final Counter masksRefused = Counter.builder("allspark.bridge.masks.refused").register(registry);
-  final Counter unauthorized = Counter.builder("allspark.bridge.unauthorized").register(registry);
-  final Counter claimsMade = Counter.builder("allspark.bridge.claims").register(registry);
+  private final ServiceMeters meters = new ServiceMeters("labeling-bridge");
+  final Counter masksSent = counter("allspark.bridge.masks.sent");
+  final Counter masksRefused = counter("allspark.bridge.masks.refused");
+  final Counter unauthorized = counter("allspark.bridge.unauthorized");
+  final Counter claimsMade = counter("allspark.bridge.claims");
   final Counter reviewsAccepted =
-      Counter.builder("allspark.bridge.reviews").tag("decision", "accept").register(registry);
+      Counter.builder("allspark.bridge.reviews")
+          .tag("decision", "accept")
+          .register(meters.registry());
   final Counter reviewsRejected =
-      Counter.builder("allspark.bridge.reviews").tag("decision", "reject").register(registry);
+      Counter.builder("allspark.bridge.reviews")
+          .tag("decision", "reject")
+          .register(meters.registry());
   private final Clock clock;
   private final Labelers labelers;
   private final Claims claims;
@@ -94,7 +97,16 @@ public final class LabelingBridge implements AutoCloseable {
     p.putIfAbsent(
         StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG),
         Topic.FRAMES_LABELED.maxMessageBytes());
-    this.streams = new KafkaStreams(LabelJoinTopology.build(settings.topics(), classes), p);
+    String masksDlq = settings.topics().name(Topic.LABELS_MASKS_DLQ);
+    this.streams =
+        new KafkaStreams(
+            LabelJoinTopology.build(
+                settings.topics(),
+                classes,
+                Map.of(),
+                reason -> meters.deadLetter(reason.code(), masksDlq).increment()),
+            p);
+    meters.bind(new KafkaStreamsMetrics(streams));
     streams.setUncaughtExceptionHandler(
         e -> {
           log.error("the join topology failed", e);
@@ -109,6 +121,7 @@ public final class LabelingBridge implements AutoCloseable {
     pc.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Topic.LABELS_MASKS.maxMessageBytes());
     pc.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, "allspark-labeling-bridge");
     this.producer = new KafkaProducer<>(pc, new StringSerializer(), new ByteArraySerializer());
+    meters.bind(producer);
     this.claims =
         new Claims(
             new TopicState<>(
@@ -121,12 +134,12 @@ public final class LabelingBridge implements AutoCloseable {
                 settings.topics().name(Topic.LABELS_REVIEW), LabelReview.class, producer),
             clock);
 
-    Gauge.builder("allspark.bridge.ready", () -> ready() ? 1 : 0).register(registry);
+    Gauge.builder("allspark.bridge.ready", () -> ready() ? 1 : 0).register(meters.registry());
     this.ops =
         new OpsServer(
             settings.httpPort(),
             "labeling-bridge",
-            registry::scrape,
+            meters::scrape,
             () ->
                 new OpsServer.Health(
                     ready(),
@@ -270,6 +283,10 @@ public final class LabelingBridge implements AutoCloseable {
             .withGroupMembershipOperation(
                 org.apache.kafka.streams.CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
     producer.close();
-    registry.close();
+    meters.close();
+  }
+
+  private Counter counter(String name) {
+    return Counter.builder(name).register(meters.registry());
   }
 }

@@ -3,7 +3,9 @@ package dev.allspark.bridge;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.allspark.ops.PrometheusText;
 import dev.allspark.schemas.LabeledFrame;
+import dev.allspark.schemas.kafka.Topic;
 import dev.allspark.schemas.kafka.TopicCatalog;
 import dev.allspark.schemas.labels.ClassSet;
 import dev.allspark.schemas.labels.LabelMaps;
@@ -21,6 +23,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -184,7 +190,40 @@ class LabelingBridgeIT {
 
       // operations
       assertThat(get(base + "/health").statusCode()).isEqualTo(200);
-      assertThat(get(base + "/metrics").body()).contains("allspark_bridge_masks_sent_total 3.0");
+      assertThat(
+              PrometheusText.value(
+                  get(base + "/metrics").body(), "allspark_bridge_masks_sent_total"))
+          .isEqualTo(3.0);
+      // a record on labels.masks that is not a mask reaches the DLQ and is counted by its reason
+      try (KafkaProducer<String, byte[]> raw =
+          new KafkaProducer<>(
+              Map.of("bootstrap.servers", kafka.bootstrapServers()),
+              new StringSerializer(),
+              new ByteArraySerializer())) {
+        raw.send(
+            new ProducerRecord<>(
+                topics.name(Topic.LABELS_MASKS),
+                "cam-a/0001",
+                "not a mask".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+      }
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .until(
+              () ->
+                  PrometheusText.value(
+                          get(base + "/metrics").body(),
+                          "allspark_dead_letters_total",
+                          "reason",
+                          "unreadable-record",
+                          "topic",
+                          topics.name(Topic.LABELS_MASKS_DLQ))
+                      == 1.0);
+      String metrics = get(base + "/metrics").body();
+      assertThat(metrics)
+          .contains("kafka_stream_thread_") // Kafka Streams' own metrics
+          .contains("kafka_producer_record_send_total{")
+          .contains("jvm_gc_")
+          .contains("process_uptime_seconds{");
     }
   }
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.allspark.ops.PrometheusText;
 import dev.allspark.schemas.LabelMask;
 import dev.allspark.schemas.kafka.TopicCatalog;
 import dev.allspark.schemas.labels.ClassSet;
@@ -94,7 +95,12 @@ class LabelingWorkflowIT {
       assertThat(call(base, "DELETE", "/api/claim?frame=cam-w/0001", ALICE).statusCode())
           .isEqualTo(200);
       assertThat(get(base, "/metrics", ALICE).body())
-          .contains("allspark_bridge_claims_total 2.0"); // this process: bob's, alice's take-over
+          .contains("allspark_bridge_claims_total{instance=") // common tags on every series
+          .satisfies(
+              text ->
+                  // this process: bob's, alice's take-over
+                  assertThat(PrometheusText.value(text, "allspark_bridge_claims_total"))
+                      .isEqualTo(2.0));
     }
   }
 

@@ -1,5 +1,6 @@
 package dev.allspark.stack.chaos;
 
+import dev.allspark.ops.PrometheusText;
 import dev.allspark.schemas.kafka.DeadLetters;
 import java.io.IOException;
 import java.io.InputStream;
@@ -80,12 +81,8 @@ final class Http {
           (HttpURLConnection)
               URI.create("http://127.0.0.1:" + port + "/metrics").toURL().openConnection();
       c.setReadTimeout(5000);
-      for (String line :
-          new String(c.getInputStream().readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
-        if (line.startsWith(name + " ")) {
-          return Double.parseDouble(line.substring(name.length() + 1).strip());
-        }
-      }
+      return PrometheusText.value(
+          new String(c.getInputStream().readAllBytes(), StandardCharsets.UTF_8), name);
     } catch (IOException | NumberFormatException e) {
       // not up yet
     }
@@ -93,7 +90,7 @@ final class Http {
   }
 
   static long step(int port) {
-    double v = metric(port, "allspark_trainer_step");
+    double v = metric(port, "allspark_trainer_step_total");
     return Double.isNaN(v) ? -1 : (long) v;
   }
 

@@ -1,5 +1,6 @@
 package dev.allspark.trainer.online;
 
+import dev.allspark.ops.LogContext;
 import dev.allspark.schemas.LabeledFrame;
 import dev.allspark.schemas.images.FrameDecoder;
 import dev.allspark.schemas.kafka.AvroSerde;
@@ -59,13 +60,15 @@ final class LabelIntake {
       reason = DeadLetters.Reason.UNREADABLE;
       detail = e.getMessage();
     }
-    metrics.labelsRejected.increment();
-    log.warn(
-        "labeled frame at {}/{}@{} to the DLQ: {}",
-        r.topic(),
-        r.partition(),
-        r.offset(),
-        reason.text(detail));
+    metrics.deadLettered(reason, dlqTopic);
+    try (var c = LogContext.frame(r.key())) {
+      log.warn(
+          "labeled frame at {}/{}@{} to the DLQ: {}",
+          r.topic(),
+          r.partition(),
+          r.offset(),
+          reason.text(detail));
+    }
     dlq.send(DeadLetters.record(dlqTopic, r, reason, detail));
   }
 }

@@ -71,14 +71,14 @@ public final class OnlineTrainer implements AutoCloseable {
             labeled,
             window,
             metrics,
-            new TrainerClients(settings));
+            new TrainerClients(settings, metrics.meters));
     this.thread = new Thread(loop::run, "online-trainer");
     this.ops =
         settings.httpPort() >= 0
             ? new OpsServer(
                     settings.httpPort(),
                     "trainer",
-                    metrics.registry::scrape,
+                    metrics.meters::scrape,
                     () -> new OpsServer.Health(live(), healthJson()))
                 .liveness(this::live)
             : null;

@@ -1,7 +1,9 @@
 package dev.allspark.trainer.online;
 
+import dev.allspark.ops.ServiceMeters;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -14,9 +16,31 @@ import org.apache.kafka.common.serialization.StringSerializer;
 /** The online trainer's Kafka clients, with the settings each one needs on top of the user's. */
 final class TrainerClients {
   private final OnlineSettings settings;
+  private final ServiceMeters meters;
 
-  TrainerClients(OnlineSettings settings) {
+  /** Kafka's metrics of the newest client in each role; a new client replaces its predecessor's. */
+  private final Map<String, ServiceMeters.Bound> bound = new ConcurrentHashMap<>();
+
+  TrainerClients(OnlineSettings settings, ServiceMeters meters) {
     this.settings = settings;
+    this.meters = meters;
+  }
+
+  private <K, V> KafkaConsumer<K, V> metered(String role, KafkaConsumer<K, V> c) {
+    replace(role, meters.bind(c));
+    return c;
+  }
+
+  private <K, V> KafkaProducer<K, V> metered(String role, KafkaProducer<K, V> p) {
+    replace(role, meters.bind(p));
+    return p;
+  }
+
+  private void replace(String role, ServiceMeters.Bound b) {
+    ServiceMeters.Bound old = bound.put(role, b);
+    if (old != null) {
+      old.close();
+    }
   }
 
   private Map<String, Object> base() {
@@ -36,7 +60,9 @@ final class TrainerClients {
 
   /** Reads {@code frames.labeled} from its beginning, on every start (no group). */
   KafkaConsumer<String, byte[]> labels() {
-    return new KafkaConsumer<>(reader(), new StringDeserializer(), new ByteArrayDeserializer());
+    return metered(
+        "labels",
+        new KafkaConsumer<>(reader(), new StringDeserializer(), new ByteArrayDeserializer()));
   }
 
   /** Reads {@code camera.frames} in the trainer's group (offsets follow the saved state). */
@@ -44,7 +70,8 @@ final class TrainerClients {
     Map<String, Object> c = reader();
     c.put(ConsumerConfig.GROUP_ID_CONFIG, settings.groupId());
     c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-    return new KafkaConsumer<>(c, new StringDeserializer(), new ByteArrayDeserializer());
+    return metered(
+        "frames", new KafkaConsumer<>(c, new StringDeserializer(), new ByteArrayDeserializer()));
   }
 
   /** Reads {@code model.checkpoints} once at start (the versions already there). */
@@ -61,7 +88,8 @@ final class TrainerClients {
     c.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "allspark-trainer-" + settings.groupId());
     c.put(ProducerConfig.ACKS_CONFIG, "all");
     c.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 4 << 20);
-    return new KafkaProducer<>(c, new StringSerializer(), new ByteArraySerializer());
+    return metered(
+        "publisher", new KafkaProducer<>(c, new StringSerializer(), new ByteArraySerializer()));
   }
 
   /** The producer of dead letters (idempotent). */
@@ -70,6 +98,7 @@ final class TrainerClients {
     c.put(ProducerConfig.ACKS_CONFIG, "all");
     c.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
     c.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 16 << 20);
-    return new KafkaProducer<>(c, new StringSerializer(), new ByteArraySerializer());
+    return metered(
+        "dead-letters", new KafkaProducer<>(c, new StringSerializer(), new ByteArraySerializer()));
   }
 }

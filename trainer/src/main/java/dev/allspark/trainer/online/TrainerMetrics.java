@@ -1,10 +1,11 @@
 package dev.allspark.trainer.online;
 
+import dev.allspark.ops.ServiceMeters;
+import dev.allspark.schemas.kafka.DeadLetters;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
@@ -13,7 +14,8 @@ import java.util.function.Supplier;
  * anyone) and the Micrometer meters over them, scraped from {@code /metrics}.
  */
 final class TrainerMetrics implements AutoCloseable {
-  final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  final ServiceMeters meters = new ServiceMeters("trainer");
+  private final MeterRegistry registry = meters.registry();
   final AtomicLong step = new AtomicLong();
   volatile float lastSupervised = Float.NaN;
   volatile float lastUnsupervised = Float.NaN;
@@ -41,7 +43,9 @@ final class TrainerMetrics implements AutoCloseable {
             p -> p.get() == null ? 0 : p.get().failures())
         .description("failed attempts to publish a checkpoint (each is retried)")
         .register(registry);
-    Gauge.builder("allspark.trainer.step", step, AtomicLong::get).register(registry);
+    FunctionCounter.builder("allspark.trainer.step", step, AtomicLong::get)
+        .description("training steps taken (restored from the saved state on a restart)")
+        .register(registry);
     Gauge.builder("allspark.trainer.loss.supervised", this, m -> m.lastSupervised)
         .register(registry);
     Gauge.builder("allspark.trainer.loss.unsupervised", this, m -> m.lastUnsupervised)
@@ -67,6 +71,12 @@ final class TrainerMetrics implements AutoCloseable {
         .register(registry);
   }
 
+  /** A labeled frame went to {@code topic} (frames.labeled.dlq) for {@code reason}. */
+  void deadLettered(DeadLetters.Reason reason, String topic) {
+    labelsRejected.increment();
+    meters.deadLetter(reason.code(), topic).increment();
+  }
+
   /** Takes over what a saved state says. */
   void restore(TrainerState state) {
     step.set(state.step());
@@ -78,6 +88,6 @@ final class TrainerMetrics implements AutoCloseable {
 
   @Override
   public void close() {
-    registry.close();
+    meters.close();
   }
 }

@@ -8,6 +8,7 @@ import dev.allspark.model.Checkpoint;
 import dev.allspark.model.ConfusionMatrix;
 import dev.allspark.model.EngineThreads;
 import dev.allspark.model.ModelConfig;
+import dev.allspark.ops.LogContext;
 import dev.allspark.schemas.CameraFrame;
 import dev.allspark.schemas.TopicPartitionOffset;
 import dev.allspark.schemas.images.FrameDecoder;
@@ -345,12 +346,17 @@ final class TrainingLoop {
             n, System.currentTimeMillis(), metrics.lastMiou, d.publish() ? version : -1));
     if (!d.publish()) {
       metrics.withheld.increment();
-      log.info("step {}: checkpoint withheld: {}", n, d.reason());
+      try (var c = LogContext.step(n)) {
+        log.info("step {}: checkpoint withheld: {}", n, d.reason());
+      }
       return false;
     }
     publisher.submit(checkpointFor(model.net(), version));
     gateMiou = metrics.lastMiou;
-    log.info("step {}: version {} handed to the publisher: {}", n, version, d.reason());
+    try (var c = LogContext.step(n);
+        var v = LogContext.version(version)) {
+      log.info("step {}: version {} handed to the publisher: {}", n, version, d.reason());
+    }
     return true;
   }
 
@@ -410,7 +416,9 @@ final class TrainingLoop {
     metrics.publishedMiou = p.miou();
     metrics.publishedAtMillis = atMillis;
     published.add(p.version());
-    log.info("published version {} (val mIoU {})", p.version(), p.miou());
+    try (var c = LogContext.version(p.version())) {
+      log.info("published version {} (val mIoU {})", p.version(), p.miou());
+    }
   }
 
   /** Saves the whole state atomically; the group's offsets follow (lag visible to operators). */
