@@ -63,6 +63,16 @@ final class TopicsCommand implements Runnable {
         description = "Extra Admin client settings (security, for example); repeatable.")
     Map<String, String> adminConfig = new HashMap<>();
 
+    @Option(
+        names = "--partitions",
+        paramLabel = "TOPIC=N",
+        description = {
+          "Partitions of a topic (its catalog name, e.g. camera.frames=12); repeatable.",
+          "An existing topic with fewer is grown (cleanup.policy=delete topics only: a compacted",
+          "topic keeps its partitions and the difference is reported)."
+        })
+    Map<String, Integer> partitions = new HashMap<>();
+
     @Override
     public Integer call() throws Exception {
       // security and tuning from ALLSPARK_KAFKA_* (as every service), then --admin-config
@@ -73,8 +83,11 @@ final class TopicsCommand implements Runnable {
       config.putIfAbsent(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000);
       PrintWriter out = spec.commandLine().getOut();
       try (Admin admin = Admin.create(config)) {
-        TopicsInitializer.Report report =
-            new TopicsInitializer(admin, catalog(), replicationFactor).run();
+        TopicsInitializer init = new TopicsInitializer(admin, catalog(), replicationFactor);
+        for (Map.Entry<String, Integer> e : partitions.entrySet()) {
+          init.withPartitions(topic(spec.commandLine(), e.getKey()), e.getValue());
+        }
+        TopicsInitializer.Report report = init.run();
         report.created().forEach(t -> out.println("created   " + t));
         report.unchanged().forEach(t -> out.println("exists    " + t));
         report.notes().forEach(n -> out.println("note      " + n));
@@ -85,6 +98,22 @@ final class TopicsCommand implements Runnable {
         return report.consistent() ? 0 : 3;
       }
     }
+  }
+
+  /** A topic by its catalog name ({@code camera.frames}) or the name in force. */
+  static Topic topic(CommandLine cli, String name) {
+    TopicCatalog catalog = catalog();
+    for (Topic t : Topic.values()) {
+      if (t.defaultName().equals(name) || catalog.name(t).equals(name)) {
+        return t;
+      }
+    }
+    throw new CommandLine.ParameterException(
+        cli,
+        "--partitions: no topic is named '"
+            + name
+            + "'; topics: "
+            + java.util.Arrays.stream(Topic.values()).map(Topic::defaultName).toList());
   }
 
   @Command(

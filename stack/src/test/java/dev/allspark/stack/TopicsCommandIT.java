@@ -6,6 +6,7 @@ import dev.allspark.schemas.kafka.Topic;
 import dev.allspark.testkit.KafkaBroker;
 import dev.allspark.testkit.KafkaIntegrationTest;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.apache.kafka.clients.admin.Admin;
@@ -34,5 +35,51 @@ class TopicsCommandIT {
     assertThat(second.exitCode()).isZero();
     assertThat(second.out())
         .contains("0 created, " + Topic.values().length + " already there, 0 settings differ");
+
+    // more partitions for camera.frames (more inference replicas): grown, as a Helm upgrade's
+    // topics job does; a compacted topic is not grown and the difference is reported
+    AllSparkCommandTest.Run grow =
+        AllSparkCommandTest.run(
+            "topics",
+            "create",
+            "--bootstrap",
+            kafka.bootstrapServers(),
+            "--partitions",
+            "camera.frames=8",
+            "--partitions",
+            "frames.to-label=5");
+    assertThat(grow.exitCode()).as(grow.out()).isEqualTo(3);
+    assertThat(grow.out())
+        .contains("note      camera.frames: grown from 6 to 8 partitions")
+        .contains("DIFFERS   frames.to-label: 3 partitions, asked for 5 (compacted: not grown");
+    try (Admin admin =
+        Admin.create(
+            Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
+      var d =
+          admin.describeTopics(List.of("camera.frames", "frames.to-label")).allTopicNames().get();
+      assertThat(d.get("camera.frames").partitions()).hasSize(8);
+      assertThat(d.get("frames.to-label").partitions()).hasSize(3);
+    }
+    AllSparkCommandTest.Run again =
+        AllSparkCommandTest.run(
+            "topics",
+            "create",
+            "--bootstrap",
+            kafka.bootstrapServers(),
+            "--partitions",
+            "camera.frames=8");
+    assertThat(again.exitCode()).as(again.out()).isZero();
+    assertThat(again.out()).doesNotContain("grown");
+
+    AllSparkCommandTest.Run unknown =
+        AllSparkCommandTest.run(
+            "topics",
+            "create",
+            "--bootstrap",
+            kafka.bootstrapServers(),
+            "--partitions",
+            "frames=2");
+    assertThat(unknown.exitCode()).isEqualTo(2);
+    assertThat(unknown.err()).contains("--partitions: no topic is named 'frames'");
   }
 }

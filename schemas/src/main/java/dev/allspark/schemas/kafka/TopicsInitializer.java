@@ -13,6 +13,7 @@ import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.clients.admin.NewPartitions;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.config.ConfigResource;
@@ -22,8 +23,16 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Creates the topics of a {@link TopicCatalog} that are missing and reports the ones that exist
- * with other settings (partitions, cleanup policy, max message size). Existing topics are never
- * changed: altering a live topic is an operator's decision. Running it again changes nothing.
+ * with other settings (partitions, cleanup policy, max message size). Running it again changes
+ * nothing.
+ *
+ * <p>Partitions may be chosen per topic ({@link #withPartitions}); a topic that exists with fewer
+ * is grown to that count, so raising {@code camera.frames}' partitions (to run more inference
+ * replicas) is a {@code helm upgrade}, not a failed hook. Only topics with {@code
+ * cleanup.policy=delete} grow: in a compacted topic a key would move to another partition while its
+ * old value stays in the old one, and a reader of the whole topic could take the old value for the
+ * newest; those keep their partitions and the difference is reported. Nothing else about an
+ * existing topic is changed.
  */
 public final class TopicsInitializer {
   private static final Logger LOG = LoggerFactory.getLogger(TopicsInitializer.class);
@@ -32,6 +41,7 @@ public final class TopicsInitializer {
   private final Admin admin;
   private final TopicCatalog catalog;
   private final short replicationFactor;
+  private final Map<Topic, Integer> partitions = new java.util.EnumMap<>(Topic.class);
 
   /**
    * @param replicationFactor replication factor of created topics, or -1 for the broker default
@@ -44,6 +54,27 @@ public final class TopicsInitializer {
     this.admin = admin;
     this.catalog = catalog;
     this.replicationFactor = replicationFactor;
+  }
+
+  /**
+   * Partitions to create {@code topic} with, and to grow it to when it has fewer (topics with
+   * {@code cleanup.policy=delete} only).
+   *
+   * @throws IllegalArgumentException for fewer than one partition, or a compacted topic whose
+   *     partitions are fixed (see the class comment)
+   */
+  public TopicsInitializer withPartitions(Topic topic, int count) {
+    if (count < 1) {
+      throw new IllegalArgumentException(
+          "partitions of " + catalog.name(topic) + " must be at least 1, got " + count);
+    }
+    partitions.put(topic, count);
+    return this;
+  }
+
+  /** The partitions {@code topic} is created with. */
+  public int partitions(Topic topic) {
+    return partitions.getOrDefault(topic, topic.defaultPartitions());
   }
 
   /**
@@ -86,7 +117,7 @@ public final class TopicsInitializer {
           present.add(topic);
         } else {
           toCreate.add(
-              new NewTopic(name, Optional.of(topic.defaultPartitions()), rf())
+              new NewTopic(name, Optional.of(partitions(topic)), rf())
                   .configs(catalog.configs(topic)));
         }
       }
@@ -109,6 +140,7 @@ public final class TopicsInitializer {
       }
       awaitVisible(created);
       List<String> notes = new ArrayList<>();
+      grow(present, notes);
       List<String> differences = compare(present, notes);
       for (Topic topic : present) {
         String name = catalog.name(topic);
@@ -164,6 +196,34 @@ public final class TopicsInitializer {
     }
   }
 
+  /** Grows delete-policy topics that have fewer partitions than asked for. */
+  private void grow(List<Topic> present, List<String> notes)
+      throws InterruptedException, ExecutionException, TimeoutException {
+    List<Topic> asked = present.stream().filter(partitions::containsKey).toList();
+    if (asked.isEmpty()) {
+      return;
+    }
+    Map<String, TopicDescription> d =
+        admin
+            .describeTopics(asked.stream().map(catalog::name).toList())
+            .allTopicNames()
+            .get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+    Map<String, NewPartitions> increases = new HashMap<>();
+    for (Topic topic : asked) {
+      String name = catalog.name(topic);
+      int have = d.get(name).partitions().size();
+      if (have < partitions(topic) && !topic.compacted()) {
+        increases.put(name, NewPartitions.increaseTo(partitions(topic)));
+        notes.add(name + ": grown from " + have + " to " + partitions(topic) + " partitions");
+      }
+    }
+    if (!increases.isEmpty()) {
+      admin.createPartitions(increases).all().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+      increases.forEach(
+          (name, n) -> LOG.info("grew topic {} to {} partitions", name, n.totalCount()));
+    }
+  }
+
   private Optional<Short> rf() {
     return replicationFactor < 0 ? Optional.empty() : Optional.of(replicationFactor);
   }
@@ -193,18 +253,25 @@ public final class TopicsInitializer {
         admin.describeConfigs(resources.keySet()).all().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
     for (Topic topic : topics) {
       String name = catalog.name(topic);
-      int partitions = descriptions.get(name).partitions().size();
-      if (partitions < topic.defaultPartitions()) {
+      int have = descriptions.get(name).partitions().size();
+      int want = partitions(topic);
+      if (have < want) {
         differences.add(
-            name + ": " + partitions + " partitions, catalog says " + topic.defaultPartitions());
-      } else if (partitions > topic.defaultPartitions()) {
-        notes.add(
             name
                 + ": "
-                + partitions
-                + " partitions, raised from the catalog's "
-                + topic.defaultPartitions()
-                + " (fine)");
+                + have
+                + " partitions, "
+                + (partitions.containsKey(topic) ? "asked for " : "catalog says ")
+                + want
+                + (topic.compacted()
+                    ? " (compacted: not grown, keys would move to other partitions; recreate it"
+                        + " empty or keep "
+                        + have
+                        + ")"
+                    : ""));
+      } else if (have > want) {
+        notes.add(
+            name + ": " + have + " partitions, raised from the " + want + " asked for (fine)");
       }
       Config config = configs.get(new ConfigResource(ConfigResource.Type.TOPIC, name));
       for (Map.Entry<String, String> expected : catalog.configs(topic).entrySet()) {
