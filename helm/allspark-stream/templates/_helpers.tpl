@@ -58,7 +58,14 @@ prometheus.io/path: /metrics
 - name: GLIBC_TUNABLES
   value: {{ . | quote }}
 {{- end }}
-{{- with .Values.kafka.sasl.existingSecret }}
+{{- range $name, $ref := .Values.extraSecretEnv }}
+- name: {{ $name }}
+  valueFrom:
+    secretKeyRef:
+      name: {{ required (printf "extraSecretEnv.%s.secret is required" $name) $ref.secret }}
+      key: {{ required (printf "extraSecretEnv.%s.key is required" $name) $ref.key }}
+{{- end }}
+{{- with (ternary "" .Values.kafka.sasl.existingSecret (and .Values.strimzi.enabled .Values.strimzi.users)) }}
 - name: ALLSPARK_KAFKA_SASL_JAAS_CONFIG
   valueFrom:
     secretKeyRef:
@@ -78,9 +85,51 @@ prometheus.io/path: /metrics
 {{- end }}
 {{- end -}}
 
+{{/* With strimzi.users, each service signs in as its own KafkaUser; call with (dict "root" $ "component" "inference") */}}
+{{- define "allspark.kafkaUser" -}}
+{{- if and .root.Values.strimzi.enabled .root.Values.strimzi.users }}
+- name: ALLSPARK_KAFKA_SASL_JAAS_CONFIG
+  valueFrom:
+    secretKeyRef:
+      name: {{ printf "%s-%s" (include "allspark.fullname" .root) .component }}
+      key: sasl.jaas.config
+{{- end }}
+{{- end -}}
+
 {{- define "allspark.envFrom" -}}
 - configMapRef:
     name: {{ include "allspark.fullname" . }}
+{{- with .Values.extraEnvFrom }}
+{{ toYaml . }}
+{{- end }}
+{{- end -}}
+
+{{/* The pods' ServiceAccount */}}
+{{- define "allspark.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create -}}
+{{- default (include "allspark.fullname" .) .Values.serviceAccount.name -}}
+{{- else -}}
+{{- default "default" .Values.serviceAccount.name -}}
+{{- end -}}
+{{- end -}}
+
+{{/* ServiceAccount, affinity and topology spread of a pod; call with (dict "root" $ "component" "inference") */}}
+{{- define "allspark.podScheduling" -}}
+serviceAccountName: {{ include "allspark.serviceAccountName" .root }}
+{{- with .root.Values.affinity }}
+affinity:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with .root.Values.topologySpreadConstraints }}
+topologySpreadConstraints:
+  {{- range . }}
+  {{- $t := deepCopy . }}
+  {{- if not (hasKey $t "labelSelector") }}
+  {{- $_ := set $t "labelSelector" (dict "matchLabels" (include "allspark.selectorLabels" $ | fromYaml)) }}
+  {{- end }}
+  - {{- toYaml $t | nindent 4 }}
+  {{- end }}
+{{- end }}
 {{- end -}}
 
 {{/* Writable /tmp (DJL extracts its natives there) and the Kafka truststore */}}
@@ -112,14 +161,21 @@ prometheus.io/path: /metrics
 {{- end }}
 {{- end -}}
 
+{{/* Probes: startup (libtorch and the first model can take a minute), then liveness; readiness is
+     /health, which each service answers 200 only when it does its job (inference: a model is
+     loaded and frames are consumed; bridge: the join topology runs; trainer: training runs;
+     ingest: its source works) */}}
 {{- define "allspark.probes" -}}
+startupProbe:
+  httpGet: {path: /health/live, port: http}
+  periodSeconds: {{ .Values.startupProbe.periodSeconds }}
+  failureThreshold: {{ .Values.startupProbe.failureThreshold }}
 readinessProbe:
   httpGet: {path: /health, port: http}
   periodSeconds: 10
   failureThreshold: 3
 livenessProbe:
   httpGet: {path: /health/live, port: http}
-  initialDelaySeconds: 30
   periodSeconds: 20
   failureThreshold: 3
 {{- end -}}
@@ -128,11 +184,25 @@ livenessProbe:
 {{- if not .Values.kafka.bootstrap -}}
 {{- fail "kafka.bootstrap is required: the Kafka bootstrap servers, HOST:PORT[,HOST:PORT]" -}}
 {{- end -}}
-{{- if and (hasPrefix "SASL" .Values.kafka.securityProtocol) (not .Values.kafka.sasl.existingSecret) -}}
+{{- if and .Values.strimzi.enabled .Values.strimzi.users (not (and (hasPrefix "SASL" .Values.kafka.securityProtocol) (eq .Values.kafka.sasl.mechanism "SCRAM-SHA-512"))) -}}
+{{- fail "strimzi.users signs every service in as a SCRAM-SHA-512 KafkaUser: set kafka.securityProtocol to SASL_PLAINTEXT or SASL_SSL and kafka.sasl.mechanism to SCRAM-SHA-512" -}}
+{{- end -}}
+{{- if and (hasPrefix "SASL" .Values.kafka.securityProtocol) (not .Values.kafka.sasl.existingSecret) (not (and .Values.strimzi.enabled .Values.strimzi.users)) -}}
 {{- fail "kafka.securityProtocol is SASL_*: set kafka.sasl.existingSecret to the Secret with the JAAS configuration" -}}
 {{- end -}}
 {{- if and (hasSuffix "SSL" .Values.kafka.securityProtocol) (not .Values.kafka.tls.existingSecret) -}}
 {{- fail "kafka.securityProtocol uses SSL: set kafka.tls.existingSecret to the Secret with the truststore" -}}
+{{- end -}}
+{{- if not (has .Values.logs.format (list "text" "json")) -}}
+{{- fail (printf "logs.format must be text or json, got '%s'" .Values.logs.format) -}}
+{{- end -}}
+{{- range $topic, $n := .Values.partitions -}}
+{{- if not (hasKey (include "allspark.topicCatalog" $ | fromYaml) $topic) -}}
+{{- fail (printf "partitions.%s: no topic is named '%s' (topics: %s)" $topic $topic (keys (include "allspark.topicCatalog" $ | fromYaml) | sortAlpha | join ", ")) -}}
+{{- end -}}
+{{- if eq (index (index (include "allspark.topicCatalog" $ | fromYaml) $topic).config "cleanup.policy") "compact" -}}
+{{- fail (printf "partitions.%s: a compacted topic keeps its partitions (its keys would move to other partitions while their old values stay); only delete-policy topics can be given partitions" $topic) -}}
+{{- end -}}
 {{- end -}}
 {{- if and .Values.bridge.enabled (not .Values.bridge.sharedToken) (not .Values.bridge.labelersSecret) -}}
 {{- fail "bridge.sharedToken is false: set bridge.labelersSecret to the Secret with the per-labeler tokens file (key: labelers), or nobody can sign in" -}}

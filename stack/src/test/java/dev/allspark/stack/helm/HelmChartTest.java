@@ -8,12 +8,15 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.MissingNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
+import dev.allspark.schemas.kafka.Topic;
+import dev.allspark.schemas.kafka.TopicCatalog;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -138,7 +141,8 @@ class HelmChartTest {
             "default-values.yaml",
             "pinned-values.yaml",
             "gpu-values.yaml",
-            "autoscaling-values.yaml")) {
+            "autoscaling-values.yaml",
+            "operator-values.yaml")) {
       Run r =
           helm(
               "lint", "--strict", CHART.toString(), "-f", CHART.resolve("ci/" + values).toString());
@@ -452,6 +456,278 @@ class HelmChartTest {
             "--set",
             "kafka.securityProtocol=SASL_PLAINTEXT");
     assertThat(sasl.out()).contains("set kafka.sasl.existingSecret");
+  }
+
+  private static final List<String> COMPONENTS =
+      List.of("ingest", "labeling-bridge", "trainer", "inference");
+
+  private static List<JsonNode> deployments(List<JsonNode> docs) {
+    return docs.stream().filter(d -> d.path("kind").asText().equals("Deployment")).toList();
+  }
+
+  private static JsonNode podSpec(JsonNode deployment) {
+    return deployment.path("spec").path("template").path("spec");
+  }
+
+  @Test
+  void everyServiceHasAMetricsServiceAStartupProbeAndTheReleasesServiceAccount() throws Exception {
+    List<JsonNode> docs = template("default-values.yaml");
+    for (String component : COMPONENTS) {
+      JsonNode svc =
+          docs.stream()
+              .filter(d -> d.path("kind").asText().equals("Service"))
+              .filter(
+                  d ->
+                      d.path("metadata")
+                          .path("labels")
+                          .path("app.kubernetes.io/component")
+                          .asText()
+                          .equals(component))
+              .findFirst()
+              .orElseThrow(() -> new AssertionError("no Service for " + component));
+      assertThat(svc.path("spec").path("ports").path(0).path("name").asText()).isEqualTo("http");
+    }
+    for (JsonNode d : deployments(docs)) {
+      String name = d.path("metadata").path("name").asText();
+      JsonNode c = container(d);
+      assertThat(c.path("startupProbe").path("httpGet").path("path").asText())
+          .as(name)
+          .isEqualTo("/health/live");
+      assertThat(c.path("startupProbe").path("failureThreshold").asInt()).isEqualTo(36);
+      assertThat(c.path("readinessProbe").path("httpGet").path("path").asText())
+          .isEqualTo("/health");
+      assertThat(podSpec(d).path("serviceAccountName").asText())
+          .as(name)
+          .isEqualTo("rel-allspark-stream");
+      assertThat(env(c, "ALLSPARK_KAFKA_SASL_JAAS_CONFIG")).isNull();
+    }
+    JsonNode sa = find(docs, "ServiceAccount", "rel-allspark-stream");
+    assertThat(sa.path("automountServiceAccountToken").asBoolean(true)).isFalse();
+    // budgets for the scalable services only: a single-pod trainer or bridge could not be drained
+    assertThat(count(docs, "PodDisruptionBudget")).isEqualTo(2);
+    assertThat(
+            find(docs, "PodDisruptionBudget", "rel-allspark-stream-inference")
+                .path("spec")
+                .path("maxUnavailable")
+                .asInt())
+        .isEqualTo(1);
+    assertThat(count(docs, "ServiceMonitor") + count(docs, "ScaledObject")).isZero();
+    assertThat(count(docs, "KafkaTopic") + count(docs, "KafkaUser")).isZero();
+    JsonNode config = find(docs, "ConfigMap", "rel-allspark-stream");
+    assertThat(config.path("data").path("ALLSPARK_LOG_FORMAT").asText()).isEqualTo("text");
+    // the generated token is read back on upgrades and kept on uninstall
+    assertThat(
+            find(docs, "Secret", "rel-allspark-stream-bridge")
+                .path("metadata")
+                .path("annotations")
+                .path("helm.sh/resource-policy")
+                .asText())
+        .isEqualTo("keep");
+  }
+
+  @Test
+  void operatorValuesRenderMonitoringKedaStrimziAndSchedulingForEveryService() throws Exception {
+    List<JsonNode> docs = template("operator-values.yaml");
+    // Prometheus Operator: every service's http port, the pod name kept as instance
+    JsonNode sm = find(docs, "ServiceMonitor", "rel-allspark-stream");
+    assertThat(sm.path("metadata").path("labels").path("release").asText())
+        .isEqualTo("kube-prometheus-stack");
+    assertThat(sm.path("spec").path("selector").path("matchExpressions").path(0).path("values"))
+        .extracting(JsonNode::asText)
+        .containsExactlyInAnyOrderElementsOf(COMPONENTS);
+    JsonNode endpoint = sm.path("spec").path("endpoints").path(0);
+    assertThat(endpoint.path("port").asText()).isEqualTo("http");
+    assertThat(endpoint.path("path").asText()).isEqualTo("/metrics");
+    assertThat(endpoint.path("honorLabels").asBoolean()).isTrue();
+
+    // KEDA on the inference group's lag, CPU kept; KEDA owns the HPA, replicas are left to it
+    assertThat(count(docs, "HorizontalPodAutoscaler")).isZero();
+    JsonNode inference = find(docs, "Deployment", "rel-allspark-stream-inference");
+    assertThat(inference.path("spec").has("replicas")).isFalse();
+    JsonNode so = find(docs, "ScaledObject", "rel-allspark-stream-inference");
+    assertThat(so.path("spec").path("maxReplicaCount").asInt()).isEqualTo(12);
+    JsonNode kafkaTrigger = so.path("spec").path("triggers").path(0);
+    assertThat(kafkaTrigger.path("type").asText()).isEqualTo("kafka");
+    assertThat(kafkaTrigger.path("metadata").path("consumerGroup").asText())
+        .isEqualTo(env(container(inference), "ALLSPARK_INFERENCE_GROUP"));
+    assertThat(kafkaTrigger.path("metadata").path("topic").asText()).isEqualTo("fleet-a.frames");
+    assertThat(kafkaTrigger.path("metadata").path("lagThreshold").asText()).isEqualTo("40");
+    assertThat(kafkaTrigger.path("authenticationRef").path("name").asText())
+        .isEqualTo("keda-kafka-scram");
+    assertThat(so.path("spec").path("triggers").path(1).path("type").asText()).isEqualTo("cpu");
+
+    // Strimzi: the catalog's topics instead of the job, and one user per service
+    assertThat(count(docs, "Job")).isZero();
+    assertThat(count(docs, "KafkaTopic")).isEqualTo(Topic.values().length);
+    TopicCatalog catalog =
+        TopicCatalog.from(Map.of("ALLSPARK_TOPIC_CAMERA_FRAMES", "fleet-a.frames"));
+    for (Topic topic : Topic.values()) {
+      JsonNode kt =
+          docs.stream()
+              .filter(d -> d.path("kind").asText().equals("KafkaTopic"))
+              .filter(d -> d.path("spec").path("topicName").asText().equals(catalog.name(topic)))
+              .findFirst()
+              .orElseThrow(() -> new AssertionError("no KafkaTopic for " + topic));
+      assertThat(kt.path("metadata").path("labels").path("strimzi.io/cluster").asText())
+          .isEqualTo("fleet");
+      int partitions =
+          topic == Topic.CAMERA_FRAMES || topic == Topic.SEGMENTATIONS
+              ? 12
+              : topic.defaultPartitions();
+      assertThat(kt.path("spec").path("partitions").asInt()).as(topic.name()).isEqualTo(partitions);
+      assertThat(kt.path("spec").path("replicas").asInt()).isEqualTo(3);
+      Map<String, String> config = new java.util.TreeMap<>();
+      kt.path("spec")
+          .path("config")
+          .fields()
+          .forEachRemaining(e -> config.put(e.getKey(), e.getValue().asText()));
+      // the chart's copy of the catalog is the catalog
+      assertThat(config)
+          .as(topic.name())
+          .isEqualTo(new java.util.TreeMap<>(catalog.configs(topic)));
+    }
+    assertThat(count(docs, "KafkaUser")).isEqualTo(4);
+    JsonNode user = find(docs, "KafkaUser", "rel-allspark-stream-inference");
+    assertThat(user.path("spec").path("authentication").path("type").asText())
+        .isEqualTo("scram-sha-512");
+    List<String> acls = new ArrayList<>();
+    for (JsonNode acl : user.path("spec").path("authorization").path("acls")) {
+      JsonNode r = acl.path("resource");
+      acls.add(
+          r.path("type").asText()
+              + ":"
+              + r.path("name").asText()
+              + ":"
+              + r.path("patternType").asText()
+              + "="
+              + acl.path("operations"));
+    }
+    assertThat(acls)
+        .contains(
+            "topic:fleet-a.frames:literal=[\"Read\",\"Describe\"]",
+            "topic:segmentations:literal=[\"Write\",\"Describe\"]",
+            "topic:camera.frames.dlq:literal=[\"Write\",\"Describe\"]",
+            "group:rel-allspark-stream-inference:prefix=[\"Read\",\"Describe\"]",
+            "transactionalId:allspark-inference-:prefix=[\"Write\",\"Describe\"]");
+    for (JsonNode d : deployments(docs)) {
+      JsonNode c = container(d);
+      String component =
+          d.path("metadata").path("labels").path("app.kubernetes.io/component").asText();
+      // each service signs in as its own user, from the Secret Strimzi writes
+      assertThat(env(c, "ALLSPARK_KAFKA_SASL_JAAS_CONFIG"))
+          .as(component)
+          .contains("rel-allspark-stream-" + component, "sasl.jaas.config");
+      assertThat(env(c, "ALLSPARK_KAFKA_CLIENT_RACK")).contains("allspark-rack", "rack");
+      assertThat(c.path("envFrom").path(1).path("secretRef").path("name").asText())
+          .isEqualTo("allspark-extra");
+      JsonNode spec = podSpec(d);
+      assertThat(spec.path("affinity").path("nodeAffinity").isObject()).isTrue();
+      JsonNode spread = spec.path("topologySpreadConstraints").path(0);
+      assertThat(spread.path("topologyKey").asText()).isEqualTo("topology.kubernetes.io/zone");
+      assertThat(
+              spread
+                  .path("labelSelector")
+                  .path("matchLabels")
+                  .path("app.kubernetes.io/component")
+                  .asText())
+          .isEqualTo(component);
+    }
+    JsonNode sa = find(docs, "ServiceAccount", "rel-allspark-stream");
+    assertThat(sa.path("metadata").path("annotations").path("eks.amazonaws.com/role-arn").asText())
+        .startsWith("arn:aws:iam::");
+    assertThat(
+            find(docs, "ConfigMap", "rel-allspark-stream")
+                .path("data")
+                .path("ALLSPARK_LOG_FORMAT")
+                .asText())
+        .isEqualTo("json");
+  }
+
+  @Test
+  void theGrafanaDashboardShipsAndAsksOnlyForSeriesTheServicesExport() throws Exception {
+    List<JsonNode> docs = template("operator-values.yaml");
+    JsonNode cm = find(docs, "ConfigMap", "rel-allspark-stream-dashboard");
+    assertThat(cm.path("metadata").path("labels").path("grafana_dashboard").asText())
+        .isEqualTo("1");
+    JsonNode dashboard =
+        new ObjectMapper().readTree(cm.path("data").path("allspark-stream.json").asText());
+    assertThat(dashboard.path("uid").asText()).isEqualTo("allspark-stream");
+    List<String> exprs = new ArrayList<>();
+    for (JsonNode panel : dashboard.path("panels")) {
+      for (JsonNode target : panel.path("targets")) {
+        exprs.add(target.path("expr").asText());
+      }
+    }
+    assertThat(exprs).hasSizeGreaterThan(10);
+    // every allspark_* series a panel asks for is a meter some service registers
+    String sources = mainSources();
+    java.util.regex.Matcher m =
+        java.util.regex.Pattern.compile("allspark_[a-z_]+").matcher(String.join("\n", exprs));
+    List<String> unknown = new ArrayList<>();
+    while (m.find()) {
+      String series = m.group();
+      String meter =
+          series.replaceAll("_seconds_bucket$|_bucket$|_total$|_seconds$", "").replace('_', '.');
+      if (!sources.contains("\"" + meter + "\"")) {
+        unknown.add(series + " (meter " + meter + ")");
+      }
+    }
+    assertThat(unknown).as("dashboard series that no service registers").isEmpty();
+  }
+
+  @Test
+  void partitionsReachTheTopicsJobAndBadOnesAreNamed() throws Exception {
+    List<JsonNode> docs = template("default-values.yaml", "partitions.camera\\.frames=9");
+    JsonNode job = find(docs, "Job", "rel-allspark-stream-topics");
+    assertThat(container(job).path("args"))
+        .extracting(JsonNode::asText)
+        .containsSubsequence("--partitions", "camera.frames=9");
+    Run compacted =
+        helm(
+            "template",
+            "rel",
+            CHART.toString(),
+            "-f",
+            CHART.resolve("ci/default-values.yaml").toString(),
+            "--set",
+            "partitions.labels\\.masks=6");
+    assertThat(compacted.exit()).isNotZero();
+    assertThat(compacted.out()).contains("partitions.labels.masks: a compacted topic keeps");
+    Run unknown =
+        helm(
+            "template",
+            "rel",
+            CHART.toString(),
+            "-f",
+            CHART.resolve("ci/default-values.yaml").toString(),
+            "--set",
+            "partitions.frames=6");
+    assertThat(unknown.out()).contains("partitions.frames: no topic is named 'frames'");
+    Run users =
+        helm(
+            "template",
+            "rel",
+            CHART.toString(),
+            "-f",
+            CHART.resolve("ci/default-values.yaml").toString(),
+            "--set",
+            "strimzi.enabled=true,strimzi.users=true");
+    assertThat(users.out()).contains("strimzi.users signs every service in as a SCRAM-SHA-512");
+  }
+
+  /** Every main Java source of the project, concatenated. */
+  private static String mainSources() throws IOException {
+    StringBuilder all = new StringBuilder();
+    try (var files = Files.walk(ROOT)) {
+      for (Path f :
+          files
+              .filter(p -> p.toString().endsWith(".java"))
+              .filter(p -> p.toString().contains("/src/main/java/"))
+              .toList()) {
+        all.append(Files.readString(f));
+      }
+    }
+    return all.toString();
   }
 
   @Test
