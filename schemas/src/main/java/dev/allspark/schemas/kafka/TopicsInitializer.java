@@ -271,7 +271,14 @@ public final class TopicsInitializer {
                     : ""));
       } else if (have > want) {
         notes.add(
-            name + ": " + have + " partitions, raised from the " + want + " asked for (fine)");
+            name
+                + ": "
+                + have
+                + " partitions, raised from "
+                + (partitions.containsKey(topic)
+                    ? "the " + want + " asked for"
+                    : "the catalog's " + want)
+                + " (fine)");
       }
       Config config = configs.get(new ConfigResource(ConfigResource.Type.TOPIC, name));
       for (Map.Entry<String, String> expected : catalog.configs(topic).entrySet()) {
