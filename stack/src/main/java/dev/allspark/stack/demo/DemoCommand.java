@@ -138,6 +138,7 @@ public final class DemoCommand implements Callable<Integer> {
           stack.labelerToken(),
           stack.bootstrap(),
           state);
+      System.err.println("demo: metrics " + stack.metricsUrls());
       long end = minutes > 0 ? System.nanoTime() + (long) (minutes * 60e9) : Long.MAX_VALUE;
       while (!stop.await(5, TimeUnit.SECONDS)) {
         System.err.println("demo: " + stack.status().line());

@@ -162,7 +162,7 @@ public final class LocalStack implements AutoCloseable {
               .set(OnlineSettings.Key.EVAL_EVERY, Integer.toString(settings.evalEvery()))
               .set(OnlineSettings.Key.SAVE_EVERY, Integer.toString(settings.evalEvery()))
               .set(OnlineSettings.Key.MARGIN, "0.02")
-              .set(OnlineSettings.Key.HTTP_PORT, "-1")
+              .set(OnlineSettings.Key.HTTP_PORT, "0") // /metrics and /health on a free port
               .set(OnlineSettings.Key.SEED, Long.toString(settings.seed()))
               .build();
       trainer = new OnlineTrainer(trainerSettings).start();
@@ -181,7 +181,7 @@ public final class LocalStack implements AutoCloseable {
                   InferenceSettings.Key.AUDIT_FRACTION,
                   Double.toString(settings.labelFraction() / 10))
               .set(InferenceSettings.Key.LABEL_RATE, "120")
-              .set(InferenceSettings.Key.HTTP_PORT, "-1")
+              .set(InferenceSettings.Key.HTTP_PORT, "0")
               .build();
       inference = new InferenceService(inferenceSettings).start();
       started.add(inference);
@@ -233,7 +233,7 @@ public final class LocalStack implements AutoCloseable {
                       .cameras(settings.cameras())
                       .set(IngestSettings.Key.SIZE, settings.size())
                       .seed(settings.seed())
-                      .httpPort(-1)
+                      .httpPort(0)
                       .build(),
                   null)
               .start();
@@ -261,6 +261,16 @@ public final class LocalStack implements AutoCloseable {
 
   public int bridgePort() {
     return bridge.httpPort();
+  }
+
+  /** Each service's /metrics, as Prometheus would scrape it. */
+  public Map<String, String> metricsUrls() {
+    Map<String, String> urls = new java.util.LinkedHashMap<>();
+    urls.put("ingest", "http://localhost:" + ingest.httpPort() + "/metrics");
+    urls.put("labeling-bridge", "http://localhost:" + bridge.httpPort() + "/metrics");
+    urls.put("trainer", "http://localhost:" + trainer.httpPort() + "/metrics");
+    urls.put("inference", "http://localhost:" + inference.httpPort() + "/metrics");
+    return urls;
   }
 
   /** {@code .../leftImg8bit/<split>} -> {@code .../gtFine/<split>}. */
