@@ -211,6 +211,10 @@ final class Publisher implements AutoCloseable {
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+      if (running) {
+        fatal = "publication stopped: the publisher thread was interrupted";
+        log.error(fatal);
+      }
     } catch (RuntimeException | Error e) {
       fatal = "publication stopped: " + e;
       log.error("checkpoint publisher stopped", e);
@@ -305,7 +309,8 @@ final class Publisher implements AutoCloseable {
           break;
         }
       }
-      return pending == null && !busy;
+      // a publisher that stopped (fenced, failed, interrupted) left its last checkpoint out
+      return pending == null && !busy && fatal == null && thread.isAlive();
     }
   }
 

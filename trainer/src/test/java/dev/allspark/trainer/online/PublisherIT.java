@@ -43,7 +43,7 @@ class PublisherIT {
     }
     AtomicBoolean down = new AtomicBoolean(true);
     AtomicInteger producersMade = new AtomicInteger();
-    List<Long> committed = new ArrayList<>();
+    List<Long> committed = new java.util.concurrent.CopyOnWriteArrayList<>();
     String txId = "pub-test-" + UUID.randomUUID();
     Publisher publisher =
         new Publisher(
@@ -75,8 +75,19 @@ class PublisherIT {
       assertThat(committed).containsExactly(2L);
       assertThat(producersMade.get()).isGreaterThanOrEqualTo(3);
       publisher.submit(pending(3));
-      assertThat(publisher.drain(Duration.ofSeconds(30))).isTrue();
-      assertThat(committed).containsExactly(2L, 3L);
+      boolean drained = publisher.drain(Duration.ofSeconds(30));
+      // seen once under load: drained, yet 3 not reported; say what the publisher knew
+      String state =
+          "fatal="
+              + publisher.fatal()
+              + " problem="
+              + publisher.problem()
+              + " failures="
+              + publisher.failures()
+              + " committed="
+              + publisher.committed();
+      assertThat(drained).as(state).isTrue();
+      assertThat(committed).as(state).containsExactly(2L, 3L);
     } finally {
       publisher.close();
     }
