@@ -37,17 +37,49 @@ public final class TopicReader {
   }
 
   /**
-   * Every committed record of the topic, from its beginning to its end as of now (the last stable
-   * offset of each partition): nothing is waited for beyond what is already there.
+   * Every committed record of the topic, from its beginning to its end as of now: every transaction
+   * that had written to the topic when called is waited for (up to 30 s) until it is decided,
+   * because a broker answers {@code commitTransaction} before it writes the markers that make the
+   * records readable (read straight after a commit, the last stable offset can still be before
+   * them). Nothing written after the call is waited for.
+   *
+   * @throws IllegalStateException when a transaction stays open for 30 s
    */
   public static List<ConsumerRecord<String, byte[]>> readToEnd(String bootstrap, String topic) {
     List<ConsumerRecord<String, byte[]>> out = new ArrayList<>();
     try (KafkaConsumer<String, byte[]> c = consumer(bootstrap)) {
       List<TopicPartition> parts = new ArrayList<>();
       c.partitionsFor(topic).forEach(p -> parts.add(new TopicPartition(topic, p.partition())));
+      Map<TopicPartition, Long> logEnd;
+      try (KafkaConsumer<String, byte[]> peek =
+          new KafkaConsumer<>(
+              Map.of("bootstrap.servers", bootstrap, "isolation.level", "read_uncommitted"),
+              new StringDeserializer(),
+              new ByteArrayDeserializer())) {
+        logEnd = peek.endOffsets(parts);
+      }
       c.assign(parts);
       c.seekToBeginning(parts);
-      Map<TopicPartition, Long> end = c.endOffsets(parts);
+      Map<TopicPartition, Long> end = new java.util.HashMap<>(c.endOffsets(parts));
+      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+      while (logEnd.entrySet().stream().anyMatch(e -> end.get(e.getKey()) < e.getValue())) {
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException(
+              "a transaction on "
+                  + topic
+                  + " stayed open for 30 s: stable "
+                  + end
+                  + ", log end "
+                  + logEnd);
+        }
+        try {
+          Thread.sleep(20);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new IllegalStateException("interrupted while reading " + topic, e);
+        }
+        end.putAll(c.endOffsets(parts));
+      }
       while (end.entrySet().stream().anyMatch(e -> c.position(e.getKey()) < e.getValue())) {
         c.poll(Duration.ofMillis(200)).forEach(out::add);
       }

@@ -251,16 +251,41 @@ public final class CheckpointTopic {
      */
     public NavigableMap<Long, CheckpointManifest> readToEnd(
         Consumer<String, byte[]> consumer, List<TopicPartition> partitions, BooleanSupplier go) {
-      Partitions.readToEnd(
-          consumer,
-          partitions,
-          go,
-          r -> {
-            if (accept(r) instanceof Unreadable u) {
-              log.warn(
-                  "unreadable record on {} at offset {}: {}", r.topic(), u.offset(), u.reason());
-            }
-          });
+      return readToEnd(consumer, partitions, go, null, java.time.Duration.ZERO);
+    }
+
+    /**
+     * As {@link #readToEnd(Consumer, List, BooleanSupplier)}, but first waits (up to {@code
+     * maxWait}) for every transaction written before the call to be decided, so that a version
+     * committed just before is not missed (see {@link Partitions#readToEnd(Consumer, List,
+     * BooleanSupplier, java.util.function.Consumer, java.util.Map, java.time.Duration)}).
+     */
+    public NavigableMap<Long, CheckpointManifest> readToEnd(
+        Consumer<String, byte[]> consumer,
+        List<TopicPartition> partitions,
+        BooleanSupplier go,
+        java.util.Map<TopicPartition, Long> logEnd,
+        java.time.Duration maxWait) {
+      String unsettled =
+          Partitions.readToEnd(
+              consumer,
+              partitions,
+              go,
+              r -> {
+                if (accept(r) instanceof Unreadable u) {
+                  log.warn(
+                      "unreadable record on {} at offset {}: {}",
+                      r.topic(),
+                      u.offset(),
+                      u.reason());
+                }
+              },
+              logEnd,
+              maxWait);
+      if (unsettled != null) {
+        log.warn(
+            "read the checkpoints committed so far; still open after {}: {}", maxWait, unsettled);
+      }
       return versions();
     }
   }

@@ -81,16 +81,71 @@ public final class Partitions {
   /**
    * Reads the partitions once from their beginning to the end they had when asked, handing every
    * record over; stops early when {@code go} turns false.
+   *
+   * <p>A {@code read_committed} consumer's end offsets are the last stable offsets, and a
+   * transaction's records only become stable once its markers are written, which the broker does
+   * <em>after</em> it has answered {@code commitTransaction}. So a read that takes its end right
+   * after a commit can miss the transaction just committed. With {@code logEnd} (the high
+   * watermarks, as a {@code read_uncommitted} view gives them) the read first waits, up to {@code
+   * maxWait}, until every transaction that had written to the partitions when asked is decided, and
+   * then reads up to there. Without it ({@code null}) it reads up to the last stable offsets.
+   *
+   * @return null when the read is complete, else why it is not (the wait ran out)
    */
+  public static String readToEnd(
+      org.apache.kafka.clients.consumer.Consumer<String, byte[]> consumer,
+      List<TopicPartition> partitions,
+      BooleanSupplier go,
+      Consumer<ConsumerRecord<String, byte[]>> handler,
+      Map<TopicPartition, Long> logEnd,
+      Duration maxWait) {
+    Map<TopicPartition, Long> end = rewind(consumer, partitions);
+    String unsettled = null;
+    if (logEnd != null) {
+      long deadline = System.nanoTime() + maxWait.toNanos();
+      while ((unsettled = unsettled(end, logEnd)) != null
+          && go.getAsBoolean()
+          && System.nanoTime() < deadline) {
+        try {
+          Thread.sleep(20);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return "interrupted while " + unsettled;
+        }
+        end = consumer.endOffsets(partitions);
+      }
+    }
+    while (go.getAsBoolean() && !reached(consumer, end)) {
+      consumer.poll(Duration.ofMillis(200)).forEach(handler);
+    }
+    return unsettled;
+  }
+
+  /** Reads up to the last stable offsets (see the other overload). */
   public static void readToEnd(
       org.apache.kafka.clients.consumer.Consumer<String, byte[]> consumer,
       List<TopicPartition> partitions,
       BooleanSupplier go,
       Consumer<ConsumerRecord<String, byte[]>> handler) {
-    Map<TopicPartition, Long> end = rewind(consumer, partitions);
-    while (go.getAsBoolean() && !reached(consumer, end)) {
-      consumer.poll(Duration.ofMillis(200)).forEach(handler);
+    readToEnd(consumer, partitions, go, handler, null, Duration.ZERO);
+  }
+
+  /** Why the stable ends are not yet at the log ends, or null when they are. */
+  private static String unsettled(
+      Map<TopicPartition, Long> stable, Map<TopicPartition, Long> logEnd) {
+    for (Map.Entry<TopicPartition, Long> e : logEnd.entrySet()) {
+      long at = stable.getOrDefault(e.getKey(), 0L);
+      if (at < e.getValue()) {
+        return "a transaction on "
+            + e.getKey()
+            + " is not decided yet (last stable offset "
+            + at
+            + " < log end "
+            + e.getValue()
+            + ")";
+      }
     }
+    return null;
   }
 
   /** True when the topic holds any record at all (its end offsets are not all 0). */

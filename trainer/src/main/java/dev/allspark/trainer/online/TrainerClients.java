@@ -2,12 +2,14 @@ package dev.allspark.trainer.online;
 
 import dev.allspark.ops.ServiceMeters;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -80,6 +82,20 @@ final class TrainerClients {
     c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     c.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 4 << 20);
     return new KafkaConsumer<>(c, new StringDeserializer(), new ByteArrayDeserializer());
+  }
+
+  /**
+   * The log end offsets of these partitions, records of open transactions included (a {@code
+   * read_uncommitted} view): what a {@code read_committed} read must wait for to see every
+   * transaction already committed.
+   */
+  Map<TopicPartition, Long> logEnd(List<TopicPartition> partitions) {
+    Map<String, Object> c = base();
+    c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_uncommitted");
+    try (KafkaConsumer<byte[], byte[]> peek =
+        new KafkaConsumer<>(c, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+      return peek.endOffsets(partitions);
+    }
   }
 
   /** A transactional producer of checkpoints, one transactional id per trainer group. */

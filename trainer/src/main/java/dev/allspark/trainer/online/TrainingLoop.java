@@ -523,8 +523,16 @@ final class TrainingLoop {
     Map<Long, Integer> versions = new TreeMap<>();
     String topic = settings.topics().name(Topic.MODEL_CHECKPOINTS);
     try (KafkaConsumer<String, byte[]> consumer = clients.checkpoints()) {
+      List<TopicPartition> partitions = partitions(consumer, topic);
+      // a version the previous trainer committed just before it stopped becomes readable only
+      // once the broker has written its markers: wait for that rather than reuse its number
       CheckpointTopic.Reader.manifests()
-          .readToEnd(consumer, partitions(consumer, topic), () -> running)
+          .readToEnd(
+              consumer,
+              partitions,
+              () -> running,
+              clients.logEnd(partitions),
+              Duration.ofSeconds(90))
           .forEach((v, m) -> versions.put(v, m.getChunkCount()));
     }
     return versions;

@@ -76,7 +76,7 @@ class PublisherIT {
       assertThat(producersMade.get()).isGreaterThanOrEqualTo(3);
       publisher.submit(pending(3));
       boolean drained = publisher.drain(Duration.ofSeconds(30));
-      // seen once under load: drained, yet 3 not reported; say what the publisher knew
+      // on failure, say what the publisher knew
       String state =
           "fatal="
               + publisher.fatal()
