@@ -72,6 +72,13 @@ prometheus.io/path: /metrics
       name: {{ . }}
       key: {{ $.Values.kafka.sasl.jaasConfigKey }}
 {{- end }}
+{{- with .Values.schemaRegistry.basicAuth.existingSecret }}
+- name: ALLSPARK_SCHEMA_REGISTRY_BASIC_AUTH
+  valueFrom:
+    secretKeyRef:
+      name: {{ . }}
+      key: {{ $.Values.schemaRegistry.basicAuth.key }}
+{{- end }}
 {{- with .Values.kafka.tls.existingSecret }}
 - name: ALLSPARK_KAFKA_SSL_TRUSTSTORE_LOCATION
   value: /etc/allspark/kafka-tls/{{ $.Values.kafka.tls.truststoreKey }}

@@ -275,7 +275,7 @@ public final class InferenceBenchmark {
             .setEncoding(ImageEncoding.JPEG)
             .setImage(ByteBuffer.wrap(jpeg))
             .build();
-    producer.send(new ProducerRecord<>(topic, camera, frames.encode(frame)));
+    producer.send(new ProducerRecord<>(topic, camera, frames.encode(topic, frame)));
   }
 
   private KafkaConsumer<String, byte[]> reader(String topic) {

@@ -127,7 +127,8 @@ final class MicroBatch {
         results.add(result);
         String frameId = f.frame().getFrameId();
         out.add(
-            new ProducerRecord<>(segmentationsTopic, frameId, segmentationSerde.encode(result)));
+            new ProducerRecord<>(
+                segmentationsTopic, frameId, segmentationSerde.encode(segmentationsTopic, result)));
         LabelReason why = policy.decide(s.meanEntropy());
         if (why != null) {
           LabelRequest request =
@@ -141,7 +142,9 @@ final class MicroBatch {
                   // the labelers' starting point: this model's own mask, same PNG as the result
                   .setPrediction(result.getMask())
                   .build();
-          out.add(new ProducerRecord<>(toLabelTopic, frameId, requestSerde.encode(request)));
+          out.add(
+              new ProducerRecord<>(
+                  toLabelTopic, frameId, requestSerde.encode(toLabelTopic, request)));
           requests.merge(why.name().toLowerCase(Locale.ROOT), 1, Integer::sum);
         }
       }

@@ -156,7 +156,7 @@ public final class FrameProducer implements AutoCloseable {
 
   /** Sends a frame {@link #validate} accepted (validation can run on other threads). */
   public Future<RecordMetadata> send(CameraFrame frame) {
-    byte[] value = serde.encode(frame);
+    byte[] value = serde.encode(topic, frame);
     frames.incrementAndGet();
     bytes.addAndGet(value.length);
     return producer.send(new ProducerRecord<>(topic, frame.getCameraId(), value));

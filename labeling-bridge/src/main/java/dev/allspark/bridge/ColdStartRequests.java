@@ -152,7 +152,9 @@ public final class ColdStartRequests implements AutoCloseable {
                   .build();
           producer.send(
               new ProducerRecord<>(
-                  topics.name(Topic.FRAMES_TO_LABEL), f.getFrameId(), requests.encode(req)),
+                  topics.name(Topic.FRAMES_TO_LABEL),
+                  f.getFrameId(),
+                  requests.encode(topics.name(Topic.FRAMES_TO_LABEL), req)),
               (md, e) -> {
                 if (e != null) {
                   log.error(

@@ -172,7 +172,9 @@ public final class LabelJoinTopology {
 
     routed
         .get("outcome-accepted")
-        .mapValues(o -> labeledSerde.encode(o.labeled()), Named.as("encode-labeled"))
+        .mapValues(
+            o -> labeledSerde.encode(topics.name(Topic.FRAMES_LABELED), o.labeled()),
+            Named.as("encode-labeled"))
         .to(
             topics.name(Topic.FRAMES_LABELED),
             Produced.with(Serdes.String(), Serdes.ByteArray()).withName("frames-labeled"));

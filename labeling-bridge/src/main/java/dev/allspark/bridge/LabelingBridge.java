@@ -260,7 +260,9 @@ public final class LabelingBridge implements AutoCloseable {
         producer
             .send(
                 new ProducerRecord<>(
-                    s.topics().name(Topic.LABELS_MASKS), mask.getFrameId(), maskSerde.encode(mask)))
+                    s.topics().name(Topic.LABELS_MASKS),
+                    mask.getFrameId(),
+                    maskSerde.encode(s.topics().name(Topic.LABELS_MASKS), mask)))
             .get(30, TimeUnit.SECONDS);
     masksSent.increment();
     return md;

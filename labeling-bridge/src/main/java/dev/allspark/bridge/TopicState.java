@@ -103,7 +103,9 @@ final class TopicState<V extends SpecificRecord> {
 
   /** Writes the value and waits for the broker; memory changes only once the topic has it. */
   void put(String key, V value) throws InterruptedException, ExecutionException, TimeoutException {
-    producer.send(new ProducerRecord<>(topic, key, serde.encode(value))).get(30, TimeUnit.SECONDS);
+    producer
+        .send(new ProducerRecord<>(topic, key, serde.encode(topic, value)))
+        .get(30, TimeUnit.SECONDS);
     values.put(key, value);
   }
 

@@ -124,7 +124,9 @@ public final class BenchOnlineCommand implements Callable<Integer> {
           producer
               .send(
                   new ProducerRecord<>(
-                      topics.name(Topic.CAMERA_FRAMES), "camvid", frames.encode(f)))
+                      topics.name(Topic.CAMERA_FRAMES),
+                      "camvid",
+                      frames.encode(topics.name(Topic.CAMERA_FRAMES), f)))
               .get();
         }
         for (String name : labeledNames) {
@@ -147,7 +149,10 @@ public final class BenchOnlineCommand implements Callable<Integer> {
                   .build();
           producer
               .send(
-                  new ProducerRecord<>(topics.name(Topic.FRAMES_LABELED), name, labeled.encode(lf)))
+                  new ProducerRecord<>(
+                      topics.name(Topic.FRAMES_LABELED),
+                      name,
+                      labeled.encode(topics.name(Topic.FRAMES_LABELED), lf)))
               .get();
         }
       }

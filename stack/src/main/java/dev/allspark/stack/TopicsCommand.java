@@ -73,6 +73,18 @@ final class TopicsCommand implements Runnable {
         })
     Map<String, Integer> partitions = new HashMap<>();
 
+    @Option(
+        names = "--schema-registry",
+        paramLabel = "URL",
+        description = {
+          "Register every topic's value schema (subject <topic>-value) with this Confluent-API",
+          "schema registry (Confluent, Karapace, Apicurio's /apis/ccompat/v7). Default: "
+              + dev.allspark.schemas.kafka.SchemaRegistry.URL_ENV
+              + ", the setting",
+          "that makes every service write the Confluent wire format; none when unset."
+        })
+    String schemaRegistry;
+
     @Override
     public Integer call() throws Exception {
       // security and tuning from ALLSPARK_KAFKA_* (as every service), then --admin-config
@@ -84,6 +96,12 @@ final class TopicsCommand implements Runnable {
       PrintWriter out = spec.commandLine().getOut();
       try (Admin admin = Admin.create(config)) {
         TopicsInitializer init = new TopicsInitializer(admin, catalog(), replicationFactor);
+        if (schemaRegistry != null) {
+          init.withRegistry(
+              new dev.allspark.schemas.kafka.SchemaRegistry(
+                  schemaRegistry,
+                  System.getenv(dev.allspark.schemas.kafka.SchemaRegistry.AUTH_ENV)));
+        }
         for (Map.Entry<String, Integer> e : partitions.entrySet()) {
           init.withPartitions(topic(spec.commandLine(), e.getKey()), e.getValue());
         }
@@ -92,6 +110,7 @@ final class TopicsCommand implements Runnable {
         report.unchanged().forEach(t -> out.println("exists    " + t));
         report.notes().forEach(n -> out.println("note      " + n));
         report.differences().forEach(d -> out.println("DIFFERS   " + d));
+        report.schemas().forEach(d -> out.println("schema    " + d));
         out.printf(
             "%d created, %d already there, %d settings differ%n",
             report.created().size(), report.unchanged().size(), report.differences().size());

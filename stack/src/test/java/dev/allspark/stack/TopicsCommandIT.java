@@ -81,5 +81,52 @@ class TopicsCommandIT {
             "frames=2");
     assertThat(unknown.exitCode()).isEqualTo(2);
     assertThat(unknown.err()).contains("--partitions: no topic is named 'frames'");
+
+    registersEveryValueSchemaWithASchemaRegistry(kafka);
+  }
+
+  /** Part of the test above: the broker is shared, and that test counts the topics it creates. */
+  private static void registersEveryValueSchemaWithASchemaRegistry(KafkaBroker kafka)
+      throws Exception {
+    try (dev.allspark.testkit.RegistryStandIn registry =
+        new dev.allspark.testkit.RegistryStandIn()) {
+      AllSparkCommandTest.Run run =
+          AllSparkCommandTest.run(
+              "topics",
+              "create",
+              "--bootstrap",
+              kafka.bootstrapServers(),
+              "--schema-registry",
+              registry.url());
+      assertThat(run.exitCode()).as(run.err()).isZero();
+      long avroTopics = Arrays.stream(Topic.values()).filter(t -> t.valueType() != null).count();
+      assertThat(registry.subjects()).hasSize((int) avroTopics);
+      assertThat(run.out())
+          .contains("schema    segmentations-value id ")
+          .contains("schema    model.checkpoints-value id ");
+      // a second run registers nothing new: same ids
+      AllSparkCommandTest.Run again =
+          AllSparkCommandTest.run(
+              "topics",
+              "create",
+              "--bootstrap",
+              kafka.bootstrapServers(),
+              "--schema-registry",
+              registry.url());
+      assertThat(again.exitCode()).isZero();
+      assertThat(registry.subjects().values()).allSatisfy(v -> assertThat(v).hasSize(1));
+      String url = registry.url();
+      registry.close();
+      AllSparkCommandTest.Run down =
+          AllSparkCommandTest.run(
+              "topics",
+              "create",
+              "--bootstrap",
+              kafka.bootstrapServers(),
+              "--schema-registry",
+              url);
+      assertThat(down.exitCode()).isNotZero();
+      assertThat(down.err()).contains("schema registry " + url + " cannot be reached");
+    }
   }
 }

@@ -20,9 +20,16 @@ import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serializer;
 
 /**
- * Kafka serde for one generated Avro type, in Avro single-object encoding: every value starts with
- * the marker {@code C3 01} and the writer schema's fingerprint, so the reader resolves the writer
- * schema from {@link ReleasedSchemas} and no registry server is needed.
+ * Kafka serde for one generated Avro type. By default in Avro single-object encoding: every value
+ * starts with the marker {@code C3 01} and the writer schema's fingerprint, so the reader resolves
+ * the writer schema from {@link ReleasedSchemas} and no registry server is needed.
+ *
+ * <p>With a {@link SchemaRegistry} (one setting for every service: {@value SchemaRegistry#URL_ENV})
+ * values are written in the Confluent wire format instead: the byte {@code 00}, the schema's
+ * registry id as 4 bytes big-endian, then the Avro binary body; the schema is registered under the
+ * subject {@code <topic>-value}. Standard deserializers (Confluent's, Apicurio's with {@code
+ * apicurio.registry.as-confluent}, Karapace users') read these. Reading accepts both formats, told
+ * apart by the first byte, so a deployment can switch while old records are still on its topics.
  *
  * <p>Decoding failures raise {@link RecordDecodeException}; {@link #decode(ConsumerRecord)} places
  * them at the record's partition and offset.
@@ -33,22 +40,59 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
   /** Consumer/Streams config key: a folder of extra {@code .avsc} writer schemas. */
   public static final String SCHEMAS_DIR_CONFIG = "allspark.schemas.dir";
 
+  private static final byte CONFLUENT_MAGIC = 0;
+
   private final Class<T> type;
+  private final SchemaRegistry registry;
+  private final SpecificData model;
+  private final org.apache.avro.Schema schema;
+  private final org.apache.avro.specific.SpecificDatumWriter<T> writer;
+  private final Map<Integer, org.apache.avro.specific.SpecificDatumReader<T>> readers =
+      new java.util.concurrent.ConcurrentHashMap<>();
   private volatile BinaryMessageEncoder<T> encoder;
   private volatile BinaryMessageDecoder<T> decoder;
 
+  /**
+   * A serde in the wire format this process is configured for ({@link SchemaRegistry#configured}).
+   */
   public AvroSerde(Class<T> type) {
-    this(type, ReleasedSchemas.bundled());
+    this(type, ReleasedSchemas.bundled(), SchemaRegistry.configured());
   }
 
   public AvroSerde(Class<T> type, SchemaStore store) {
+    this(type, store, SchemaRegistry.configured());
+  }
+
+  /**
+   * @param registry where schema ids are registered and looked up; null = single-object encoding
+   */
+  public AvroSerde(Class<T> type, SchemaStore store, SchemaRegistry registry) {
     this.type = Objects.requireNonNull(type, "type");
+    this.registry = registry;
+    this.model = SpecificData.getForClass(type);
+    this.schema = model.getSchema(type);
+    this.writer = new org.apache.avro.specific.SpecificDatumWriter<>(schema, model);
     setStore(store);
   }
 
+  /** A serde writing the Confluent wire format through this registry. */
+  public static <T extends SpecificRecord> AvroSerde<T> confluent(
+      Class<T> type, SchemaRegistry registry) {
+    return new AvroSerde<>(
+        type, ReleasedSchemas.bundled(), Objects.requireNonNull(registry, "registry"));
+  }
+
+  /** A serde writing single-object encoding, whatever the process is configured for. */
+  public static <T extends SpecificRecord> AvroSerde<T> singleObject(Class<T> type) {
+    return new AvroSerde<>(type, ReleasedSchemas.bundled(), null);
+  }
+
+  /** The registry values are written through, or null (single-object encoding). */
+  public SchemaRegistry registry() {
+    return registry;
+  }
+
   private void setStore(SchemaStore store) {
-    SpecificData model = SpecificData.getForClass(type);
-    org.apache.avro.Schema schema = model.getSchema(type);
     this.encoder = new BinaryMessageEncoder<>(model, schema);
     this.decoder = new BinaryMessageDecoder<>(model, schema, store);
   }
@@ -65,8 +109,52 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
     }
   }
 
-  /** Encodes one value (null stays null: a tombstone). */
+  /**
+   * Encodes one value in single-object encoding (null stays null: a tombstone).
+   *
+   * @throws IllegalStateException when this serde writes the Confluent wire format, which needs the
+   *     topic: use {@link #encode(String, SpecificRecord)}
+   */
   public byte[] encode(T value) {
+    if (registry != null) {
+      throw new IllegalStateException(
+          "this "
+              + type.getSimpleName()
+              + " serde writes the Confluent wire format ("
+              + SchemaRegistry.URL_ENV
+              + " is set), whose schema subject is named after the topic: encode(topic, value)");
+    }
+    return singleObject(value);
+  }
+
+  /**
+   * Encodes one value for {@code topic} (null stays null: a tombstone): Confluent wire format with
+   * the schema registered under {@code <topic>-value} when a registry is set, else single-object.
+   */
+  public byte[] encode(String topic, T value) {
+    if (value == null) {
+      return null;
+    }
+    if (registry == null) {
+      return singleObject(value);
+    }
+    int id = registry.register(SchemaRegistry.valueSubject(topic), schema);
+    try {
+      java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(256);
+      out.write(CONFLUENT_MAGIC);
+      out.write(ByteBuffer.allocate(4).putInt(id).array());
+      org.apache.avro.io.BinaryEncoder body =
+          org.apache.avro.io.EncoderFactory.get().directBinaryEncoder(out, null);
+      writer.write(value, body);
+      body.flush();
+      return out.toByteArray();
+    } catch (IOException | RuntimeException e) {
+      throw new SerializationException(
+          "cannot encode " + type.getSimpleName() + " for " + topic + ": " + e.getMessage(), e);
+    }
+  }
+
+  private byte[] singleObject(T value) {
     if (value == null) {
       return null;
     }
@@ -90,6 +178,9 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
     if (data == null) {
       return null;
     }
+    if (data.length > 0 && data[0] == CONFLUENT_MAGIC) {
+      return decodeConfluent(topic, data);
+    }
     try {
       return decoder.decode(data);
     } catch (MissingSchemaException e) {
@@ -108,6 +199,74 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
     } catch (IOException | RuntimeException e) {
       throw RecordDecodeException.inTopic(
           topic, "corrupt " + type.getSimpleName() + " (" + data.length + " bytes): " + e, e);
+    }
+  }
+
+  private T decodeConfluent(String topic, byte[] data) {
+    if (data.length < 5) {
+      throw RecordDecodeException.inTopic(
+          topic,
+          "not a Confluent wire format "
+              + type.getSimpleName()
+              + ": "
+              + data.length
+              + " bytes, fewer than the 5 of its header",
+          null);
+    }
+    int id = ByteBuffer.wrap(data, 1, 4).getInt();
+    if (registry == null) {
+      throw RecordDecodeException.inTopic(
+          topic,
+          "a Confluent wire format "
+              + type.getSimpleName()
+              + " (schema id "
+              + id
+              + "), but no schema registry is configured to look its schema up (set "
+              + SchemaRegistry.URL_ENV
+              + ")",
+          null);
+    }
+    org.apache.avro.specific.SpecificDatumReader<T> reader;
+    try {
+      reader =
+          readers.computeIfAbsent(
+              id,
+              k -> {
+                org.apache.avro.Schema written = registry.schema(k);
+                if (!written.getFullName().equals(schema.getFullName())) {
+                  throw new SerializationException(
+                      "schema id "
+                          + k
+                          + " is "
+                          + written.getFullName()
+                          + ", not "
+                          + schema.getFullName());
+                }
+                return new org.apache.avro.specific.SpecificDatumReader<>(written, schema, model);
+              });
+    } catch (SerializationException e) {
+      throw RecordDecodeException.inTopic(topic, e.getMessage(), e);
+    }
+    try {
+      org.apache.avro.io.BinaryDecoder body =
+          org.apache.avro.io.DecoderFactory.get().binaryDecoder(data, 5, data.length - 5, null);
+      T out = reader.read(null, body);
+      if (!body.isEnd()) {
+        throw new IOException("bytes left after the record");
+      }
+      return out;
+    } catch (IOException | RuntimeException e) {
+      throw RecordDecodeException.inTopic(
+          topic,
+          "corrupt Confluent wire format "
+              + type.getSimpleName()
+              + " (schema id "
+              + id
+              + ", "
+              + data.length
+              + " bytes): "
+              + e,
+          e);
     }
   }
 
@@ -134,7 +293,7 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
 
       @Override
       public byte[] serialize(String topic, T data) {
-        return encode(data);
+        return encode(topic, data);
       }
     };
   }

@@ -59,7 +59,8 @@ public final class CheckpointPublisher {
             chunkBytes);
     for (ProducerRecord<String, CheckpointRecord> r : records) {
       producer.send(
-          new ProducerRecord<>(r.topic(), r.partition(), r.key(), serde.encode(r.value())));
+          new ProducerRecord<>(
+              r.topic(), r.partition(), r.key(), serde.encode(r.topic(), r.value())));
     }
     return records.size() - 1;
   }

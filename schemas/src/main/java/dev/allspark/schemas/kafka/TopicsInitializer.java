@@ -42,6 +42,7 @@ public final class TopicsInitializer {
   private final TopicCatalog catalog;
   private final short replicationFactor;
   private final Map<Topic, Integer> partitions = new java.util.EnumMap<>(Topic.class);
+  private SchemaRegistry registry = SchemaRegistry.configured();
 
   /**
    * @param replicationFactor replication factor of created topics, or -1 for the broker default
@@ -72,6 +73,17 @@ public final class TopicsInitializer {
     return this;
   }
 
+  /**
+   * The schema registry to register every topic's value schema with (subject {@code
+   * <topic>-value}), so that standard consumers can read the topics and a registry's compatibility
+   * rules check every later schema; null = none. Defaults to the one this process is configured
+   * with ({@value SchemaRegistry#URL_ENV}).
+   */
+  public TopicsInitializer withRegistry(SchemaRegistry registry) {
+    this.registry = registry;
+    return this;
+  }
+
   /** The partitions {@code topic} is created with. */
   public int partitions(Topic topic) {
     return partitions.getOrDefault(topic, topic.defaultPartitions());
@@ -96,9 +108,15 @@ public final class TopicsInitializer {
    *     policy or size limit): {@code topics create} exits 3
    * @param notes deliberate changes that are fine, e.g. partitions raised by an operator to scale
    *     out (a later {@code topics create}, e.g. a Helm upgrade's hook, must not fail on them)
+   * @param schemas value subjects registered with the schema registry, as {@code subject id N}
+   *     (empty without a registry)
    */
   public record Report(
-      List<String> created, List<String> unchanged, List<String> differences, List<String> notes) {
+      List<String> created,
+      List<String> unchanged,
+      List<String> differences,
+      List<String> notes,
+      List<String> schemas) {
     public boolean consistent() {
       return differences.isEmpty();
     }
@@ -150,11 +168,26 @@ public final class TopicsInitializer {
       }
       differences.forEach(d -> LOG.warn("topic settings differ from the catalog: {}", d));
       notes.forEach(n -> LOG.info("topic: {}", n));
+      List<String> schemas = new ArrayList<>();
+      if (registry != null) {
+        for (Topic topic : Topic.values()) {
+          if (topic.valueType() != null) {
+            String subject = SchemaRegistry.valueSubject(catalog.name(topic));
+            int id =
+                registry.register(
+                    subject,
+                    org.apache.avro.specific.SpecificData.get().getSchema(topic.valueType()));
+            schemas.add(subject + " id " + id);
+            LOG.info("schema {} registered with {} (id {})", subject, registry.url(), id);
+          }
+        }
+      }
       return new Report(
           List.copyOf(created),
           List.copyOf(unchanged),
           List.copyOf(differences),
-          List.copyOf(notes));
+          List.copyOf(notes),
+          List.copyOf(schemas));
     } catch (ExecutionException e) {
       throw new IllegalStateException(
           "cannot initialize topics: " + e.getCause().getMessage(), e.getCause());

@@ -178,6 +178,7 @@ final class ChaosRun {
                     .setLabeledAt(Instant.now())
                     .build())
             .build();
-    return new ProducerRecord<>(topics.name(Topic.FRAMES_LABELED), id, serde.encode(lf));
+    return new ProducerRecord<>(
+        topics.name(Topic.FRAMES_LABELED), id, serde.encode(topics.name(Topic.FRAMES_LABELED), lf));
   }
 }

@@ -249,6 +249,7 @@ final class InputFaults {
     badMasks.put(
         "mask not a PNG",
         ms.encode(
+            run.topics.name(Topic.LABELS_MASKS),
             LabelMask.newBuilder()
                 .setFrameId("chaos/mask")
                 .setMask(ByteBuffer.wrap(new byte[] {1, 2, 3}))

@@ -374,6 +374,49 @@ class HelmChartTest {
   }
 
   @Test
+  void theSchemaRegistryIsOneValueForEveryServiceAndTheTopicsJob() throws Exception {
+    List<JsonNode> docs =
+        template(
+            "default-values.yaml",
+            "schemaRegistry.url=http://registry:8081",
+            "schemaRegistry.basicAuth.existingSecret=registry-auth");
+    JsonNode config = find(docs, "ConfigMap", "rel-allspark-stream");
+    assertThat(config.path("data").path("ALLSPARK_SCHEMA_REGISTRY_URL").asText())
+        .isEqualTo("http://registry:8081");
+    for (String service : List.of("ingest", "bridge", "trainer", "inference")) {
+      JsonNode c = container(find(docs, "Deployment", "rel-allspark-stream-" + service));
+      assertThat(env(c, "ALLSPARK_SCHEMA_REGISTRY_BASIC_AUTH"))
+          .as(service)
+          .contains("registry-auth")
+          .contains("basic-auth");
+    }
+    JsonNode job =
+        docs.stream().filter(d -> d.path("kind").asText().equals("Job")).findFirst().orElseThrow();
+    JsonNode jobContainer =
+        job.path("spec").path("template").path("spec").path("containers").path(0);
+    assertThat(env(jobContainer, "ALLSPARK_SCHEMA_REGISTRY_URL")).isEqualTo("http://registry:8081");
+    assertThat(env(jobContainer, "ALLSPARK_SCHEMA_REGISTRY_BASIC_AUTH")).contains("registry-auth");
+    // off by default: single-object encoding, nothing about a registry
+    List<JsonNode> plain = template("default-values.yaml");
+    assertThat(
+            find(plain, "ConfigMap", "rel-allspark-stream")
+                .path("data")
+                .has("ALLSPARK_SCHEMA_REGISTRY_URL"))
+        .isFalse();
+    Run bad =
+        helm(
+            "template",
+            "rel",
+            CHART.toString(),
+            "-f",
+            CHART.resolve("ci/default-values.yaml").toString(),
+            "--set",
+            "schemaRegistry.url=registry:8081");
+    assertThat(bad.exit()).isNotZero();
+    assertThat(bad.out()).contains("/schemaRegistry/url");
+  }
+
+  @Test
   void theClassSetIsOneValueForEveryService() throws Exception {
     JsonNode config =
         find(

@@ -1,0 +1,344 @@
+package dev.allspark.schemas.kafka;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.allspark.schemas.LabelMask;
+import dev.allspark.schemas.Segmentation;
+import dev.allspark.testkit.RegistryStandIn;
+import io.apicurio.registry.resolver.ParsedSchemaImpl;
+import io.apicurio.registry.resolver.SchemaLookupResult;
+import io.apicurio.registry.resolver.SchemaParser;
+import io.apicurio.registry.resolver.SchemaResolver;
+import io.apicurio.registry.resolver.data.Record;
+import io.apicurio.registry.resolver.strategy.ArtifactReference;
+import io.apicurio.registry.resolver.strategy.ArtifactReferenceResolverStrategy;
+import io.apicurio.registry.rest.client.RegistryClient;
+import io.apicurio.registry.serde.avro.AvroKafkaDeserializer;
+import io.apicurio.registry.serde.avro.AvroKafkaSerializer;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.util.HashMap;
+import java.util.Map;
+import org.apache.avro.Schema;
+import org.apache.avro.generic.GenericData;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.errors.SerializationException;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The Confluent wire format (byte 0, 4-byte schema id, Avro body) against a decoder and an encoder
+ * no one here wrote: Apicurio Registry's Kafka serde ({@code apicurio.registry.as-confluent}).
+ * Schemas are registered with and looked up in {@link RegistryStandIn} through the registry's REST
+ * API; Apicurio's serde reaches it through {@link StandInResolver}, a few lines of plain HTTP (its
+ * own client speaks Apicurio's native API, which the stand-in does not serve).
+ */
+class ConfluentWireTest {
+  private RegistryStandIn registry;
+  private SchemaRegistry client;
+
+  @BeforeEach
+  void start() throws Exception {
+    registry = new RegistryStandIn();
+    StandInResolver.url = registry.url();
+    client = new SchemaRegistry(registry.url(), null);
+  }
+
+  @AfterEach
+  void stop() {
+    registry.close();
+  }
+
+  @Test
+  void everyValueTypeIsReadByApicuriosDeserializerAndRegisteredUnderItsTopic() {
+    Map<String, Integer> ids = new HashMap<>();
+    for (Map.Entry<Topic, SpecificRecord> e : SampleRecords.everyValueType().entrySet()) {
+      String topic = "fleet-a." + e.getKey().defaultName();
+      byte[] bytes = encode(topic, e.getValue());
+      assertThat(bytes[0]).as("magic byte").isZero();
+      int id = ByteBuffer.wrap(bytes, 1, 4).getInt();
+      ids.put(topic + "-value", id);
+      try (AvroKafkaDeserializer<Object> apicurio = apicurioDeserializer()) {
+        Object read = apicurio.deserialize(topic, bytes);
+        assertThat(read).as(topic).isEqualTo(e.getValue());
+      }
+    }
+    // one subject per topic, each holding the schema id its records carry
+    Map<String, java.util.List<Integer>> subjects = registry.subjects();
+    assertThat(subjects).hasSize(SampleRecords.everyValueType().size());
+    ids.forEach((subject, id) -> assertThat(subjects.get(subject)).containsExactly(id));
+    // a running serde asks once per schema
+    long posts = registry.requests().stream().filter(r -> r.startsWith("POST")).count();
+    encode("fleet-a.segmentations", SampleRecords.segmentation());
+    assertThat(registry.requests().stream().filter(r -> r.startsWith("POST")).count())
+        .isEqualTo(posts);
+  }
+
+  @SuppressWarnings("unchecked")
+  private byte[] encode(String topic, SpecificRecord value) {
+    AvroSerde<SpecificRecord> serde =
+        (AvroSerde<SpecificRecord>)
+            (AvroSerde<?>)
+                AvroSerde.confluent(value.getClass().asSubclass(SpecificRecord.class), client);
+    return serde.encode(topic, value);
+  }
+
+  @Test
+  void apicuriosSerializerWritesWhatWeRead() {
+    Segmentation s = SampleRecords.segmentation();
+    byte[] bytes;
+    try (AvroKafkaSerializer<Object> apicurio = new AvroKafkaSerializer<>()) {
+      apicurio.configure(apicurioConfig(), false);
+      bytes = apicurio.serialize("segmentations", s);
+    }
+    assertThat(bytes[0]).isZero();
+    assertThat(AvroSerde.confluent(Segmentation.class, client).decode("segmentations", bytes))
+        .isEqualTo(s);
+  }
+
+  @Test
+  void aValueWrittenWithAnOlderReleasedSchemaReadsIntoTodaysType() throws Exception {
+    Schema v1;
+    try (var in = ReleasedSchemas.class.getResourceAsStream("/avro/history/LabelMask-v1.avsc")) {
+      v1 = new Schema.Parser().parse(in);
+    }
+    LabelMask today = SampleRecords.mask();
+    GenericRecord old = new GenericData.Record(v1);
+    for (Schema.Field f : v1.getFields()) {
+      old.put(f.name(), today.get(f.name()));
+    }
+    int id = client.register("labels.masks-value", v1);
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    out.write(0);
+    out.write(ByteBuffer.allocate(4).putInt(id).array());
+    var enc = org.apache.avro.io.EncoderFactory.get().directBinaryEncoder(out, null);
+    GenericData model = new GenericData();
+    model.addLogicalTypeConversion(
+        new org.apache.avro.data.TimeConversions.TimestampMillisConversion());
+    new org.apache.avro.generic.GenericDatumWriter<GenericRecord>(v1, model).write(old, enc);
+    enc.flush();
+
+    // a new reader (its own client: nothing cached) looks the v1 schema up by id
+    LabelMask read =
+        AvroSerde.confluent(LabelMask.class, new SchemaRegistry(registry.url(), null))
+            .decode("labels.masks", out.toByteArray());
+    assertThat(read.getFrameId()).isEqualTo(today.getFrameId());
+    assertThat(read.getChangedShare()).isNull(); // a field v1 did not have: its default
+    assertThat(registry.requests()).contains("GET /schemas/ids/" + id);
+    // and registering today's schema after v1 passes the subject's compatibility check
+    assertThat(client.register("labels.masks-value", LabelMask.getClassSchema())).isNotEqualTo(id);
+  }
+
+  @Test
+  void bothFormatsAreReadSoThatADeploymentCanSwitch() {
+    Segmentation s = SampleRecords.segmentation();
+    byte[] singleObject = AvroSerde.singleObject(Segmentation.class).encode(s);
+    byte[] confluent = AvroSerde.confluent(Segmentation.class, client).encode("segmentations", s);
+    AvroSerde<Segmentation> reader = AvroSerde.confluent(Segmentation.class, client);
+    assertThat(reader.decode("segmentations", singleObject)).isEqualTo(s);
+    assertThat(reader.decode("segmentations", confluent)).isEqualTo(s);
+    // a reader without a registry says what is missing
+    assertThatThrownBy(
+            () -> AvroSerde.singleObject(Segmentation.class).decode("segmentations", confluent))
+        .isInstanceOf(RecordDecodeException.class)
+        .hasMessageContaining("Confluent wire format Segmentation (schema id 1)")
+        .hasMessageContaining("ALLSPARK_SCHEMA_REGISTRY_URL");
+  }
+
+  @Test
+  void errorsNameTheRegistryTheSubjectAndWhatItSaid() throws Exception {
+    // an unknown id
+    byte[] unknown = {0, 0, 0, 0, 42, 2};
+    assertThatThrownBy(
+            () -> AvroSerde.confluent(Segmentation.class, client).decode("segmentations", unknown))
+        .isInstanceOf(RecordDecodeException.class)
+        .hasMessageContaining("look up schema id 42")
+        .hasMessageContaining("HTTP 404")
+        .hasMessageContaining("Schema 42 not found (error_code 40403)");
+    // an id of another type
+    int maskId = client.register("labels.masks-value", LabelMask.getClassSchema());
+    byte[] mask =
+        AvroSerde.confluent(LabelMask.class, client).encode("labels.masks", SampleRecords.mask());
+    assertThat(ByteBuffer.wrap(mask, 1, 4).getInt()).isEqualTo(maskId);
+    assertThatThrownBy(
+            () -> AvroSerde.confluent(Segmentation.class, client).decode("labels.masks", mask))
+        .hasMessageContaining(
+            "schema id "
+                + maskId
+                + " is dev.allspark.schemas.LabelMask, not dev.allspark.schemas.Segmentation");
+    // an incompatible schema under a subject (a required field added without a default)
+    Schema breaking =
+        new Schema.Parser()
+            .parse(
+                "{\"type\":\"record\",\"name\":\"LabelMask\",\"namespace\":\"dev.allspark.schemas\","
+                    + "\"fields\":[{\"name\":\"frameId\",\"type\":\"string\"},"
+                    + "{\"name\":\"required\",\"type\":\"int\"}]}");
+    assertThatThrownBy(() -> client.register("labels.masks-value", breaking))
+        .isInstanceOf(SerializationException.class)
+        .hasMessageContaining(
+            "register dev.allspark.schemas.LabelMask under subject labels.masks-value")
+        .hasMessageContaining("HTTP 409")
+        .hasMessageContaining("incompatible");
+    // a registry that is not there
+    String url = registry.url();
+    registry.close();
+    assertThatThrownBy(
+            () ->
+                AvroSerde.confluent(Segmentation.class, new SchemaRegistry(url, null))
+                    .encode("segmentations", SampleRecords.segmentation()))
+        .isInstanceOf(SerializationException.class)
+        .hasMessageContaining("schema registry " + url + " cannot be reached");
+    // a serde in registry mode refuses to encode without the topic, rather than guess a subject
+    assertThatThrownBy(
+            () ->
+                AvroSerde.confluent(Segmentation.class, client)
+                    .encode(SampleRecords.segmentation()))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("encode(topic, value)");
+    assertThatThrownBy(() -> new SchemaRegistry("registry:8081", null))
+        .hasMessageContaining(
+            "ALLSPARK_SCHEMA_REGISTRY_URL=registry:8081 is not an http:// or https:// URL");
+  }
+
+  @Test
+  void basicAuthenticationIsSent() throws Exception {
+    var seen = new java.util.concurrent.atomic.AtomicReference<String>();
+    var server =
+        com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+    server.createContext(
+        "/",
+        x -> {
+          seen.set(x.getRequestHeaders().getFirst("Authorization"));
+          byte[] body = "{\"id\":7}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+          x.sendResponseHeaders(200, body.length);
+          x.getResponseBody().write(body);
+          x.close();
+        });
+    server.start();
+    try {
+      SchemaRegistry withAuth =
+          new SchemaRegistry(
+              "http://127.0.0.1:" + server.getAddress().getPort() + "/", "fleet:s3cret");
+      assertThat(withAuth.register("segmentations-value", Segmentation.getClassSchema()))
+          .isEqualTo(7);
+      assertThat(seen.get()).isEqualTo("Basic ZmxlZXQ6czNjcmV0");
+    } finally {
+      server.stop(0);
+    }
+  }
+
+  private static Map<String, Object> apicurioConfig() {
+    Map<String, Object> c = new HashMap<>();
+    c.put("apicurio.registry.url", "http://unused.invalid"); // its own client is not used
+    c.put("apicurio.registry.as-confluent", true);
+    c.put("apicurio.registry.use-id", "contentId");
+    c.put("apicurio.registry.use-specific-avro-reader", true);
+    c.put("apicurio.registry.schema-resolver", StandInResolver.class.getName());
+    return c;
+  }
+
+  private static AvroKafkaDeserializer<Object> apicurioDeserializer() {
+    AvroKafkaDeserializer<Object> d = new AvroKafkaDeserializer<>();
+    d.configure(apicurioConfig(), false);
+    return d;
+  }
+
+  /**
+   * Apicurio's schema resolution through the Confluent API of the stand-in: id -> schema ({@code
+   * GET /schemas/ids/<id>}), schema -> id ({@code POST /subjects/<topic>-value/versions}).
+   */
+  public static final class StandInResolver implements SchemaResolver<Schema, Object> {
+    static volatile String url;
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final HttpClient http = HttpClient.newHttpClient();
+    private SchemaParser<Schema, Object> parser;
+    private boolean isKey;
+
+    @Override
+    public void configure(Map<String, ?> configs, SchemaParser<Schema, Object> parser) {
+      this.parser = parser;
+    }
+
+    @Override
+    public void setClient(RegistryClient client) {}
+
+    @Override
+    public void setArtifactResolverStrategy(
+        ArtifactReferenceResolverStrategy<Schema, Object> strategy) {}
+
+    @Override
+    public SchemaParser<Schema, Object> getSchemaParser() {
+      return parser;
+    }
+
+    @Override
+    public SchemaLookupResult<Schema> resolveSchema(Record<Object> data) {
+      Schema schema = parser.getSchemaFromData(data).getParsedSchema();
+      String topic =
+          ((io.apicurio.registry.serde.data.KafkaSerdeMetadata) data.metadata()).getTopic();
+      String body;
+      try {
+        body = JSON.writeValueAsString(Map.of("schema", schema.toString()));
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+      int id =
+          call(HttpRequest.newBuilder(URI.create(url + "/subjects/" + topic + "-value/versions"))
+                  .header("Content-Type", "application/vnd.schemaregistry.v1+json")
+                  .POST(HttpRequest.BodyPublishers.ofString(body)))
+              .get("id")
+              .asInt();
+      return result(schema, id);
+    }
+
+    @Override
+    public SchemaLookupResult<Schema> resolveSchemaByArtifactReference(ArtifactReference ref) {
+      long id = ref.getContentId() != null ? ref.getContentId() : ref.getGlobalId();
+      String text =
+          call(HttpRequest.newBuilder(URI.create(url + "/schemas/ids/" + id)).GET())
+              .get("schema")
+              .asText();
+      return result(new Schema.Parser().parse(text), id);
+    }
+
+    private SchemaLookupResult<Schema> result(Schema schema, long id) {
+      return SchemaLookupResult.<Schema>builder()
+          .parsedSchema(
+              new ParsedSchemaImpl<Schema>()
+                  .setParsedSchema(schema)
+                  .setRawSchema(
+                      schema.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+          .contentId(id)
+          .globalId(id)
+          .build();
+    }
+
+    private com.fasterxml.jackson.databind.JsonNode call(HttpRequest.Builder request) {
+      try {
+        HttpResponse<String> r = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() != 200) {
+          throw new IllegalStateException("HTTP " + r.statusCode() + ": " + r.body());
+        }
+        return JSON.readTree(r.body());
+      } catch (java.io.IOException e) {
+        throw new IllegalStateException(e);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException(e);
+      }
+    }
+
+    @Override
+    public void reset() {}
+
+    @Override
+    public void close() {}
+  }
+}

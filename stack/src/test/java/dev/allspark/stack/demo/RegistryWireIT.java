@@ -1,0 +1,194 @@
+package dev.allspark.stack.demo;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.allspark.schemas.Segmentation;
+import dev.allspark.schemas.kafka.SchemaRegistry;
+import dev.allspark.schemas.kafka.Topic;
+import dev.allspark.testkit.RegistryStandIn;
+import dev.allspark.testkit.TopicReader;
+import io.apicurio.registry.resolver.ParsedSchemaImpl;
+import io.apicurio.registry.resolver.SchemaLookupResult;
+import io.apicurio.registry.resolver.SchemaParser;
+import io.apicurio.registry.resolver.SchemaResolver;
+import io.apicurio.registry.resolver.data.Record;
+import io.apicurio.registry.resolver.strategy.ArtifactReference;
+import io.apicurio.registry.resolver.strategy.ArtifactReferenceResolverStrategy;
+import io.apicurio.registry.rest.client.RegistryClient;
+import io.apicurio.registry.serde.avro.AvroKafkaDeserializer;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.avro.Schema;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * One setting ({@code ALLSPARK_SCHEMA_REGISTRY_URL}, here its system property) switches every
+ * service to the Confluent wire format: the whole local stack runs with it, and every record on
+ * every Avro topic (frames, label requests, masks, labeled frames, segmentations, checkpoints) is
+ * then read by Apicurio Registry's standard deserializer, with the schemas registered under {@code
+ * <topic>-value} when the topics were created.
+ */
+class RegistryWireIT {
+  @Test
+  void everyServiceWritesTheConfluentWireFormatAndAStandardDeserializerReadsEveryTopic(
+      @TempDir Path tmp) throws Exception {
+    try (RegistryStandIn registry = new RegistryStandIn()) {
+      StandInResolver.url = registry.url();
+      System.setProperty(SchemaRegistry.URL_PROPERTY, registry.url());
+      Map<String, List<ConsumerRecord<String, byte[]>>> topics = new HashMap<>();
+      try {
+        LocalStack.Settings settings =
+            LocalStack.Settings.builder(tmp.resolve("state"))
+                .fleet(1, 3, "96x72")
+                .model("tiny", "96x72")
+                .labelers(200, 0.3)
+                .training(4, 10)
+                .seed(11)
+                .build();
+        try (LocalStack stack = new LocalStack(settings)) {
+          await()
+              .atMost(Duration.ofMinutes(5))
+              .pollInterval(Duration.ofSeconds(2))
+              .until(
+                  () ->
+                      stack.trainer().publishedVersion() >= 1
+                          && stack.inference().progress().frames() >= 10);
+          stack.ingest().close();
+          for (Topic t : Topic.values()) {
+            if (t.valueType() != null) {
+              topics.put(
+                  t.defaultName(), TopicReader.readToEnd(stack.bootstrap(), t.defaultName()));
+            }
+          }
+        }
+      } finally {
+        System.clearProperty(SchemaRegistry.URL_PROPERTY);
+      }
+
+      // topics create registered every value schema under <topic>-value
+      Map<String, List<Integer>> subjects = registry.subjects();
+      for (Topic t : Topic.values()) {
+        if (t.valueType() != null) {
+          assertThat(subjects).containsKey(t.defaultName() + "-value");
+        }
+      }
+      // every record the services wrote is in the Confluent wire format and reads
+      for (String topic :
+          List.of(
+              "camera.frames",
+              "frames.to-label",
+              "labels.masks",
+              "frames.labeled",
+              "segmentations",
+              "model.checkpoints")) {
+        List<ConsumerRecord<String, byte[]>> records = topics.get(topic);
+        assertThat(records).as(topic).isNotEmpty();
+        try (AvroKafkaDeserializer<Object> apicurio = new AvroKafkaDeserializer<>()) {
+          apicurio.configure(config(), false);
+          for (ConsumerRecord<String, byte[]> r : records) {
+            if (r.value() == null) {
+              continue; // a tombstone
+            }
+            assertThat(r.value()[0]).as(topic + " magic byte").isZero();
+            int id = java.nio.ByteBuffer.wrap(r.value(), 1, 4).getInt();
+            assertThat(subjects.get(topic + "-value")).as(topic + " schema id").contains(id);
+            Object read = apicurio.deserialize(topic, r.value());
+            assertThat(read).as(topic).isInstanceOf(Topic.valueOf(constant(topic)).valueType());
+            if (read instanceof Segmentation s) {
+              assertThat(s.getFrameId()).isEqualTo(r.key());
+            }
+          }
+        }
+      }
+    }
+  }
+
+  private static String constant(String topic) {
+    return topic.toUpperCase(java.util.Locale.ROOT).replace('.', '_').replace('-', '_');
+  }
+
+  private static Map<String, Object> config() {
+    Map<String, Object> c = new HashMap<>();
+    c.put("apicurio.registry.url", "http://unused.invalid");
+    c.put("apicurio.registry.as-confluent", true);
+    c.put("apicurio.registry.use-id", "contentId");
+    c.put("apicurio.registry.use-specific-avro-reader", true);
+    c.put("apicurio.registry.schema-resolver", StandInResolver.class.getName());
+    return c;
+  }
+
+  /** Apicurio's id lookup through the stand-in's {@code GET /schemas/ids/<id>}. */
+  public static final class StandInResolver implements SchemaResolver<Schema, Object> {
+    static volatile String url;
+    private final HttpClient http = HttpClient.newHttpClient();
+    private SchemaParser<Schema, Object> parser;
+
+    @Override
+    public void configure(Map<String, ?> configs, SchemaParser<Schema, Object> parser) {
+      this.parser = parser;
+    }
+
+    @Override
+    public void setClient(RegistryClient client) {}
+
+    @Override
+    public void setArtifactResolverStrategy(
+        ArtifactReferenceResolverStrategy<Schema, Object> strategy) {}
+
+    @Override
+    public SchemaParser<Schema, Object> getSchemaParser() {
+      return parser;
+    }
+
+    @Override
+    public SchemaLookupResult<Schema> resolveSchema(Record<Object> data) {
+      throw new UnsupportedOperationException("reading only");
+    }
+
+    @Override
+    public SchemaLookupResult<Schema> resolveSchemaByArtifactReference(ArtifactReference ref) {
+      long id = ref.getContentId() != null ? ref.getContentId() : ref.getGlobalId();
+      try {
+        HttpResponse<String> r =
+            http.send(
+                HttpRequest.newBuilder(URI.create(url + "/schemas/ids/" + id)).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+        String text =
+            new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(r.body())
+                .get("schema")
+                .asText();
+        Schema schema = new Schema.Parser().parse(text);
+        return SchemaLookupResult.<Schema>builder()
+            .parsedSchema(
+                new ParsedSchemaImpl<Schema>()
+                    .setParsedSchema(schema)
+                    .setRawSchema(text.getBytes()))
+            .contentId(id)
+            .globalId(id)
+            .build();
+      } catch (java.io.IOException e) {
+        throw new IllegalStateException(e);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException(e);
+      }
+    }
+
+    @Override
+    public void reset() {}
+
+    @Override
+    public void close() {}
+  }
+}
