@@ -102,10 +102,31 @@ function versions(list) {
   }
 }
 
+function legend(classes) {
+  const el = $('legend');
+  if (el.dataset.classSet === classes.id) {
+    return;
+  }
+  el.dataset.classSet = classes.id;
+  el.replaceChildren();
+  const title = document.createElement('b');
+  title.textContent = `class set ${classes.id}:`;
+  el.appendChild(title);
+  for (const c of classes.classes) {
+    const item = document.createElement('span');
+    item.className = 'class';
+    const swatch = document.createElement('i');
+    swatch.style.background = c.color;
+    item.append(swatch, c.name);
+    el.appendChild(item);
+  }
+}
+
 async function refresh() {
   try {
     const state = await (await fetch('/api/state')).json();
     numbers(state.status);
+    legend(state.classes);
     const v = state.validations;
     chart($('miou-chart'), v.map((p) => [p.step, p.miou]),
       Math.max(0.1, ...v.map((p) => p.miou)) * 1.1, (y) => (100 * y).toFixed(0) + '%',

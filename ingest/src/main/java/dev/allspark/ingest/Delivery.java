@@ -59,10 +59,27 @@ final class Delivery {
     this.problem = problem;
   }
 
-  /** Sends a frame; waits while {@code window} frames are not acknowledged yet. */
+  /**
+   * Sends a frame; waits while {@code window} frames are not acknowledged yet. Frames already
+   * acknowledged are counted on every call, in their order: a paced source (a replay at 1 frame/s
+   * per camera) fills the window only after minutes, and until this counted only a full window, so
+   * {@code frames in} stayed 0 for the demo's first 255 frames and a failed frame waited as long to
+   * be sent again.
+   */
   void send(CameraFrame frame) throws InterruptedException {
     inFlight.add(new InFlight(frame, producer.send(frame)));
     while (inFlight.size() >= window) {
+      settleHead();
+    }
+    settle();
+  }
+
+  /**
+   * Counts the frames acknowledged so far, in their order, without waiting; a failed one is sent
+   * again. Called on every send, and by a paced source while it waits for its next frame.
+   */
+  void settle() throws InterruptedException {
+    while (!inFlight.isEmpty() && inFlight.peek().result().isDone()) {
       settleHead();
     }
     if (!failed.isEmpty()) {

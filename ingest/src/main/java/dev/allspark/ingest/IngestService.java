@@ -339,10 +339,12 @@ public final class IngestService implements AutoCloseable {
         f.labels());
   }
 
+  /** Waits for a frame's time, counting acknowledgements meanwhile (the metrics stay current). */
   private void pace(long captureMillis) throws InterruptedException {
-    long wait = captureMillis - System.currentTimeMillis();
-    if (wait > 0) {
-      Thread.sleep(wait);
+    long wait;
+    while ((wait = captureMillis - System.currentTimeMillis()) > 0) {
+      Thread.sleep(Math.min(wait, 200));
+      delivery.settle();
     }
   }
 

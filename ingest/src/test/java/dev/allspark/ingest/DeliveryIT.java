@@ -94,4 +94,46 @@ class DeliveryIT {
     assertThat(records).as("records on the topic").isEqualTo(30);
     assertThat(ids).as("distinct frames").hasSize(30);
   }
+
+  /** A slow source sees each frame counted once the broker has it, not once the window is full. */
+  @Test
+  void aFrameCountsAsSentSoonAfterTheBrokerHasItAtAnyPace(KafkaBroker kafka) throws Exception {
+    String topic = "pace-" + UUID.randomUUID().toString().substring(0, 8) + ".camera.frames";
+    try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+      admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get();
+    }
+    byte[] png = IngestService.encode(new SyntheticFleet(1, 64, 48).scene(0, 0).image(), false);
+    AtomicLong acked = new AtomicLong();
+    try (FrameProducer producer =
+        new FrameProducer(
+            Map.of("bootstrap.servers", kafka.bootstrapServers(), "linger.ms", 0),
+            topic,
+            1 << 20,
+            1)) {
+      Delivery delivery = new Delivery(producer, 256, (f, md) -> acked.incrementAndGet(), p -> {});
+      for (int i = 0; i < 5; i++) {
+        delivery.send(
+            producer.validate(
+                new SourceFrame(
+                    "p-" + i,
+                    "v",
+                    "cam",
+                    1000L + i,
+                    ImageEncoding.PNG,
+                    png,
+                    64,
+                    48,
+                    Map.of(),
+                    null)));
+      }
+      // five frames in a window of 256: each counts once the broker has it, the window never fills
+      await()
+          .atMost(Duration.ofSeconds(20))
+          .until(
+              () -> {
+                delivery.settle();
+                return acked.get() == 5;
+              });
+    }
+  }
 }

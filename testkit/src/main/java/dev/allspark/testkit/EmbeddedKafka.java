@@ -16,6 +16,14 @@ import org.slf4j.LoggerFactory;
 public final class EmbeddedKafka implements KafkaBroker {
   private static final Logger LOG = LoggerFactory.getLogger(EmbeddedKafka.class);
 
+  static {
+    // see the comment in the file: one configuration for the broker's log4j-core, not the YAML
+    // of kafka-test-common-runtime, which log4j cannot read here
+    if (System.getProperty("log4j2.configurationFile") == null) {
+      System.setProperty("log4j2.configurationFile", "allspark-embedded-log4j2.properties");
+    }
+  }
+
   /** Broker settings for a one-node cluster; topics may raise their own size limit. */
   public static Map<String, String> singleNodeSettings() {
     Map<String, String> settings = new LinkedHashMap<>();

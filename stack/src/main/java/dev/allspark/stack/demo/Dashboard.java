@@ -284,6 +284,15 @@ final class Dashboard implements AutoCloseable {
     }
     state.put("results", shown);
     state.put("resultsSeen", resultsSeen);
+    List<Map<String, Object>> legend = new ArrayList<>();
+    for (int c = 0; c < classes.size(); c++) {
+      int[] rgb = classes.colors().get(c);
+      legend.add(
+          Map.of(
+              "name", classes.names().get(c),
+              "color", String.format("#%02x%02x%02x", rgb[0], rgb[1], rgb[2])));
+    }
+    state.put("classes", Map.of("id", classes.id(), "classes", legend));
     List<Map<String, Object>> validations = new ArrayList<>();
     for (var v : s.validations()) {
       validations.add(

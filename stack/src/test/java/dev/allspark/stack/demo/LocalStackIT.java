@@ -121,6 +121,12 @@ class LocalStackIT {
           .isGreaterThanOrEqualTo(2);
       assertThat(browser.findElement(By.id("versions")).getText()).contains("v1: published");
       assertThat(browser.findElement(By.id("numbers")).getText()).contains("serving version");
+      // the colours of the masks, named: the deployment's class set
+      assertThat(browser.findElement(By.id("legend")).getText())
+          .startsWith("class set camvid-11:")
+          .contains("Road")
+          .contains("Bicyclist");
+      assertThat(browser.findElements(By.cssSelector("#legend span.class"))).hasSize(11);
       Path shot = Path.of("target", "dashboard.png");
       Files.createDirectories(shot.getParent());
       Files.write(shot, ((TakesScreenshot) browser).getScreenshotAs(OutputType.BYTES));
