@@ -51,19 +51,7 @@ class DeliveryIT {
               () -> {
                 try {
                   for (int i = 0; i < 30; i++) {
-                    delivery[0].send(
-                        producer.validate(
-                            new SourceFrame(
-                                "f-" + i,
-                                "v",
-                                "cam-" + (i % 3),
-                                1000L + i,
-                                ImageEncoding.PNG,
-                                png,
-                                64,
-                                48,
-                                Map.of(),
-                                null)));
+                    delivery[0].send(producer.validate(frame("f-" + i, "cam-" + (i % 3), i, png)));
                   }
                   delivery[0].drain();
                 } catch (Throwable t) {
@@ -135,5 +123,10 @@ class DeliveryIT {
                 return acked.get() == 5;
               });
     }
+  }
+
+  private static SourceFrame frame(String id, String camera, int i, byte[] png) {
+    return new SourceFrame(
+        id, "v", camera, 1000L + i, ImageEncoding.PNG, png, 64, 48, Map.of(), null);
   }
 }

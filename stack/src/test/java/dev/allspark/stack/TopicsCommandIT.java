@@ -90,14 +90,7 @@ class TopicsCommandIT {
       throws Exception {
     try (dev.allspark.testkit.RegistryStandIn registry =
         new dev.allspark.testkit.RegistryStandIn()) {
-      AllSparkCommandTest.Run run =
-          AllSparkCommandTest.run(
-              "topics",
-              "create",
-              "--bootstrap",
-              kafka.bootstrapServers(),
-              "--schema-registry",
-              registry.url());
+      AllSparkCommandTest.Run run = createWithRegistry(kafka, registry.url());
       assertThat(run.exitCode()).as(run.err()).isZero();
       long avroTopics = Arrays.stream(Topic.values()).filter(t -> t.valueType() != null).count();
       assertThat(registry.subjects()).hasSize((int) avroTopics);
@@ -105,28 +98,20 @@ class TopicsCommandIT {
           .contains("schema    segmentations-value id ")
           .contains("schema    model.checkpoints-value id ");
       // a second run registers nothing new: same ids
-      AllSparkCommandTest.Run again =
-          AllSparkCommandTest.run(
-              "topics",
-              "create",
-              "--bootstrap",
-              kafka.bootstrapServers(),
-              "--schema-registry",
-              registry.url());
+      AllSparkCommandTest.Run again = createWithRegistry(kafka, registry.url());
       assertThat(again.exitCode()).isZero();
       assertThat(registry.subjects().values()).allSatisfy(v -> assertThat(v).hasSize(1));
       String url = registry.url();
       registry.close();
-      AllSparkCommandTest.Run down =
-          AllSparkCommandTest.run(
-              "topics",
-              "create",
-              "--bootstrap",
-              kafka.bootstrapServers(),
-              "--schema-registry",
-              url);
+      AllSparkCommandTest.Run down = createWithRegistry(kafka, url);
       assertThat(down.exitCode()).isNotZero();
       assertThat(down.err()).contains("schema registry " + url + " cannot be reached");
     }
+  }
+
+  private static AllSparkCommandTest.Run createWithRegistry(KafkaBroker kafka, String url)
+      throws Exception {
+    return AllSparkCommandTest.run(
+        "topics", "create", "--bootstrap", kafka.bootstrapServers(), "--schema-registry", url);
   }
 }

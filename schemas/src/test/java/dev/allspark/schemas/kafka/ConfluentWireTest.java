@@ -3,24 +3,12 @@ package dev.allspark.schemas.kafka;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.allspark.schemas.LabelMask;
 import dev.allspark.schemas.Segmentation;
+import dev.allspark.testkit.ApicurioStandInResolver;
 import dev.allspark.testkit.RegistryStandIn;
-import io.apicurio.registry.resolver.ParsedSchemaImpl;
-import io.apicurio.registry.resolver.SchemaLookupResult;
-import io.apicurio.registry.resolver.SchemaParser;
-import io.apicurio.registry.resolver.SchemaResolver;
-import io.apicurio.registry.resolver.data.Record;
-import io.apicurio.registry.resolver.strategy.ArtifactReference;
-import io.apicurio.registry.resolver.strategy.ArtifactReferenceResolverStrategy;
-import io.apicurio.registry.rest.client.RegistryClient;
 import io.apicurio.registry.serde.avro.AvroKafkaDeserializer;
 import io.apicurio.registry.serde.avro.AvroKafkaSerializer;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.util.HashMap;
 import java.util.Map;
@@ -47,7 +35,7 @@ class ConfluentWireTest {
   @BeforeEach
   void start() throws Exception {
     registry = new RegistryStandIn();
-    StandInResolver.url = registry.url();
+    ApicurioStandInResolver.use(registry);
     client = new SchemaRegistry(registry.url(), null);
   }
 
@@ -95,7 +83,7 @@ class ConfluentWireTest {
     Segmentation s = SampleRecords.segmentation();
     byte[] bytes;
     try (AvroKafkaSerializer<Object> apicurio = new AvroKafkaSerializer<>()) {
-      apicurio.configure(apicurioConfig(), false);
+      apicurio.configure(ApicurioStandInResolver.serdeConfig(), false);
       bytes = apicurio.serialize("segmentations", s);
     }
     assertThat(bytes[0]).isZero();
@@ -234,111 +222,9 @@ class ConfluentWireTest {
     }
   }
 
-  private static Map<String, Object> apicurioConfig() {
-    Map<String, Object> c = new HashMap<>();
-    c.put("apicurio.registry.url", "http://unused.invalid"); // its own client is not used
-    c.put("apicurio.registry.as-confluent", true);
-    c.put("apicurio.registry.use-id", "contentId");
-    c.put("apicurio.registry.use-specific-avro-reader", true);
-    c.put("apicurio.registry.schema-resolver", StandInResolver.class.getName());
-    return c;
-  }
-
   private static AvroKafkaDeserializer<Object> apicurioDeserializer() {
     AvroKafkaDeserializer<Object> d = new AvroKafkaDeserializer<>();
-    d.configure(apicurioConfig(), false);
+    d.configure(ApicurioStandInResolver.serdeConfig(), false);
     return d;
-  }
-
-  /**
-   * Apicurio's schema resolution through the Confluent API of the stand-in: id -> schema ({@code
-   * GET /schemas/ids/<id>}), schema -> id ({@code POST /subjects/<topic>-value/versions}).
-   */
-  public static final class StandInResolver implements SchemaResolver<Schema, Object> {
-    static volatile String url;
-    private static final ObjectMapper JSON = new ObjectMapper();
-    private final HttpClient http = HttpClient.newHttpClient();
-    private SchemaParser<Schema, Object> parser;
-    private boolean isKey;
-
-    @Override
-    public void configure(Map<String, ?> configs, SchemaParser<Schema, Object> parser) {
-      this.parser = parser;
-    }
-
-    @Override
-    public void setClient(RegistryClient client) {}
-
-    @Override
-    public void setArtifactResolverStrategy(
-        ArtifactReferenceResolverStrategy<Schema, Object> strategy) {}
-
-    @Override
-    public SchemaParser<Schema, Object> getSchemaParser() {
-      return parser;
-    }
-
-    @Override
-    public SchemaLookupResult<Schema> resolveSchema(Record<Object> data) {
-      Schema schema = parser.getSchemaFromData(data).getParsedSchema();
-      String topic =
-          ((io.apicurio.registry.serde.data.KafkaSerdeMetadata) data.metadata()).getTopic();
-      String body;
-      try {
-        body = JSON.writeValueAsString(Map.of("schema", schema.toString()));
-      } catch (Exception e) {
-        throw new IllegalStateException(e);
-      }
-      int id =
-          call(HttpRequest.newBuilder(URI.create(url + "/subjects/" + topic + "-value/versions"))
-                  .header("Content-Type", "application/vnd.schemaregistry.v1+json")
-                  .POST(HttpRequest.BodyPublishers.ofString(body)))
-              .get("id")
-              .asInt();
-      return result(schema, id);
-    }
-
-    @Override
-    public SchemaLookupResult<Schema> resolveSchemaByArtifactReference(ArtifactReference ref) {
-      long id = ref.getContentId() != null ? ref.getContentId() : ref.getGlobalId();
-      String text =
-          call(HttpRequest.newBuilder(URI.create(url + "/schemas/ids/" + id)).GET())
-              .get("schema")
-              .asText();
-      return result(new Schema.Parser().parse(text), id);
-    }
-
-    private SchemaLookupResult<Schema> result(Schema schema, long id) {
-      return SchemaLookupResult.<Schema>builder()
-          .parsedSchema(
-              new ParsedSchemaImpl<Schema>()
-                  .setParsedSchema(schema)
-                  .setRawSchema(
-                      schema.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8)))
-          .contentId(id)
-          .globalId(id)
-          .build();
-    }
-
-    private com.fasterxml.jackson.databind.JsonNode call(HttpRequest.Builder request) {
-      try {
-        HttpResponse<String> r = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
-        if (r.statusCode() != 200) {
-          throw new IllegalStateException("HTTP " + r.statusCode() + ": " + r.body());
-        }
-        return JSON.readTree(r.body());
-      } catch (java.io.IOException e) {
-        throw new IllegalStateException(e);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException(e);
-      }
-    }
-
-    @Override
-    public void reset() {}
-
-    @Override
-    public void close() {}
   }
 }

@@ -6,27 +6,15 @@ import static org.awaitility.Awaitility.await;
 import dev.allspark.schemas.Segmentation;
 import dev.allspark.schemas.kafka.SchemaRegistry;
 import dev.allspark.schemas.kafka.Topic;
+import dev.allspark.testkit.ApicurioStandInResolver;
 import dev.allspark.testkit.RegistryStandIn;
 import dev.allspark.testkit.TopicReader;
-import io.apicurio.registry.resolver.ParsedSchemaImpl;
-import io.apicurio.registry.resolver.SchemaLookupResult;
-import io.apicurio.registry.resolver.SchemaParser;
-import io.apicurio.registry.resolver.SchemaResolver;
-import io.apicurio.registry.resolver.data.Record;
-import io.apicurio.registry.resolver.strategy.ArtifactReference;
-import io.apicurio.registry.resolver.strategy.ArtifactReferenceResolverStrategy;
-import io.apicurio.registry.rest.client.RegistryClient;
 import io.apicurio.registry.serde.avro.AvroKafkaDeserializer;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.apache.avro.Schema;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -43,7 +31,7 @@ class RegistryWireIT {
   void everyServiceWritesTheConfluentWireFormatAndAStandardDeserializerReadsEveryTopic(
       @TempDir Path tmp) throws Exception {
     try (RegistryStandIn registry = new RegistryStandIn()) {
-      StandInResolver.url = registry.url();
+      ApicurioStandInResolver.use(registry);
       System.setProperty(SchemaRegistry.URL_PROPERTY, registry.url());
       Map<String, List<ConsumerRecord<String, byte[]>>> topics = new HashMap<>();
       try {
@@ -94,7 +82,7 @@ class RegistryWireIT {
         List<ConsumerRecord<String, byte[]>> records = topics.get(topic);
         assertThat(records).as(topic).isNotEmpty();
         try (AvroKafkaDeserializer<Object> apicurio = new AvroKafkaDeserializer<>()) {
-          apicurio.configure(config(), false);
+          apicurio.configure(ApicurioStandInResolver.serdeConfig(), false);
           for (ConsumerRecord<String, byte[]> r : records) {
             if (r.value() == null) {
               continue; // a tombstone
@@ -115,80 +103,5 @@ class RegistryWireIT {
 
   private static String constant(String topic) {
     return topic.toUpperCase(java.util.Locale.ROOT).replace('.', '_').replace('-', '_');
-  }
-
-  private static Map<String, Object> config() {
-    Map<String, Object> c = new HashMap<>();
-    c.put("apicurio.registry.url", "http://unused.invalid");
-    c.put("apicurio.registry.as-confluent", true);
-    c.put("apicurio.registry.use-id", "contentId");
-    c.put("apicurio.registry.use-specific-avro-reader", true);
-    c.put("apicurio.registry.schema-resolver", StandInResolver.class.getName());
-    return c;
-  }
-
-  /** Apicurio's id lookup through the stand-in's {@code GET /schemas/ids/<id>}. */
-  public static final class StandInResolver implements SchemaResolver<Schema, Object> {
-    static volatile String url;
-    private final HttpClient http = HttpClient.newHttpClient();
-    private SchemaParser<Schema, Object> parser;
-
-    @Override
-    public void configure(Map<String, ?> configs, SchemaParser<Schema, Object> parser) {
-      this.parser = parser;
-    }
-
-    @Override
-    public void setClient(RegistryClient client) {}
-
-    @Override
-    public void setArtifactResolverStrategy(
-        ArtifactReferenceResolverStrategy<Schema, Object> strategy) {}
-
-    @Override
-    public SchemaParser<Schema, Object> getSchemaParser() {
-      return parser;
-    }
-
-    @Override
-    public SchemaLookupResult<Schema> resolveSchema(Record<Object> data) {
-      throw new UnsupportedOperationException("reading only");
-    }
-
-    @Override
-    public SchemaLookupResult<Schema> resolveSchemaByArtifactReference(ArtifactReference ref) {
-      long id = ref.getContentId() != null ? ref.getContentId() : ref.getGlobalId();
-      try {
-        HttpResponse<String> r =
-            http.send(
-                HttpRequest.newBuilder(URI.create(url + "/schemas/ids/" + id)).GET().build(),
-                HttpResponse.BodyHandlers.ofString());
-        String text =
-            new com.fasterxml.jackson.databind.ObjectMapper()
-                .readTree(r.body())
-                .get("schema")
-                .asText();
-        Schema schema = new Schema.Parser().parse(text);
-        return SchemaLookupResult.<Schema>builder()
-            .parsedSchema(
-                new ParsedSchemaImpl<Schema>()
-                    .setParsedSchema(schema)
-                    .setRawSchema(text.getBytes()))
-            .contentId(id)
-            .globalId(id)
-            .build();
-      } catch (java.io.IOException e) {
-        throw new IllegalStateException(e);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException(e);
-      }
-    }
-
-    @Override
-    public void reset() {}
-
-    @Override
-    public void close() {}
   }
 }

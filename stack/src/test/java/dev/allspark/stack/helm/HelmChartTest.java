@@ -73,6 +73,23 @@ class HelmChartTest {
     return run(command);
   }
 
+  /** {@code helm template} of the default values with these {@code --set} values (may fail). */
+  private static Run withDefaults(String... sets) throws Exception {
+    List<String> a =
+        new ArrayList<>(
+            List.of(
+                "template",
+                "rel",
+                CHART.toString(),
+                "-f",
+                CHART.resolve("ci/default-values.yaml").toString()));
+    for (String set : sets) {
+      a.add("--set");
+      a.add(set);
+    }
+    return helm(a.toArray(String[]::new));
+  }
+
   /** The rendered objects of {@code helm template} with these values files and --set flags. */
   private static List<JsonNode> template(String... args) throws Exception {
     List<String> a = new ArrayList<>(List.of("template", "rel", CHART.toString()));
@@ -247,15 +264,7 @@ class HelmChartTest {
     assertThat(find(pinned, "Deployment", "rel-allspark-stream-trainer").path("spec"))
         .isEqualTo(find(latest, "Deployment", "rel-allspark-stream-trainer").path("spec"));
 
-    Run bad =
-        helm(
-            "template",
-            "rel",
-            CHART.toString(),
-            "-f",
-            CHART.resolve("ci/default-values.yaml").toString(),
-            "--set",
-            "inference.model.version=newest");
+    Run bad = withDefaults("inference.model.version=newest");
     assertThat(bad.exit()).isNotZero();
     assertThat(bad.out()).contains("/inference/model/version");
   }
@@ -403,15 +412,7 @@ class HelmChartTest {
                 .path("data")
                 .has("ALLSPARK_SCHEMA_REGISTRY_URL"))
         .isFalse();
-    Run bad =
-        helm(
-            "template",
-            "rel",
-            CHART.toString(),
-            "-f",
-            CHART.resolve("ci/default-values.yaml").toString(),
-            "--set",
-            "schemaRegistry.url=registry:8081");
+    Run bad = withDefaults("schemaRegistry.url=registry:8081");
     assertThat(bad.exit()).isNotZero();
     assertThat(bad.out()).contains("/schemaRegistry/url");
   }
@@ -725,36 +726,12 @@ class HelmChartTest {
     assertThat(container(job).path("args"))
         .extracting(JsonNode::asText)
         .containsSubsequence("--partitions", "camera.frames=9");
-    Run compacted =
-        helm(
-            "template",
-            "rel",
-            CHART.toString(),
-            "-f",
-            CHART.resolve("ci/default-values.yaml").toString(),
-            "--set",
-            "partitions.labels\\.masks=6");
+    Run compacted = withDefaults("partitions.labels\\.masks=6");
     assertThat(compacted.exit()).isNotZero();
     assertThat(compacted.out()).contains("partitions.labels.masks: a compacted topic keeps");
-    Run unknown =
-        helm(
-            "template",
-            "rel",
-            CHART.toString(),
-            "-f",
-            CHART.resolve("ci/default-values.yaml").toString(),
-            "--set",
-            "partitions.frames=6");
+    Run unknown = withDefaults("partitions.frames=6");
     assertThat(unknown.out()).contains("partitions.frames: no topic is named 'frames'");
-    Run users =
-        helm(
-            "template",
-            "rel",
-            CHART.toString(),
-            "-f",
-            CHART.resolve("ci/default-values.yaml").toString(),
-            "--set",
-            "strimzi.enabled=true,strimzi.users=true");
+    Run users = withDefaults("strimzi.enabled=true,strimzi.users=true");
     assertThat(users.out()).contains("strimzi.users signs every service in as a SCRAM-SHA-512");
   }
 
