@@ -1,5 +1,6 @@
 package dev.allspark.stack;
 
+import dev.allspark.ingest.FolderReplay;
 import dev.allspark.ingest.IngestService;
 import dev.allspark.ingest.IngestSettings;
 import dev.allspark.schemas.kafka.Topic;
@@ -11,6 +12,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -52,6 +54,19 @@ public final class BenchIngestCommand implements Callable<Integer> {
   @Option(names = "--jpeg", description = "Re-encode frames as JPEG on the way.")
   boolean jpeg;
 
+  @Option(
+      names = "--passes",
+      defaultValue = "3",
+      description = "Times each run replays the folder (default: ${DEFAULT-VALUE}).")
+  int passes;
+
+  @Option(
+      names = "--rounds",
+      defaultValue = "2",
+      description =
+          "Rounds of (ours, ours decoding all, Kafka's), best of each counts (default: ${DEFAULT-VALUE}).")
+  int rounds;
+
   @Override
   public Integer call() throws Exception {
     if (!Files.isDirectory(folder)) {
@@ -80,102 +95,50 @@ public final class BenchIngestCommand implements Callable<Integer> {
             .get();
       }
 
-      // the default edge check (header of every frame, every n-th decoded), then every frame
-      // decoded, as before issue 15
+      // Rounds alternate ours and Kafka's (default check, every frame decoded, ProducerPerformance)
+      // in this one JVM, so that neither runs on colder code than the other; each run sends the
+      // folder `passes` times. The best round of each counts (the least disturbed).
       int defaultEvery = Integer.parseInt(IngestSettings.Key.DECODE_EVERY.defaultValue());
-      Map<String, Object> replays = new LinkedHashMap<>();
-      long frames = 0;
+      int frameCount = FolderReplay.open(folder, 1, 0, jpeg).frameCount();
+      long records = (long) frameCount * passes;
+      Map<String, List<Map<String, Object>>> runs = new LinkedHashMap<>();
       long bytes = 0;
-      double defaultRate = 0;
-      double fullRate = 0;
-      for (int every : new int[] {defaultEvery, 1}) {
+      for (int round = 1; round <= rounds; round++) {
+        for (int every : new int[] {defaultEvery, 1}) {
+          System.err.printf(
+              "bench ingest: round %d/%d, replaying %s %d time(s) at full speed, decoding every %d"
+                  + " frame(s)%n",
+              round, rounds, folder, passes, every);
+          Map<String, Object> r = replay(servers, prefix + "r" + round + "d" + every + ".", every);
+          bytes = (long) r.remove("bytes");
+          runs.computeIfAbsent(
+                  every == 1 ? "everyFrameDecoded" : "defaultCheck", k -> new ArrayList<>())
+              .add(r);
+        }
+        int recordSize = (int) Math.max(1, bytes / records);
         System.err.printf(
-            "bench ingest: replaying %s at full speed, decoding every %d frame(s)%n",
-            folder, every);
-        TopicCatalog replayTopics = TopicCatalog.prefixed(prefix + "d" + every + ".");
-        try (Admin admin = Admin.create(Map.of("bootstrap.servers", servers))) {
-          new TopicsInitializer(admin, replayTopics, (short) 1).run();
-        }
-        IngestSettings settings =
-            IngestSettings.builder(servers)
-                .topics(replayTopics)
-                .source(IngestService.Source.FOLDER)
-                .folder(folder)
-                .fps(0)
-                .jpeg(jpeg)
-                .cameras(1)
-                .httpPort(-1)
-                .decodeEvery(every)
-                .build();
-        long t0 = System.nanoTime();
-        try (IngestService ingest = new IngestService(settings, System.err).start()) {
-          ingest.awaitFinished();
-          frames = ingest.framesSent();
-          bytes = ingest.bytesSent();
-          if (ingest.status().startsWith("failed")) {
-            throw new IllegalStateException("the replay failed: " + ingest.status());
-          }
-        }
-        double seconds = (System.nanoTime() - t0) / 1e9;
-        Map<String, Object> r = new LinkedHashMap<>();
-        r.put("decodeEvery", every);
-        r.put("seconds", round(seconds));
-        r.put("framesPerSecond", round(frames / seconds));
-        r.put("megabytesPerSecond", round(bytes / seconds / (1 << 20)));
-        replays.put(every == 1 ? "everyFrameDecoded" : "defaultCheck", r);
-        if (every == 1) {
-          fullRate = frames / seconds;
-        } else {
-          defaultRate = frames / seconds;
-        }
+            "bench ingest: round %d/%d, ProducerPerformance, %d records of %d bytes%n",
+            round, rounds, records, recordSize);
+        runs.computeIfAbsent("producerPerformance", k -> new ArrayList<>())
+            .add(perf(servers, prefix + "perf", records, recordSize));
       }
-      int recordSize = (int) Math.max(1, bytes / Math.max(1, frames));
-
-      System.err.printf(
-          "bench ingest: ProducerPerformance, %d records of %d bytes%n", frames, recordSize);
-      String perf =
-          producerPerformance(
-              new String[] {
-                "--topic",
-                prefix + "perf",
-                "--num-records",
-                Long.toString(frames),
-                "--record-size",
-                Integer.toString(recordSize),
-                "--throughput",
-                "-1",
-                "--producer-props",
-                "bootstrap.servers=" + servers,
-                "acks=all",
-                "enable.idempotence=true",
-                "linger.ms=10",
-                "batch.size=1048576",
-                "max.request.size=" + (Topic.CAMERA_FRAMES.maxMessageBytes() + 4096)
-              });
-      Matcher m =
-          Pattern.compile(
-                  "(\\d+) records sent, ([\\d.]+) records/sec \\(([\\d.]+) MB/sec\\), ([\\d.]+) ms"
-                      + " avg latency")
-              .matcher(perf);
-      if (!m.find()) {
-        throw new IllegalStateException("ProducerPerformance printed no summary:\n" + perf);
-      }
-      double perfRate = Double.parseDouble(m.group(2));
-
       Map<String, Object> out = new LinkedHashMap<>();
       out.put("folder", folder.toString());
-      out.put("frames", frames);
-      out.put("meanImageBytes", recordSize);
+      out.put("frames", records);
+      out.put("passes", passes);
+      out.put("rounds", rounds);
+      out.put("meanImageBytes", bytes / records);
       out.put("jpeg", jpeg);
-      out.put("ingestFolderReplay", replays);
-      Map<String, Object> yard = new LinkedHashMap<>();
-      yard.put("records", Long.parseLong(m.group(1)));
-      yard.put("recordsPerSecond", perfRate);
-      yard.put("megabytesPerSecond", Double.parseDouble(m.group(3)));
-      yard.put("avgLatencyMs", Double.parseDouble(m.group(4)));
-      out.put("producerPerformance", yard);
-      out.put("defaultCheckOverProducerPerformance", round(defaultRate / perfRate));
-      out.put("everyFrameDecodedOverProducerPerformance", round(fullRate / perfRate));
+      Map<String, Object> best = new LinkedHashMap<>();
+      runs.forEach((k, v) -> best.put(k, bestOf(v)));
+      out.put("best", best);
+      out.put("runs", runs);
+      double perfRate = rate(best.get("producerPerformance"));
+      out.put(
+          "defaultCheckOverProducerPerformance", round(rate(best.get("defaultCheck")) / perfRate));
+      out.put(
+          "everyFrameDecodedOverProducerPerformance",
+          round(rate(best.get("everyFrameDecoded")) / perfRate));
       System.out.println(dev.allspark.ops.Json.pretty(out));
       return 0;
     } finally {
@@ -183,6 +146,109 @@ public final class BenchIngestCommand implements Callable<Integer> {
         embedded.close();
       }
     }
+  }
+
+  /**
+   * One folder replay through the ingest service: its rate from the first frame handed to the last
+   * acknowledged (the service already started, as a running edge service is), and from construction
+   * to the end.
+   */
+  private Map<String, Object> replay(String servers, String prefix, int every) throws Exception {
+    TopicCatalog topics = TopicCatalog.prefixed(prefix);
+    try (Admin admin = Admin.create(Map.of("bootstrap.servers", servers))) {
+      new TopicsInitializer(admin, topics, (short) 1).withRegistry(null).run();
+    }
+    IngestSettings settings =
+        IngestSettings.builder(servers)
+            .topics(topics)
+            .source(IngestService.Source.FOLDER)
+            .folder(folder)
+            .fps(0)
+            .jpeg(jpeg)
+            .loop(passes > 1)
+            .maxFrames(
+                passes > 1 ? (long) passes * FolderReplay.open(folder, 1, 0, jpeg).frameCount() : 0)
+            .cameras(1)
+            .httpPort(-1)
+            .decodeEvery(every)
+            .build();
+    long t0 = System.nanoTime();
+    long frames;
+    long bytes;
+    long started;
+    try (IngestService ingest = new IngestService(settings, null)) {
+      started = System.nanoTime();
+      ingest.start();
+      ingest.awaitFinished();
+      frames = ingest.framesSent();
+      bytes = ingest.bytesSent();
+      if (ingest.status().startsWith("failed")) {
+        throw new IllegalStateException("the replay failed: " + ingest.status());
+      }
+    }
+    long end = System.nanoTime();
+    double seconds = (end - started) / 1e9;
+    Map<String, Object> r = new LinkedHashMap<>();
+    r.put("decodeEvery", every);
+    r.put("frames", frames);
+    r.put("seconds", round(seconds));
+    r.put("framesPerSecond", round(frames / seconds));
+    r.put("megabytesPerSecond", round(bytes / seconds / (1 << 20)));
+    r.put("secondsWithServiceStart", round((end - t0) / 1e9));
+    r.put("bytes", bytes);
+    return r;
+  }
+
+  /** ProducerPerformance with the ingest producer's guarantees. */
+  private static Map<String, Object> perf(String servers, String topic, long records, int size)
+      throws Exception {
+    String text =
+        producerPerformance(
+            new String[] {
+              "--topic",
+              topic,
+              "--num-records",
+              Long.toString(records),
+              "--record-size",
+              Integer.toString(size),
+              "--throughput",
+              "-1",
+              "--producer-props",
+              "bootstrap.servers=" + servers,
+              "acks=all",
+              "enable.idempotence=true",
+              "linger.ms=10",
+              "batch.size=1048576",
+              "max.request.size=" + (Topic.CAMERA_FRAMES.maxMessageBytes() + 4096)
+            });
+    Matcher m =
+        Pattern.compile(
+                "(\\d+) records sent, ([\\d.]+) records/sec \\(([\\d.]+) MB/sec\\), ([\\d.]+) ms"
+                    + " avg latency")
+            .matcher(text);
+    if (!m.find()) {
+      throw new IllegalStateException("ProducerPerformance printed no summary:\n" + text);
+    }
+    Map<String, Object> r = new LinkedHashMap<>();
+    r.put("records", Long.parseLong(m.group(1)));
+    r.put("framesPerSecond", Double.parseDouble(m.group(2)));
+    r.put("megabytesPerSecond", Double.parseDouble(m.group(3)));
+    r.put("avgLatencyMs", Double.parseDouble(m.group(4)));
+    return r;
+  }
+
+  private static double rate(Object run) {
+    return ((Number) ((Map<?, ?>) run).get("framesPerSecond")).doubleValue();
+  }
+
+  private static Map<String, Object> bestOf(List<Map<String, Object>> runs) {
+    Map<String, Object> best = runs.get(0);
+    for (Map<String, Object> r : runs) {
+      if (rate(r) > rate(best)) {
+        best = r;
+      }
+    }
+    return best;
   }
 
   /** Runs Kafka's tool in this JVM and returns what it printed. */
