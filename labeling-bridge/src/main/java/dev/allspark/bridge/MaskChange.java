@@ -17,7 +17,7 @@ record MaskChange(float share, List<Long> byClass) {
     if (r.getPrediction() == null) {
       return null;
     }
-    byte[] png = BridgeApi.bytes(r.getPrediction());
+    byte[] png = ApiCalls.bytes(r.getPrediction());
     LabelMaps.LabelMap predicted;
     try {
       predicted = LabelMaps.read(png, classes);

@@ -26,9 +26,9 @@ import org.apache.kafka.streams.state.ValueAndTimestamp;
 final class MaskImport {
   /** Sends one mask for a request (the API's own submit: checked, then on labels.masks). */
   interface Submit {
-    BridgeApi.Submitted submit(LabelRequest request, byte[] png)
+    MaskSubmission.Submitted submit(LabelRequest request, byte[] png)
         throws LabelMaps.InvalidMaskException,
-            BridgeApi.ClaimConflict,
+            MaskSubmission.ClaimConflict,
             InterruptedException,
             ExecutionException,
             TimeoutException;
@@ -136,7 +136,7 @@ final class MaskImport {
     } catch (LabelMaps.InvalidMaskException e) {
       bridge.masksRefused.increment();
       skipped.put(name, e.getMessage());
-    } catch (BridgeApi.ClaimConflict e) {
+    } catch (MaskSubmission.ClaimConflict e) {
       skipped.put(name, e.getMessage());
     } catch (ExecutionException | TimeoutException e) {
       skipped.put(name, "Kafka did not take the mask: " + e);
