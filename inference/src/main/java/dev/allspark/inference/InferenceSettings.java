@@ -46,81 +46,60 @@ public record InferenceSettings(
   public static final class Key {
     private Key() {}
 
-    static final SettingTable TABLE = new SettingTable("inference");
+    static final SettingTable TABLE = new SettingTable("inference", "ALLSPARK_INFERENCE");
     public static final SettingKey BOOTSTRAP = TABLE.bootstrap();
     public static final SettingKey CLASSES = TABLE.classes();
     public static final SettingKey GROUP =
-        TABLE.add("ALLSPARK_INFERENCE_GROUP", "--group", "allspark-inference", "consumer group id");
+        TABLE.key("GROUP", "allspark-inference", "consumer group id");
     public static final SettingKey INSTANCE =
-        TABLE.add(
-            "ALLSPARK_INFERENCE_INSTANCE_ID",
-            "--instance-id",
+        TABLE.key(
+            "INSTANCE_ID",
             null,
             "stable id of this replica (transactional.id suffix; default: host name)");
     public static final SettingKey MODEL_VERSION =
-        TABLE.add(
-            "ALLSPARK_INFERENCE_MODEL_VERSION",
-            "--model-version",
+        TABLE.key(
+            "MODEL_VERSION",
             "latest",
             "'latest' to follow the newest checkpoint, or a version number to pin (rollback)");
     public static final SettingKey MAX_BATCH =
-        TABLE.add("ALLSPARK_INFERENCE_MAX_BATCH", "--max-batch", "8", "frames per micro-batch");
+        TABLE.key("MAX_BATCH", "8", "frames per micro-batch");
     public static final SettingKey MAX_WAIT_MS =
-        TABLE.add(
-            "ALLSPARK_INFERENCE_MAX_WAIT_MS",
-            "--max-wait-ms",
-            "50",
-            "longest wait for a micro-batch to fill, milliseconds");
+        TABLE.key("MAX_WAIT_MS", "50", "longest wait for a micro-batch to fill, milliseconds");
     public static final SettingKey INPUT_SIZE =
-        TABLE.add(
-            "ALLSPARK_INFERENCE_INPUT_SIZE",
-            "--input-size",
+        TABLE.key(
+            "INPUT_SIZE",
             "480x360",
             "WIDTHxHEIGHT the model sees (results are at each frame's own size)");
     public static final SettingKey MAX_FRAME_BYTES =
-        TABLE.add(
-            "ALLSPARK_INFERENCE_MAX_FRAME_BYTES",
-            "--max-frame-bytes",
-            String.valueOf(10 << 20),
-            "larger encoded images go to the DLQ");
+        TABLE.key(
+            "MAX_FRAME_BYTES", String.valueOf(10 << 20), "larger encoded images go to the DLQ");
     public static final SettingKey MAX_FRAME_PIXELS =
-        TABLE.add(
-            "ALLSPARK_INFERENCE_MAX_FRAME_PIXELS",
-            "--max-frame-pixels",
-            String.valueOf(4096 * 4096),
-            "larger declared sizes go to the DLQ");
+        TABLE.key(
+            "MAX_FRAME_PIXELS", String.valueOf(4096 * 4096), "larger declared sizes go to the DLQ");
     public static final SettingKey LABEL_RATE =
-        TABLE.add(
-            "ALLSPARK_INFERENCE_LABEL_REQUESTS_PER_MINUTE",
-            "--label-requests-per-minute",
+        TABLE.key(
+            "LABEL_REQUESTS_PER_MINUTE",
             "60",
             "at most this many label requests per minute (0 = none)");
     public static final SettingKey LABEL_FRACTION =
-        TABLE.add(
-            "ALLSPARK_INFERENCE_LABEL_FRACTION",
-            "--label-fraction",
-            "0.02",
-            "at most this fraction of frames is requested for labeling");
+        TABLE.key(
+            "LABEL_FRACTION", "0.02", "at most this fraction of frames is requested for labeling");
     public static final SettingKey AUDIT_FRACTION =
-        TABLE.add(
-            "ALLSPARK_INFERENCE_AUDIT_FRACTION",
-            "--audit-fraction",
+        TABLE.key(
+            "AUDIT_FRACTION",
             "0.002",
             "fraction of frames requested at random (audit), within the same budget");
     public static final SettingKey HTTP_PORT =
-        TABLE.add(
-            "ALLSPARK_INFERENCE_HTTP_PORT",
-            "--http-port",
+        TABLE.key(
+            "HTTP_PORT",
             "8083",
             "port of /metrics and /health (0 = any free port, -1 = no server)");
     public static final SettingKey TRANSACTION_TIMEOUT_MS =
-        TABLE.add(
-            "ALLSPARK_INFERENCE_TRANSACTION_TIMEOUT_MS",
-            "--transaction-timeout-ms",
+        TABLE.key(
+            "TRANSACTION_TIMEOUT_MS",
             "30000",
             "transaction.timeout.ms: how long a crashed replica's open transaction can hold readers");
-    public static final SettingKey SEED =
-        TABLE.add("ALLSPARK_INFERENCE_SEED", "--seed", "1", "seed of the random audit sample");
+    public static final SettingKey SEED = TABLE.key("SEED", "1", "seed of the random audit sample");
   }
 
   /** Every setting of the service: its options, its README table. */

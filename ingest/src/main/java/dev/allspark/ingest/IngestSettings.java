@@ -41,49 +41,35 @@ public record IngestSettings(
   public static final class Key {
     private Key() {}
 
-    static final SettingTable TABLE = new SettingTable("ingest");
+    static final SettingTable TABLE = new SettingTable("ingest", "ALLSPARK_INGEST");
     public static final SettingKey BOOTSTRAP = TABLE.bootstrap();
     public static final SettingKey SOURCE =
-        TABLE.add("ALLSPARK_INGEST_SOURCE", "--source", "synthetic", "synthetic, folder or http");
+        TABLE.key("SOURCE", "synthetic", "synthetic, folder or http");
     public static final SettingKey FOLDER =
-        TABLE.add(
-            "ALLSPARK_INGEST_FOLDER",
-            "--folder",
-            null,
-            "folder to replay (CamVid or Cityscapes layout), for --source folder");
+        TABLE.key(
+            "FOLDER", null, "folder to replay (CamVid or Cityscapes layout), for --source folder");
     public static final SettingKey FPS =
-        TABLE.add(
-            "ALLSPARK_INGEST_FPS", "--fps", "2", "frames per second per camera, 0 = full speed");
+        TABLE.key("FPS", "2", "frames per second per camera, 0 = full speed");
     public static final SettingKey LOOP =
-        TABLE.add("ALLSPARK_INGEST_LOOP", "--loop", "false", "replay the folder again and again");
+        TABLE.key("LOOP", "false", "replay the folder again and again");
     public static final SettingKey START =
-        TABLE.add(
-            "ALLSPARK_INGEST_START", "--start", "0", "frames skipped at the start of each camera");
-    public static final SettingKey JPEG =
-        TABLE.add("ALLSPARK_INGEST_JPEG", "--jpeg", "false", "re-encode frames as JPEG");
+        TABLE.key("START", "0", "frames skipped at the start of each camera");
+    public static final SettingKey JPEG = TABLE.key("JPEG", "false", "re-encode frames as JPEG");
     public static final SettingKey CAMERAS =
-        TABLE.add("ALLSPARK_INGEST_CAMERAS", "--cameras", "4", "cameras of the synthetic fleet");
+        TABLE.key("CAMERAS", "4", "cameras of the synthetic fleet");
     public static final SettingKey SIZE =
-        TABLE.add(
-            "ALLSPARK_INGEST_SIZE", "--size", "480x360", "WIDTHxHEIGHT of the synthetic frames");
-    public static final SettingKey SEED =
-        TABLE.add("ALLSPARK_INGEST_SEED", "--seed", "1", "seed of the synthetic fleet");
+        TABLE.key("SIZE", "480x360", "WIDTHxHEIGHT of the synthetic frames");
+    public static final SettingKey SEED = TABLE.key("SEED", "1", "seed of the synthetic fleet");
     public static final SettingKey HTTP_PORT =
-        TABLE.add(
-            "ALLSPARK_INGEST_HTTP_PORT",
-            "--http-port",
+        TABLE.key(
+            "HTTP_PORT",
             "8081",
             "port of POST /frames, /metrics and /health (0 = any free port, -1 = no server)");
     public static final SettingKey MAX_FRAMES =
-        TABLE.add(
-            "ALLSPARK_INGEST_MAX_FRAMES",
-            "--max-frames",
-            "0",
-            "stop after this many frames, 0 = no limit");
+        TABLE.key("MAX_FRAMES", "0", "stop after this many frames, 0 = no limit");
     public static final SettingKey DECODE_EVERY =
-        TABLE.add(
-            "ALLSPARK_INGEST_DECODE_EVERY",
-            "--decode-every",
+        TABLE.key(
+            "DECODE_EVERY",
             "100",
             "decode every n-th frame in full at the edge (1 = all, 0 = none); every frame's"
                 + " signature, header and size are checked, and a frame that does not decode"

@@ -48,79 +48,62 @@ public record BridgeSettings(
   public static final class Key {
     private Key() {}
 
-    static final SettingTable TABLE = new SettingTable("labeling-bridge");
+    static final SettingTable TABLE = new SettingTable("labeling-bridge", "ALLSPARK_BRIDGE");
     public static final SettingKey BOOTSTRAP = TABLE.bootstrap();
     public static final SettingKey CLASSES = TABLE.classes();
     public static final SettingKey HTTP_PORT =
-        TABLE.add(
-            "ALLSPARK_BRIDGE_HTTP_PORT",
-            "--http-port",
+        TABLE.key(
+            "HTTP_PORT",
             "8082",
             "port of the page, /api, /metrics and /health (0 = any free port)");
     public static final SettingKey TOKEN =
-        TABLE.add(
-            "ALLSPARK_BRIDGE_TOKEN",
-            "--token",
+        TABLE.key(
+            "TOKEN",
             null,
             "a shared bearer token (its holder is recorded as shared-token), 8+ characters; prefer"
                 + " --labelers-file (one token per labeler), the variable or --token-file: a value"
                 + " on the command line shows in ps");
     public static final SettingKey TOKEN_FILE =
-        TABLE.add(
-            "ALLSPARK_BRIDGE_TOKEN_FILE",
-            "--token-file",
+        TABLE.key(
+            "TOKEN_FILE",
             null,
             "file holding the token (e.g. a mounted Secret), surrounding blanks ignored");
     public static final SettingKey LABELERS_FILE =
-        TABLE.add(
-            "ALLSPARK_BRIDGE_LABELERS_FILE",
-            "--labelers-file",
+        TABLE.key(
+            "LABELERS_FILE",
             null,
             "per-labeler tokens, hashed: lines 'sha256:HEX NAME [reviewer]' (allspark labelers"
                 + " add writes them); re-read when it changes, so deleting a line revokes a token");
     public static final SettingKey CLAIM_SECONDS =
-        TABLE.add(
-            "ALLSPARK_BRIDGE_CLAIM_SECONDS",
-            "--claim-seconds",
+        TABLE.key(
+            "CLAIM_SECONDS",
             "1800",
             "how long a labeler's claim on a frame lasts before it returns to the queue");
     public static final SettingKey REVIEW =
-        TABLE.add(
-            "ALLSPARK_BRIDGE_REVIEW",
-            "--review",
+        TABLE.key(
+            "REVIEW",
             "false",
             "submitted masks wait for a reviewer (a labeler with the reviewer role) before they"
                 + " reach labels.masks");
     public static final SettingKey IMPORT_ROOT =
-        TABLE.add(
-            "ALLSPARK_BRIDGE_IMPORT_ROOT",
-            "--import-root",
+        TABLE.key(
+            "IMPORT_ROOT",
             null,
             "folder under which POST /api/import may read mask folders; unset: import is off");
     public static final SettingKey STATE_DIR =
-        TABLE.add(
-            "ALLSPARK_BRIDGE_STATE_DIR",
-            "--state-dir",
+        TABLE.key(
+            "STATE_DIR",
             "/tmp/allspark-labeling-bridge",
             "Kafka Streams state (rebuilt from changelogs if lost)");
     public static final SettingKey APPLICATION_ID =
-        TABLE.add(
-            "ALLSPARK_BRIDGE_APPLICATION_ID",
-            "--application-id",
-            "allspark-labeling-bridge",
-            "Kafka Streams application id");
+        TABLE.key("APPLICATION_ID", "allspark-labeling-bridge", "Kafka Streams application id");
     public static final SettingKey COLD_START =
-        TABLE.add(
-            "ALLSPARK_BRIDGE_COLD_START",
-            "--cold-start",
+        TABLE.key(
+            "COLD_START",
             "0",
             "frames to request for labeling while no model exists yet, 0 = none");
     public static final SettingKey COLD_START_EVERY =
-        TABLE.add(
-            "ALLSPARK_BRIDGE_COLD_START_EVERY",
-            "--cold-start-every",
-            "10",
-            "during the cold start, request every n-th frame");
+        TABLE.key("COLD_START_EVERY", "10", "during the cold start, request every n-th frame");
   }
 
   /** Every setting of the service: its options, its README table. */

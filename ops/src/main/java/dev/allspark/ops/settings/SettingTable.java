@@ -6,19 +6,40 @@ import java.util.List;
 
 /**
  * The settings of one service, in the order its {@code --help} and README list them. A service
- * declares its table once, as constants: {@code static final SettingKey GROUP = TABLE.add(...)};
- * its command-line options ({@link SettingOptions}), its validation ({@link SettingValues}) and its
- * README table ({@link #markdown()}, checked by a test) all come from it.
+ * declares its table once, as constants: {@code static final SettingKey GROUP = TABLE.key("GROUP",
+ * default, doc)}; its command-line options ({@link SettingOptions}), its validation ({@link
+ * SettingValues}) and its README table ({@link #markdown()}, checked by a test) all come from it.
  */
 public final class SettingTable {
   /** Every service's Kafka bootstrap servers. */
   public static final String BOOTSTRAP_ENV = "ALLSPARK_BOOTSTRAP";
 
   private final String service;
+  private final String envPrefix;
   private final List<SettingKey> keys = new ArrayList<>();
 
-  public SettingTable(String service) {
+  /**
+   * @param envPrefix the service's environment variables' prefix, e.g. {@code ALLSPARK_TRAINER}
+   */
+  public SettingTable(String service, String envPrefix) {
     this.service = service;
+    this.envPrefix = envPrefix;
+  }
+
+  /**
+   * A setting named by the one rule every service follows: {@code key("STATE_DIR", ...)} is the
+   * variable {@code <prefix>_STATE_DIR} and the flag {@code --state-dir}.
+   */
+  public SettingKey key(String name, String defaultValue, String doc) {
+    if (!name.matches("[A-Z][A-Z0-9]*(_[A-Z0-9]+)*")) {
+      throw new IllegalArgumentException(
+          service + ": setting name " + name + " is not UPPER_SNAKE");
+    }
+    return add(
+        envPrefix + "_" + name,
+        "--" + name.toLowerCase(java.util.Locale.ROOT).replace('_', '-'),
+        defaultValue,
+        doc);
   }
 
   public String service() {

@@ -14,10 +14,10 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 class SettingOptionsTest {
-  static final SettingTable TABLE = new SettingTable("demo");
+  static final SettingTable TABLE = new SettingTable("demo", "DEMO");
   static final SettingKey BOOTSTRAP = TABLE.bootstrap();
-  static final SettingKey BATCH = TABLE.add("DEMO_BATCH", "--batch", "8", "frames per batch");
-  static final SettingKey LOOP = TABLE.add("DEMO_LOOP", "--loop", "false", "again and again");
+  static final SettingKey BATCH = TABLE.key("BATCH", "8", "frames per batch");
+  static final SettingKey LOOP = TABLE.key("LOOP", "false", "again and again");
   static final SettingKey SIZE = TABLE.add("DEMO_SIZE", "--size", "480x360", "what it sees");
 
   @Command(
@@ -77,9 +77,19 @@ class SettingOptionsTest {
 
   @Test
   void aSettingDeclaredTwiceIsRefused() {
-    SettingTable t = new SettingTable("twice");
+    SettingTable t = new SettingTable("twice", "TWICE");
     t.add("A", "--a", null, "a");
     assertThatThrownBy(() -> t.add("A", "--b", null, "b"))
         .isInstanceOf(IllegalStateException.class);
+  }
+
+  @Test
+  void aKeysVariableAndFlagFollowFromItsName() {
+    SettingTable t = new SettingTable("trainer", "ALLSPARK_TRAINER");
+    SettingKey k = t.key("STATE_DIR", "trainer-state", "folder");
+    assertThat(k.env()).isEqualTo("ALLSPARK_TRAINER_STATE_DIR");
+    assertThat(k.flag()).isEqualTo("--state-dir");
+    assertThatThrownBy(() -> t.key("stateDir", null, "x"))
+        .hasMessageContaining("setting name stateDir is not UPPER_SNAKE");
   }
 }

@@ -58,147 +58,96 @@ public record OnlineSettings(
   public static final class Key {
     private Key() {}
 
-    static final SettingTable TABLE = new SettingTable("trainer");
+    static final SettingTable TABLE = new SettingTable("trainer", "ALLSPARK_TRAINER");
     public static final SettingKey BOOTSTRAP = TABLE.bootstrap();
     public static final SettingKey CLASSES = TABLE.classes();
     public static final SettingKey GROUP =
-        TABLE.add(
-            "ALLSPARK_TRAINER_GROUP",
-            "--group",
-            "allspark-trainer",
-            "consumer group on camera.frames");
+        TABLE.key("GROUP", "allspark-trainer", "consumer group on camera.frames");
     public static final SettingKey STATE_DIR =
-        TABLE.add(
-            "ALLSPARK_TRAINER_STATE_DIR",
-            "--state-dir",
+        TABLE.key(
+            "STATE_DIR",
             "trainer-state",
             "folder of the saved training state (a volume in containers)");
-    public static final SettingKey MODEL =
-        TABLE.add("ALLSPARK_TRAINER_MODEL", "--model", "b0", "b0 or tiny");
+    public static final SettingKey MODEL = TABLE.key("MODEL", "b0", "b0 or tiny");
     public static final SettingKey METHOD =
-        TABLE.add("ALLSPARK_TRAINER_METHOD", "--method", "allspark", "allspark or supervised");
-    public static final SettingKey CROP =
-        TABLE.add("ALLSPARK_TRAINER_CROP", "--crop", "129", "training crop side");
+        TABLE.key("METHOD", "allspark", "allspark or supervised");
+    public static final SettingKey CROP = TABLE.key("CROP", "129", "training crop side");
     public static final SettingKey BATCH =
-        TABLE.add(
-            "ALLSPARK_TRAINER_BATCH",
-            "--batch",
-            "4",
-            "labeled (and as many unlabeled) crops per step");
+        TABLE.key("BATCH", "4", "labeled (and as many unlabeled) crops per step");
     public static final SettingKey TRAIN_SIZE =
-        TABLE.add(
-            "ALLSPARK_TRAINER_TRAIN_SIZE",
-            "--train-size",
+        TABLE.key(
+            "TRAIN_SIZE",
             "480x360",
             "WIDTHxHEIGHT frames and masks are resized to before cropping");
     public static final SettingKey MIN_LABELS =
-        TABLE.add(
-            "ALLSPARK_TRAINER_MIN_LABELS",
-            "--min-labels",
-            "20",
-            "training labeled frames needed before training starts");
+        TABLE.key("MIN_LABELS", "20", "training labeled frames needed before training starts");
     public static final SettingKey HOLDOUT =
-        TABLE.add(
-            "ALLSPARK_TRAINER_HOLDOUT_FRACTION",
-            "--holdout-fraction",
+        TABLE.key(
+            "HOLDOUT_FRACTION",
             "0.15",
             "share of labeled frames held out for validation (by frame-id hash)");
-    public static final SettingKey WINDOW =
-        TABLE.add("ALLSPARK_TRAINER_WINDOW", "--window", "512", "unlabeled frames kept");
+    public static final SettingKey WINDOW = TABLE.key("WINDOW", "512", "unlabeled frames kept");
     public static final SettingKey WINDOW_SAMPLE =
-        TABLE.add(
-            "ALLSPARK_TRAINER_WINDOW_SAMPLE",
-            "--window-sample",
-            "0.25",
-            "share of arriving frames kept in the window");
+        TABLE.key("WINDOW_SAMPLE", "0.25", "share of arriving frames kept in the window");
     public static final SettingKey LR =
-        TABLE.add("ALLSPARK_TRAINER_LR", "--lr", "0.01", "learning rate after warm-up (constant)");
+        TABLE.key("LR", "0.01", "learning rate after warm-up (constant)");
     public static final SettingKey LR_WARMUP =
-        TABLE.add("ALLSPARK_TRAINER_LR_WARMUP", "--lr-warmup", "100", "steps of linear LR warm-up");
+        TABLE.key("LR_WARMUP", "100", "steps of linear LR warm-up");
     public static final SettingKey LR_DECAY =
-        TABLE.add(
-            "ALLSPARK_TRAINER_LR_DECAY",
-            "--lr-decay",
+        TABLE.key(
+            "LR_DECAY",
             "constant",
             "constant (a never-ending stream) or poly (power 0.9 over --max-steps, as offline)");
     public static final SettingKey OPTIMIZER =
-        TABLE.add(
-            "ALLSPARK_TRAINER_OPTIMIZER",
-            "--optimizer",
-            "sgd",
-            "sgd (the reference: momentum 0.9) or adamw (SegFormer's own)");
+        TABLE.key(
+            "OPTIMIZER", "sgd", "sgd (the reference: momentum 0.9) or adamw (SegFormer's own)");
     public static final SettingKey WEIGHT_DECAY =
-        TABLE.add(
-            "ALLSPARK_TRAINER_WEIGHT_DECAY",
-            "--weight-decay",
-            null,
-            "weight decay (unset: 1e-4 with sgd, 0.01 with adamw)");
+        TABLE.key("WEIGHT_DECAY", null, "weight decay (unset: 1e-4 with sgd, 0.01 with adamw)");
     public static final SettingKey UNLABELED_FROM =
-        TABLE.add(
-            "ALLSPARK_TRAINER_UNLABELED_FROM",
-            "--unlabeled-from",
+        TABLE.key(
+            "UNLABELED_FROM",
             "0",
             "allspark trains on labeled frames alone for this many steps (a supervised warm start);"
                 + " the memory warm-up counts from there");
     public static final SettingKey MEMORY_WARMUP =
-        TABLE.add(
-            "ALLSPARK_TRAINER_MEMORY_WARMUP",
-            "--memory-warmup",
-            "200",
-            "steps before the Semantic Memory is read");
+        TABLE.key("MEMORY_WARMUP", "200", "steps before the Semantic Memory is read");
     public static final SettingKey PSEUDO_THRESHOLD =
-        TABLE.add(
-            "ALLSPARK_TRAINER_PSEUDO_THRESHOLD",
-            "--pseudo-threshold",
+        TABLE.key(
+            "PSEUDO_THRESHOLD",
             "0.95",
             "pseudo-labelled pixels below this confidence count nothing (0 = all count)");
     public static final SettingKey EVAL_EVERY =
-        TABLE.add(
-            "ALLSPARK_TRAINER_EVAL_EVERY",
-            "--eval-every",
-            "500",
-            "steps between held-out evaluations (and publication attempts)");
+        TABLE.key(
+            "EVAL_EVERY", "500", "steps between held-out evaluations (and publication attempts)");
     public static final SettingKey SAVE_EVERY =
-        TABLE.add(
-            "ALLSPARK_TRAINER_SAVE_EVERY", "--save-every", "100", "steps between state saves");
+        TABLE.key("SAVE_EVERY", "100", "steps between state saves");
     public static final SettingKey MARGIN =
-        TABLE.add(
-            "ALLSPARK_TRAINER_MARGIN",
-            "--margin",
-            "0.01",
-            "publish only if held-out mIoU >= last published - margin");
+        TABLE.key("MARGIN", "0.01", "publish only if held-out mIoU >= last published - margin");
     public static final SettingKey MAX_STEPS =
-        TABLE.add(
-            "ALLSPARK_TRAINER_MAX_STEPS", "--max-steps", "0", "stop after this step (0 = never)");
+        TABLE.key("MAX_STEPS", "0", "stop after this step (0 = never)");
     public static final SettingKey DEVICE =
-        TABLE.add(
-            "ALLSPARK_TRAINER_DEVICE", "--device", "auto", "auto (GPU when present), cpu or gpu");
+        TABLE.key("DEVICE", "auto", "auto (GPU when present), cpu or gpu");
     public static final SettingKey HTTP_PORT =
-        TABLE.add(
-            "ALLSPARK_TRAINER_HTTP_PORT",
-            "--http-port",
+        TABLE.key(
+            "HTTP_PORT",
             "8084",
             "port of /metrics and /health (0 = any free port, -1 = no server)");
-    public static final SettingKey SEED =
-        TABLE.add("ALLSPARK_TRAINER_SEED", "--seed", "1", "random seed");
+    public static final SettingKey SEED = TABLE.key("SEED", "1", "random seed");
     public static final SettingKey RETAIN_VERSIONS =
-        TABLE.add(
-            "ALLSPARK_TRAINER_RETAIN_VERSIONS",
-            "--retain-versions",
+        TABLE.key(
+            "RETAIN_VERSIONS",
             "20",
             "checkpoint versions kept on model.checkpoints; older ones are removed by tombstones"
                 + " (0 = keep every version)");
     public static final SettingKey PRETRAINED =
-        TABLE.add(
-            "ALLSPARK_TRAINER_PRETRAINED",
-            "--pretrained",
+        TABLE.key(
+            "PRETRAINED",
             null,
             "encoder weights to start from (FILE.safetensors, a MiT/SegFormer encoder by its own"
                 + " tensor names); used when there is no state to resume");
     public static final SettingKey RETAIN_PINNED =
-        TABLE.add(
-            "ALLSPARK_TRAINER_RETAIN_PINNED",
-            "--retain-pinned",
+        TABLE.key(
+            "RETAIN_PINNED",
             "",
             "versions never removed, comma-separated (e.g. the one the inference service is pinned"
                 + " to)");
