@@ -96,6 +96,8 @@ final class MicroBatch {
       CameraFrame frame;
       try {
         frame = frameSerde.decode(rec);
+      } catch (dev.allspark.schemas.kafka.SchemaRegistry.Unavailable e) {
+        throw e; // the registry is away, not the record at fault: no dead letter, tried again
       } catch (RuntimeException e) {
         out.add(deadLetter(rec, DeadLetters.Reason.UNREADABLE, e.getMessage()));
         dlq.merge(DeadLetters.Reason.UNREADABLE, 1, Integer::sum);

@@ -127,6 +127,8 @@ public final class ColdStartRequests implements AutoCloseable {
             if (f == null) {
               throw new IllegalArgumentException("a record without a value (a tombstone)");
             }
+          } catch (dev.allspark.schemas.kafka.SchemaRegistry.Unavailable e) {
+            throw e; // the registry is away, not the record at fault: no dead letter, tried again
           } catch (RuntimeException e) {
             // one bad record must not end the cold start (issue 13): skip it, say where it is
             skipped++;

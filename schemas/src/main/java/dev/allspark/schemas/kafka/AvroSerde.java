@@ -173,6 +173,8 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
    * Decodes one value read from {@code topic}; null (a tombstone) stays null.
    *
    * @throws RecordDecodeException naming the topic and why
+   * @throws SchemaRegistry.Unavailable when the writer schema must be looked up and the registry
+   *     cannot answer now (a retriable error: the record is not at fault, do not dead-letter it)
    */
   public T decode(String topic, byte[] data) {
     if (data == null) {
@@ -244,6 +246,8 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
                 }
                 return new org.apache.avro.specific.SpecificDatumReader<>(written, schema, model);
               });
+    } catch (SchemaRegistry.Unavailable e) {
+      throw e; // the record may be fine: not a decode error, tried again by the caller
     } catch (SerializationException e) {
       throw RecordDecodeException.inTopic(topic, e.getMessage(), e);
     }

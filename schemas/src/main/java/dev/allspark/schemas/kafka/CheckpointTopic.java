@@ -217,6 +217,8 @@ public final class CheckpointTopic {
       CheckpointRecord value;
       try {
         value = serde.decode(record);
+      } catch (dev.allspark.schemas.kafka.SchemaRegistry.Unavailable e) {
+        throw e; // the registry is away, not the record at fault: no dead letter, tried again
       } catch (RuntimeException e) {
         return new Unreadable(record.offset(), e.getMessage());
       }

@@ -96,6 +96,16 @@ public final class SchemaRegistry {
     return SHARED.computeIfAbsent(url.strip(), u -> new SchemaRegistry(u, auth));
   }
 
+  /**
+   * The registry could not answer (not reachable, HTTP 5xx or 429): nothing is wrong with the
+   * record, so a reader must not dead-letter it; retriable, as a broker that is away.
+   */
+  public static final class Unavailable extends org.apache.kafka.common.errors.RetriableException {
+    Unavailable(String message, Throwable cause) {
+      super(message, cause);
+    }
+  }
+
   public URI url() {
     return base;
   }
@@ -142,7 +152,8 @@ public final class SchemaRegistry {
   /**
    * The schema with this id.
    *
-   * @throws SerializationException when the registry does not know it or cannot be reached
+   * @throws SerializationException when the registry does not know it
+   * @throws Unavailable when the registry cannot answer now
    */
   public Schema schema(int id) {
     Schema known = schemas.get(id);
@@ -194,7 +205,7 @@ public final class SchemaRegistry {
     try {
       response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
     } catch (IOException e) {
-      throw new SerializationException(
+      throw new Unavailable(
           "cannot " + what + ": schema registry " + base + " cannot be reached (" + e + ")", e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -212,7 +223,7 @@ public final class SchemaRegistry {
               ? json.get("message").asText()
                   + (json.has("error_code") ? " (error_code " + json.get("error_code") + ")" : "")
               : abbreviate(response.body());
-      throw new SerializationException(
+      String text =
           "cannot "
               + what
               + ": schema registry "
@@ -220,7 +231,11 @@ public final class SchemaRegistry {
               + " answered HTTP "
               + response.statusCode()
               + ": "
-              + message);
+              + message;
+      if (response.statusCode() >= 500 || response.statusCode() == 429) {
+        throw new Unavailable(text, null);
+      }
+      throw new SerializationException(text);
     }
     return json;
   }

@@ -174,15 +174,23 @@ class ConfluentWireTest {
             "register dev.allspark.schemas.LabelMask under subject labels.masks-value")
         .hasMessageContaining("HTTP 409")
         .hasMessageContaining("incompatible");
-    // a registry that is not there
+    // a registry that is not there: retriable, and not the record's fault (no dead letter)
     String url = registry.url();
     registry.close();
     assertThatThrownBy(
             () ->
                 AvroSerde.confluent(Segmentation.class, new SchemaRegistry(url, null))
                     .encode("segmentations", SampleRecords.segmentation()))
-        .isInstanceOf(SerializationException.class)
+        .isInstanceOf(SchemaRegistry.Unavailable.class)
+        .isInstanceOf(org.apache.kafka.common.errors.RetriableException.class)
         .hasMessageContaining("schema registry " + url + " cannot be reached");
+    byte[] written = {0, 0, 0, 0, 1, 2};
+    assertThatThrownBy(
+            () ->
+                AvroSerde.confluent(Segmentation.class, new SchemaRegistry(url, null))
+                    .decode("segmentations", written))
+        .isInstanceOf(SchemaRegistry.Unavailable.class)
+        .isNotInstanceOf(RecordDecodeException.class);
     // a serde in registry mode refuses to encode without the topic, rather than guess a subject
     assertThatThrownBy(
             () ->
@@ -193,6 +201,36 @@ class ConfluentWireTest {
     assertThatThrownBy(() -> new SchemaRegistry("registry:8081", null))
         .hasMessageContaining(
             "ALLSPARK_SCHEMA_REGISTRY_URL=registry:8081 is not an http:// or https:// URL");
+  }
+
+  @Test
+  void aRegistryThatAnswers503IsUnavailableNotARecordError() throws Exception {
+    var server =
+        com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+    server.createContext(
+        "/",
+        x -> {
+          byte[] body =
+              "{\"error_code\":50003,\"message\":\"Error while forwarding the request\"}"
+                  .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+          x.sendResponseHeaders(503, body.length);
+          x.getResponseBody().write(body);
+          x.close();
+        });
+    server.start();
+    try {
+      SchemaRegistry busy =
+          new SchemaRegistry("http://127.0.0.1:" + server.getAddress().getPort(), null);
+      assertThatThrownBy(
+              () ->
+                  AvroSerde.confluent(Segmentation.class, busy)
+                      .decode("segmentations", new byte[] {0, 0, 0, 0, 9, 2}))
+          .isInstanceOf(SchemaRegistry.Unavailable.class)
+          .hasMessageContaining("HTTP 503")
+          .hasMessageContaining("Error while forwarding the request (error_code 50003)");
+    } finally {
+      server.stop(0);
+    }
   }
 
   @Test

@@ -56,6 +56,8 @@ final class LabelIntake {
     } catch (LabelMaps.InvalidMaskException e) {
       reason = DeadLetters.Reason.BAD_MASK;
       detail = e.getMessage();
+    } catch (dev.allspark.schemas.kafka.SchemaRegistry.Unavailable e) {
+      throw e; // the registry is away, not the record at fault: no dead letter, tried again
     } catch (RuntimeException e) {
       reason = DeadLetters.Reason.UNREADABLE;
       detail = e.getMessage();
