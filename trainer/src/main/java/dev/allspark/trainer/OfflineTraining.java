@@ -4,7 +4,6 @@ import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
 import dev.allspark.model.AllSparkNet;
-import dev.allspark.model.Checkpoint;
 import dev.allspark.model.ConfusionMatrix;
 import dev.allspark.model.ModelConfig;
 import dev.allspark.schemas.labels.ClassSet;
@@ -22,10 +21,12 @@ import java.util.Random;
  * AllSpark or supervised-only, evaluation on {@code val/} every few iterations and at the end, a
  * checkpoint at the end.
  *
- * <p>Why one class of some 550 lines: a third of it is the settings record and the run's result
- * (the recipe a checkpoint records, so a result can be reproduced from the checkpoint alone), and
- * the resumable state (written every {@code --checkpoint-every} iterations) must be read and
- * written by the same code that trains, so that a resumed run continues its schedule exactly.
+ * <p>The frames come from {@link TrainingData}, the draws from {@link EpochSampler}, and the run's
+ * progress and its resumable checkpoints from {@link RunProgress}. Why this class still has some
+ * 380 lines: a third is the settings record, the recipe a checkpoint records (so a result can be
+ * reproduced from the checkpoint alone) and the result; the rest is one iteration loop that reads
+ * top to bottom as an iteration runs (draws, step, guard, evaluation, checkpoint), which splitting
+ * would only scatter.
  */
 public final class OfflineTraining {
 
@@ -106,20 +107,6 @@ public final class OfflineTraining {
    * checkpoint alone, and compared when a run is resumed. The model's shape is the checkpoint's
    * config.
    */
-  /** Label maps of raw ids (Cityscapes' labelIds) as the class set's ids; others unchanged. */
-  public static List<Sample> trainIds(List<Sample> samples, ClassSet classes) {
-    if (classes.rawToTrain() == null) {
-      return samples;
-    }
-    for (Sample s : samples) {
-      int[] l = s.labels();
-      for (int i = 0; i < l.length; i++) {
-        l[i] = classes.train(l[i]);
-      }
-    }
-    return samples;
-  }
-
   static Map<String, String> recipe(Settings s) {
     Map<String, String> r = new LinkedHashMap<>();
     r.put("method", s.method().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'));
@@ -174,27 +161,12 @@ public final class OfflineTraining {
   }
 
   public Result run() throws IOException {
-    CamVidFolder folder = new CamVidFolder(settings.data());
     ClassSet classes = settings.classes();
-    List<Sample> labeled =
-        loadWithProgress(
-            folder, "train", "trainannot", folder.labeledNames(settings.split()), "labeled");
-    labeled = trainIds(labeled, classes);
     boolean semi = settings.method().usesUnlabeled();
-    List<Sample> unlabeled =
-        semi
-            ? loadWithProgress(
-                folder, "train", null, folder.unlabeledNames(settings.split()), "unlabeled")
-            : List.of();
-    List<Sample> val =
-        trainIds(loadWithProgress(folder, "val", "valannot", folder.valNames(), "val"), classes);
-    if (settings.inputScale() != 1.0) {
-      labeled = labeled.stream().map(s -> rescaled(s, settings.inputScale())).toList();
-      unlabeled = unlabeled.stream().map(s -> rescaled(s, settings.inputScale())).toList();
-      log.printf(
-          "training frames resized by %.3f (to %dx%d); val scored at full resolution%n",
-          settings.inputScale(), labeled.get(0).image().width(), labeled.get(0).image().height());
-    }
+    TrainingData data = TrainingData.load(settings, log);
+    List<Sample> labeled = data.labeled();
+    List<Sample> unlabeled = data.unlabeled();
+    List<Sample> val = data.val();
     log.printf(
         "training %s on split %s: %d labeled, %d unlabeled, %d val frames; %d iterations, crop %d, batch %d+%d, lr %.4f%n",
         settings.method(),
@@ -249,21 +221,23 @@ public final class OfflineTraining {
                   + " %d, the memory is read from %d%n",
               settings.unlabeledFrom(), settings.unlabeledFrom() + 1, memoryReadFrom() + 1);
         }
-        State state = new State();
+        RunProgress state = new RunProgress();
         if (settings.resume() != null) {
-          state = resume(net, optimizer, teacher, recipe);
+          state = RunProgress.resume(settings, net, optimizer, teacher, recipe, log);
         }
         // Every random draw of an iteration (frames, crops, flips, colour, dropout) is seeded by
         // the run's seed and the iteration's index alone, so a resumed run makes exactly the
         // draws an uninterrupted one would have made.
-        Sampler labeledSampler = new Sampler(labeled.size(), settings.seed());
-        Sampler unlabeledSampler = new Sampler(Math.max(unlabeled.size(), 1), ~settings.seed());
+        EpochSampler labeledSampler = new EpochSampler(labeled.size(), settings.seed());
+        EpochSampler unlabeledSampler =
+            new EpochSampler(Math.max(unlabeled.size(), 1), ~settings.seed());
         ProgressLine progress = new ProgressLine(log, "train", settings.iterations());
         double lossAverage = Double.NaN;
         for (int it = state.done; it < settings.iterations(); it++) {
           boolean withUnlabeled = semi && it >= settings.unlabeledFrom();
-          Random rng = new Random(iterationSeed(settings.seed(), it));
-          Engine.getInstance().setRandomSeed((int) iterationSeed(~settings.seed(), it));
+          Random rng = new Random(EpochSampler.iterationSeed(settings.seed(), it));
+          Engine.getInstance()
+              .setRandomSeed((int) EpochSampler.iterationSeed(~settings.seed(), it));
           List<Sample> l = new ArrayList<>(settings.batch());
           List<Sample> u = new ArrayList<>(settings.batch());
           List<Sample> strong =
@@ -329,7 +303,9 @@ public final class OfflineTraining {
               && state.done % settings.checkpointEvery() == 0
               && !last) {
             String sha =
-                checkpoint(net, optimizer, teacher, recipe, state, Map.of()).write(settings.out());
+                state
+                    .checkpoint(settings, net, optimizer, teacher, recipe, Map.of())
+                    .write(settings.out());
             log.printf(
                 "iteration %d: resumable checkpoint written to %s (sha256 %s)%n",
                 state.done, settings.out(), sha);
@@ -358,7 +334,10 @@ public final class OfflineTraining {
         }
         String sha = null;
         if (settings.out() != null) {
-          sha = checkpoint(net, optimizer, teacher, recipe, state, metrics).write(settings.out());
+          sha =
+              state
+                  .checkpoint(settings, net, optimizer, teacher, recipe, metrics)
+                  .write(settings.out());
           log.printf("checkpoint written to %s (sha256 %s)%n", settings.out(), sha);
         }
         return new Result(
@@ -380,161 +359,11 @@ public final class OfflineTraining {
     return settings.unlabeledFrom() + settings.memoryWarmup();
   }
 
-  /** What a run has done so far; goes into its checkpoints so that it can be resumed. */
-  private static final class State {
-    int done;
-    int resumedAt;
-    int skipped;
-    long trainNanos;
-    long trainNanosAtResume;
-    final List<double[]> history = new ArrayList<>();
-
-    long trainNanosThisRun() {
-      return trainNanos - trainNanosAtResume;
-    }
-  }
-
-  private static final String DONE = "iterationsDone";
-  private static final String SKIPPED = "refusedIterations";
-  private static final String HISTORY = "history";
-  private static final String TRAIN_SECONDS = "trainSeconds";
-  private static final String TEACHER = "teacher.";
-
-  private Checkpoint checkpoint(
-      AllSparkNet net,
-      Optimizer optimizer,
-      EmaTeacher teacher,
-      Map<String, String> recipe,
-      State state,
-      Map<String, Double> metrics) {
-    Map<String, String> info = new LinkedHashMap<>();
-    info.put("method", recipe.get("method"));
-    info.put("split", settings.split());
-    info.put("seed", Long.toString(settings.seed()));
-    if (settings.inputScale() != 1.0) {
-      info.put(INPUT_SCALE, Double.toString(settings.inputScale()));
-    }
-    recipe.forEach((k, v) -> info.put(RECIPE + k, v));
-    info.put(DONE, Integer.toString(state.done));
-    info.put(SKIPPED, Integer.toString(state.skipped));
-    info.put(TRAIN_SECONDS, Double.toString(state.trainNanos / 1e9));
-    StringBuilder history = new StringBuilder();
-    for (double[] h : state.history) {
-      history.append(history.length() == 0 ? "" : ",").append((int) h[0]).append(':').append(h[1]);
-    }
-    info.put(HISTORY, history.toString());
-    Map<String, Double> allMetrics = new LinkedHashMap<>(metrics);
-    allMetrics.put("refusedIterations", (double) state.skipped);
-    Map<String, Checkpoint.Tensor> optimizerState = new LinkedHashMap<>(optimizer.state());
-    if (teacher != null) {
-      teacher.state().forEach((k, v) -> optimizerState.put(TEACHER + k, v));
-    }
-    return Checkpoint.of(net, settings.classes(), state.done, allMetrics, info, optimizerState);
-  }
-
-  /** Loads a checkpoint written by a run of the same recipe and returns where it stopped. */
-  private State resume(
-      AllSparkNet net, Optimizer optimizer, EmaTeacher teacher, Map<String, String> recipe)
-      throws IOException {
-    Checkpoint c = Checkpoint.read(settings.resume());
-    Map<String, String> theirs = new LinkedHashMap<>();
-    c.info()
-        .forEach(
-            (k, v) -> {
-              if (k.startsWith(RECIPE)) {
-                theirs.put(k.substring(RECIPE.length()), v);
-              }
-            });
-    if (theirs.isEmpty() || !c.info().containsKey(DONE)) {
-      throw new IllegalArgumentException(
-          "--resume " + settings.resume() + ": not a checkpoint of `train` (it records no recipe)");
-    }
-    List<String> differences = new ArrayList<>();
-    recipe.forEach(
-        (k, v) -> {
-          if (!v.equals(theirs.get(k))) {
-            differences.add(k + " " + theirs.get(k) + " -> " + v);
-          }
-        });
-    if (!differences.isEmpty()) {
-      throw new IllegalArgumentException(
-          "--resume "
-              + settings.resume()
-              + ": the recipe differs from the checkpoint's ("
-              + String.join(", ", differences)
-              + "); resume with the same settings");
-    }
-    if (!c.config().equals(net.config())) {
-      throw new IllegalArgumentException(
-          "--resume " + settings.resume() + ": the checkpoint's model is " + c.config());
-    }
-    c.loadInto(net);
-    Map<String, Checkpoint.Tensor> optimizerState = new LinkedHashMap<>();
-    Map<String, Checkpoint.Tensor> teacherState = new LinkedHashMap<>();
-    c.optimizerState()
-        .forEach(
-            (k, v) -> {
-              if (k.startsWith(TEACHER)) {
-                teacherState.put(k.substring(TEACHER.length()), v);
-              } else {
-                optimizerState.put(k, v);
-              }
-            });
-    optimizer.restore(optimizerState);
-    if (teacher != null) {
-      teacher.restore(teacherState);
-    }
-    State state = new State();
-    state.done = Integer.parseInt(c.info().get(DONE));
-    state.resumedAt = state.done;
-    state.skipped = Integer.parseInt(c.info().getOrDefault(SKIPPED, "0"));
-    state.trainNanos = (long) (Double.parseDouble(c.info().getOrDefault(TRAIN_SECONDS, "0")) * 1e9);
-    state.trainNanosAtResume = state.trainNanos;
-    String history = c.info().getOrDefault(HISTORY, "");
-    for (String h : history.isEmpty() ? new String[0] : history.split(",")) {
-      String[] parts = h.split(":");
-      state.history.add(new double[] {Double.parseDouble(parts[0]), Double.parseDouble(parts[1])});
-    }
-    if (state.done >= settings.iterations()) {
-      throw new IllegalArgumentException(
-          "--resume "
-              + settings.resume()
-              + ": the run already finished its "
-              + state.done
-              + " iterations");
-    }
-    log.printf(
-        "resumed %s at iteration %d of %d (%d refused so far)%n",
-        settings.resume(), state.done, settings.iterations(), state.skipped);
-    return state;
-  }
-
   /**
    * Checkpoint info key: the factor the training frames were resized by; {@code evaluate} feeds
    * frames to the network at that scale. Absent = full resolution.
    */
   public static final String INPUT_SCALE = "inputScale";
-
-  /** A frame and its label map resized by {@code scale} (area for the image, nearest labels). */
-  static Sample rescaled(Sample s, double scale) {
-    int w = Evaluation.scaled(s.image().width(), scale);
-    int h = Evaluation.scaled(s.image().height(), scale);
-    int[] labels = s.labels();
-    int[] out = null;
-    if (labels != null) {
-      out = new int[w * h];
-      int sw = s.image().width();
-      int sh = s.image().height();
-      for (int y = 0; y < h; y++) {
-        int sy = Math.min(sh - 1, (int) ((y + 0.5) * sh / h));
-        for (int x = 0; x < w; x++) {
-          int sx = Math.min(sw - 1, (int) ((x + 0.5) * sw / w));
-          out[y * w + x] = labels[sy * sw + sx];
-        }
-      }
-    }
-    return new Sample(s.id(), s.image().resized(w, h), out);
-  }
 
   /** Laine and Aila's sigmoid-shaped ramp exp(-5 (1 - t)^2), t = it / length; 1 without ramp. */
   static float rampUp(int iteration, int length) {
@@ -549,54 +378,5 @@ public final class OfflineTraining {
     ProgressLine progress = new ProgressLine(log, "eval", val.size());
     return Evaluation.run(
         net, manager, val, settings.inputScale(), done -> progress.update(done, ""));
-  }
-
-  private List<Sample> loadWithProgress(
-      CamVidFolder folder, String images, String labels, List<String> names, String what) {
-    ProgressLine progress = new ProgressLine(log, "load " + what, names.size());
-    return folder.load(images, labels, names, done -> progress.update(done, ""));
-  }
-
-  /** A seed for iteration {@code it} of a run seeded {@code seed} (SplitMix64's finaliser). */
-  static long iterationSeed(long seed, long it) {
-    long z = seed * 0x9E3779B97F4A7C15L + it;
-    z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
-    z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
-    return z ^ (z >>> 31);
-  }
-
-  /**
-   * Draws indices epoch by epoch: a fresh shuffle each pass, every frame once per pass. The k-th
-   * draw depends only on the seed and k, so a resumed run draws what the uninterrupted run would.
-   */
-  static final class Sampler {
-    private final int size;
-    private final long seed;
-    private long epoch = -1;
-    private int[] order;
-
-    Sampler(int size, long seed) {
-      this.size = size;
-      this.seed = seed;
-    }
-
-    int at(long draw) {
-      long e = draw / size;
-      if (e != epoch) {
-        Random rng = new Random(iterationSeed(seed, e));
-        order = new int[size];
-        for (int i = 0; i < size; i++) {
-          order[i] = i;
-        }
-        for (int i = size - 1; i > 0; i--) {
-          int j = rng.nextInt(i + 1);
-          int t = order[i];
-          order[i] = order[j];
-          order[j] = t;
-        }
-        epoch = e;
-      }
-      return order[(int) (draw % size)];
-    }
   }
 }

@@ -29,12 +29,12 @@ class InputScaleTest {
             "f",
             RgbImage.planes(64, 64, new float[4096], new float[4096], new float[4096]),
             ramp(64));
-    Sample small = OfflineTraining.rescaled(big, 0.5);
+    Sample small = TrainingData.rescaled(big, 0.5);
     assertThat(small.image().width()).isEqualTo(32);
     assertThat(small.labels()).hasSize(32 * 32);
     // output column x samples input column 2x + 1 (its footprint's centre, rounded down)
     assertThat(small.labels()[5]).isEqualTo(ramp(64)[11]);
-    assertThat(OfflineTraining.rescaled(new Sample("u", big.image(), null), 0.5).labels()).isNull();
+    assertThat(TrainingData.rescaled(new Sample("u", big.image(), null), 0.5).labels()).isNull();
   }
 
   private static int[] ramp(int side) {

@@ -11,6 +11,7 @@ import dev.allspark.trainer.OfflineTraining;
 import dev.allspark.trainer.ProgressLine;
 import dev.allspark.trainer.RgbImage;
 import dev.allspark.trainer.Sample;
+import dev.allspark.trainer.TrainingData;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -70,7 +71,7 @@ public final class EvaluateCommand implements Callable<Integer> {
                 CamVidFolder.readLabels(labels.resolve(name))));
       }
       // raw label ids (Cityscapes' labelIds) as the checkpoint's class ids
-      frames = OfflineTraining.trainIds(frames, ckpt.classes());
+      frames = TrainingData.trainIds(frames, ckpt.classes());
       String scale = ckpt.info().get(OfflineTraining.INPUT_SCALE);
       double inputScale = scale == null ? 1.0 : Double.parseDouble(scale);
       if (inputScale != 1.0) {
