@@ -40,15 +40,11 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
   /** Consumer/Streams config key: a folder of extra {@code .avsc} writer schemas. */
   public static final String SCHEMAS_DIR_CONFIG = "allspark.schemas.dir";
 
-  private static final byte CONFLUENT_MAGIC = 0;
-
   private final Class<T> type;
   private final SchemaRegistry registry;
   private final SpecificData model;
   private final org.apache.avro.Schema schema;
-  private final org.apache.avro.specific.SpecificDatumWriter<T> writer;
-  private final Map<Integer, org.apache.avro.specific.SpecificDatumReader<T>> readers =
-      new java.util.concurrent.ConcurrentHashMap<>();
+  private final ConfluentWire<T> confluent;
   private volatile BinaryMessageEncoder<T> encoder;
   private volatile BinaryMessageDecoder<T> decoder;
 
@@ -71,7 +67,7 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
     this.registry = registry;
     this.model = SpecificData.getForClass(type);
     this.schema = model.getSchema(type);
-    this.writer = new org.apache.avro.specific.SpecificDatumWriter<>(schema, model);
+    this.confluent = new ConfluentWire<>(type, model, schema, registry);
     setStore(store);
   }
 
@@ -138,20 +134,7 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
     if (registry == null) {
       return singleObject(value);
     }
-    int id = registry.register(SchemaRegistry.valueSubject(topic), schema);
-    try {
-      java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(256);
-      out.write(CONFLUENT_MAGIC);
-      out.write(ByteBuffer.allocate(4).putInt(id).array());
-      org.apache.avro.io.BinaryEncoder body =
-          org.apache.avro.io.EncoderFactory.get().directBinaryEncoder(out, null);
-      writer.write(value, body);
-      body.flush();
-      return out.toByteArray();
-    } catch (IOException | RuntimeException e) {
-      throw new SerializationException(
-          "cannot encode " + type.getSimpleName() + " for " + topic + ": " + e.getMessage(), e);
-    }
+    return confluent.encode(topic, value);
   }
 
   private byte[] singleObject(T value) {
@@ -180,8 +163,8 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
     if (data == null) {
       return null;
     }
-    if (data.length > 0 && data[0] == CONFLUENT_MAGIC) {
-      return decodeConfluent(topic, data);
+    if (data.length > 0 && data[0] == ConfluentWire.MAGIC) {
+      return confluent.decode(topic, data);
     }
     try {
       return decoder.decode(data);
@@ -201,76 +184,6 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
     } catch (IOException | RuntimeException e) {
       throw RecordDecodeException.inTopic(
           topic, "corrupt " + type.getSimpleName() + " (" + data.length + " bytes): " + e, e);
-    }
-  }
-
-  private T decodeConfluent(String topic, byte[] data) {
-    if (data.length < 5) {
-      throw RecordDecodeException.inTopic(
-          topic,
-          "not a Confluent wire format "
-              + type.getSimpleName()
-              + ": "
-              + data.length
-              + " bytes, fewer than the 5 of its header",
-          null);
-    }
-    int id = ByteBuffer.wrap(data, 1, 4).getInt();
-    if (registry == null) {
-      throw RecordDecodeException.inTopic(
-          topic,
-          "a Confluent wire format "
-              + type.getSimpleName()
-              + " (schema id "
-              + id
-              + "), but no schema registry is configured to look its schema up (set "
-              + SchemaRegistry.URL_ENV
-              + ")",
-          null);
-    }
-    org.apache.avro.specific.SpecificDatumReader<T> reader;
-    try {
-      reader =
-          readers.computeIfAbsent(
-              id,
-              k -> {
-                org.apache.avro.Schema written = registry.schema(k);
-                if (!written.getFullName().equals(schema.getFullName())) {
-                  throw new SerializationException(
-                      "schema id "
-                          + k
-                          + " is "
-                          + written.getFullName()
-                          + ", not "
-                          + schema.getFullName());
-                }
-                return new org.apache.avro.specific.SpecificDatumReader<>(written, schema, model);
-              });
-    } catch (SchemaRegistry.Unavailable e) {
-      throw e; // the record may be fine: not a decode error, tried again by the caller
-    } catch (SerializationException e) {
-      throw RecordDecodeException.inTopic(topic, e.getMessage(), e);
-    }
-    try {
-      org.apache.avro.io.BinaryDecoder body =
-          org.apache.avro.io.DecoderFactory.get().binaryDecoder(data, 5, data.length - 5, null);
-      T out = reader.read(null, body);
-      if (!body.isEnd()) {
-        throw new IOException("bytes left after the record");
-      }
-      return out;
-    } catch (IOException | RuntimeException e) {
-      throw RecordDecodeException.inTopic(
-          topic,
-          "corrupt Confluent wire format "
-              + type.getSimpleName()
-              + " (schema id "
-              + id
-              + ", "
-              + data.length
-              + " bytes): "
-              + e,
-          e);
     }
   }
 

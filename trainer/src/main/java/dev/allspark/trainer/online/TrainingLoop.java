@@ -52,6 +52,14 @@ import org.slf4j.LoggerFactory;
  * until stopped; it owns the network, the optimizer and the threads that feed and publish. The
  * state it saves is always consistent, as one thread writes it. {@link OnlineTrainer} starts it and
  * reports what it does.
+ *
+ * <p>Why some 540 lines: what is not the loop's own has moved out (label intake {@link
+ * LabelIntake}, the frame window {@link FrameWindow}, the saved state's format {@link
+ * TrainerState}, publication {@link Publisher}, the gate {@link PublicationGate}, meters {@link
+ * TrainerMetrics}); what stays (resume, the step, evaluation, save, and the start-up reads of
+ * {@code model.checkpoints} and of the saved offsets) reads and writes the same fields (network,
+ * optimizer, step, offsets, published version) on this one thread, and splitting it would hand
+ * those fields around between classes rather than keep them in one place.
  */
 final class TrainingLoop {
   private static final Logger log = LoggerFactory.getLogger(TrainingLoop.class);
