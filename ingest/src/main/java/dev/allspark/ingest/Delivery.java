@@ -48,6 +48,7 @@ final class Delivery {
   private final List<CameraFrame> failed = new ArrayList<>();
   private long resent;
   private long pauseMillis = 250;
+  private String lastRefusal;
 
   /**
    * @param problem told of an outage (a message) and of its end (null)
@@ -67,7 +68,7 @@ final class Delivery {
    * be sent again.
    */
   void send(CameraFrame frame) throws InterruptedException {
-    inFlight.add(new InFlight(frame, producer.send(frame)));
+    hand(frame);
     while (inFlight.size() >= window) {
       settleHead();
     }
@@ -120,6 +121,19 @@ final class Delivery {
     }
   }
 
+  /**
+   * Hands a frame to the producer; one refused before it is sent by a retriable error (the schema
+   * registry cannot answer, so the value cannot be encoded yet) waits with the failed ones.
+   */
+  private void hand(CameraFrame frame) {
+    try {
+      inFlight.add(new InFlight(frame, producer.send(frame)));
+    } catch (RetriableException e) {
+      lastRefusal = e.getMessage();
+      failed.add(frame);
+    }
+  }
+
   /** Every frame in flight settles, then the failed ones go again, in their order. */
   private void resendFailed() throws InterruptedException {
     while (!inFlight.isEmpty()) {
@@ -128,7 +142,9 @@ final class Delivery {
     while (!failed.isEmpty()) {
       String why =
           failed.size()
-              + " frame(s) not acknowledged by Kafka (broker unavailable?); sending them again in "
+              + " frame(s) not acknowledged by Kafka ("
+              + (lastRefusal != null ? lastRefusal : "broker unavailable?")
+              + "); sending them again in "
               + Duration.ofMillis(pauseMillis).toMillis()
               + " ms";
       problem.accept(why);
@@ -139,13 +155,14 @@ final class Delivery {
       failed.clear();
       for (CameraFrame f : again) {
         resent++;
-        inFlight.add(new InFlight(f, producer.send(f)));
+        hand(f);
       }
       while (!inFlight.isEmpty()) {
         settleHead();
       }
     }
     pauseMillis = 250;
+    lastRefusal = null;
     problem.accept(null);
     log.info("Kafka takes frames again ({} sent again so far)", resent);
   }

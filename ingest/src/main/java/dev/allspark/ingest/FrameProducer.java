@@ -50,7 +50,7 @@ public final class FrameProducer implements AutoCloseable {
   private final int maxRecordBytes;
   private final int decodeEvery;
   private final AtomicLong validated = new AtomicLong();
-  private final AvroSerde<CameraFrame> serde = new AvroSerde<>(CameraFrame.class);
+  private final AvroSerde<CameraFrame> serde;
   private final AtomicLong frames = new AtomicLong();
   private final AtomicLong bytes = new AtomicLong();
 
@@ -61,6 +61,17 @@ public final class FrameProducer implements AutoCloseable {
    */
   public FrameProducer(
       Map<String, Object> clientConfig, String topic, int maxRecordBytes, int decodeEvery) {
+    this(clientConfig, topic, maxRecordBytes, decodeEvery, new AvroSerde<>(CameraFrame.class));
+  }
+
+  /** As the other constructor, with the serde values are encoded by (its wire format). */
+  FrameProducer(
+      Map<String, Object> clientConfig,
+      String topic,
+      int maxRecordBytes,
+      int decodeEvery,
+      AvroSerde<CameraFrame> serde) {
+    this.serde = serde;
     if (decodeEvery < 0) {
       throw new IllegalArgumentException("decodeEvery must be >= 0, got " + decodeEvery);
     }

@@ -181,6 +181,10 @@ final class HttpPush implements HttpHandler {
       } catch (ExecutionException | TimeoutException e) {
         forget(frameId);
         return reply(ex, 503, error("Kafka did not take the frame: " + e));
+      } catch (org.apache.kafka.common.errors.RetriableException e) {
+        // e.g. the schema registry cannot answer, so the frame cannot be encoded yet
+        forget(frameId);
+        return reply(ex, 503, error("the frame cannot be written now: " + e.getMessage()));
       } catch (RuntimeException e) {
         forget(frameId);
         throw e;

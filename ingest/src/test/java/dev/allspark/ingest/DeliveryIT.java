@@ -129,4 +129,61 @@ class DeliveryIT {
     return new SourceFrame(
         id, "v", camera, 1000L + i, ImageEncoding.PNG, png, 64, 48, Map.of(), null);
   }
+
+  /** A registry that cannot answer holds frames back (with a back-off), never drops them. */
+  @Test
+  void framesWaitWhileTheSchemaRegistryCannotAnswerAndGoOnceItCan(KafkaBroker kafka)
+      throws Exception {
+    String topic = "reg-" + UUID.randomUUID().toString().substring(0, 8) + ".camera.frames";
+    try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()));
+        dev.allspark.testkit.RegistryStandIn registry =
+            new dev.allspark.testkit.RegistryStandIn()) {
+      admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get();
+      registry.unavailable(true);
+      byte[] png = IngestService.encode(new SyntheticFleet(1, 64, 48).scene(0, 0).image(), false);
+      AtomicLong acked = new AtomicLong();
+      List<String> problems = new CopyOnWriteArrayList<>();
+      AtomicReference<Throwable> failure = new AtomicReference<>();
+      try (FrameProducer producer =
+          new FrameProducer(
+              Map.of("bootstrap.servers", kafka.bootstrapServers(), "linger.ms", 0),
+              topic,
+              1 << 20,
+              1,
+              dev.allspark.schemas.kafka.AvroSerde.confluent(
+                  CameraFrame.class,
+                  new dev.allspark.schemas.kafka.SchemaRegistry(registry.url(), null)))) {
+        Delivery delivery =
+            new Delivery(
+                producer, 8, (f, md) -> acked.incrementAndGet(), p -> problems.add("" + p));
+        Thread source =
+            new Thread(
+                () -> {
+                  try {
+                    for (int i = 0; i < 3; i++) {
+                      delivery.send(producer.validate(frame("r-" + i, "cam", i, png)));
+                    }
+                    delivery.drain();
+                  } catch (Throwable t) {
+                    failure.set(t);
+                  }
+                });
+        source.start();
+        await()
+            .atMost(Duration.ofSeconds(30))
+            .until(() -> problems.stream().anyMatch(p -> p.contains("HTTP 503")));
+        assertThat(acked.get()).isZero();
+        assertThat(source.isAlive()).as("the source waits, it does not fail").isTrue();
+        registry.unavailable(false);
+        source.join(60_000);
+        assertThat(failure.get()).isNull();
+        assertThat(acked.get()).isEqualTo(3);
+        assertThat(problems.get(problems.size() - 1)).isEqualTo("null");
+      }
+      List<org.apache.kafka.clients.consumer.ConsumerRecord<String, byte[]>> records =
+          dev.allspark.testkit.TopicReader.readToEnd(kafka.bootstrapServers(), topic);
+      assertThat(records).hasSize(3);
+      assertThat(records).allSatisfy(r -> assertThat(r.value()[0]).isZero());
+    }
+  }
 }

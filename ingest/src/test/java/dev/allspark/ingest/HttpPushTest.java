@@ -22,11 +22,15 @@ class HttpPushTest {
   private final List<SourceFrame> sent = new ArrayList<>();
   private final List<Integer> refused = new ArrayList<>();
   private final List<String> accepted = new ArrayList<>();
+  private volatile RuntimeException refuseWith;
 
   private OpsServer server() {
     HttpPush push =
         new HttpPush(
             f -> {
+              if (refuseWith != null) {
+                throw refuseWith;
+              }
               sent.add(f);
               return CompletableFuture.completedFuture(
                   new RecordMetadata(new TopicPartition("camera.frames", 2), 7, 0, 0, 0, 0));
@@ -100,6 +104,31 @@ class HttpPushTest {
       assertThat(gif.statusCode()).isEqualTo(415);
       assertThat(sent).isEmpty();
       assertThat(refused).containsExactly(405, 400, 415);
+    }
+  }
+
+  /** The schema registry cannot answer: the pusher is told to retry (503), and may. */
+  @Test
+  void aRetriableRefusalIsA503AndThePushCanBeRepeated() throws Exception {
+    try (OpsServer server = server()) {
+      byte[] png = IngestService.encode(new SyntheticFleet(1, 48, 32).scene(0, 0).image(), false);
+      HttpRequest.Builder push =
+          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/frames"))
+              .header("Content-Type", "image/png")
+              .header("X-Vehicle-Id", "truck-1")
+              .header("X-Camera-Id", "front")
+              .header("X-Capture-Time", "1700000000000")
+              .header("X-Frame-Id", "truck-1/front/10")
+              .POST(HttpRequest.BodyPublishers.ofByteArray(png));
+      refuseWith =
+          new org.apache.kafka.common.errors.RetriableException(
+              "cannot register dev.allspark.schemas.CameraFrame under subject camera.frames-value:"
+                  + " schema registry http://registry:8081 answered HTTP 503") {};
+      HttpResponse<String> r = send(push);
+      assertThat(r.statusCode()).isEqualTo(503);
+      assertThat(r.body()).contains("the frame cannot be written now").contains("HTTP 503");
+      refuseWith = null;
+      assertThat(send(push).statusCode()).as("not remembered as in flight").isEqualTo(202);
     }
   }
 }

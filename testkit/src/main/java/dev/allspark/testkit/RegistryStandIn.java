@@ -44,6 +44,7 @@ public final class RegistryStandIn implements AutoCloseable {
   private final List<String> schemas = new ArrayList<>(); // id - 1 -> canonical text
   private final Map<String, List<Integer>> subjects = new LinkedHashMap<>();
   private final List<String> requests = new CopyOnWriteArrayList<>();
+  private volatile boolean unavailable;
 
   public RegistryStandIn() throws IOException {
     server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
@@ -55,6 +56,11 @@ public final class RegistryStandIn implements AutoCloseable {
   /** The base URL, e.g. {@code http://127.0.0.1:41234}. */
   public String url() {
     return "http://127.0.0.1:" + server.getAddress().getPort();
+  }
+
+  /** While on, every request is answered 503 (error_code 50003), as a registry that is down. */
+  public void unavailable(boolean on) {
+    unavailable = on;
   }
 
   /** Every request so far, as {@code METHOD /path}. */
@@ -72,6 +78,10 @@ public final class RegistryStandIn implements AutoCloseable {
   private void handle(HttpExchange x) throws IOException {
     String path = x.getRequestURI().getRawPath();
     requests.add(x.getRequestMethod() + " " + path);
+    if (unavailable) {
+      send(x, 503, error(50003, "Error while forwarding the request to the leader"));
+      return;
+    }
     try {
       String[] p = path.split("/");
       // p[0] is "" (the path starts with '/')
