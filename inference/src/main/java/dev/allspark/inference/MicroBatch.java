@@ -11,6 +11,7 @@ import dev.allspark.schemas.images.FrameDecoder;
 import dev.allspark.schemas.images.Images;
 import dev.allspark.schemas.kafka.AvroSerde;
 import dev.allspark.schemas.kafka.DeadLetters;
+import dev.allspark.schemas.kafka.RecordDecodeException;
 import java.awt.image.BufferedImage;
 import java.awt.image.DataBufferByte;
 import java.nio.ByteBuffer;
@@ -96,9 +97,9 @@ final class MicroBatch {
       CameraFrame frame;
       try {
         frame = frameSerde.decode(rec);
-      } catch (dev.allspark.schemas.kafka.SchemaRegistry.Unavailable e) {
-        throw e; // the registry is away, not the record at fault: no dead letter, tried again
-      } catch (RuntimeException e) {
+      } catch (RecordDecodeException e) {
+        // only the record's own faults: a registry that cannot answer (SchemaRegistry.Unavailable)
+        // fails the batch, uncommitted, to be tried again
         out.add(deadLetter(rec, DeadLetters.Reason.UNREADABLE, e.getMessage()));
         dlq.merge(DeadLetters.Reason.UNREADABLE, 1, Integer::sum);
         continue;

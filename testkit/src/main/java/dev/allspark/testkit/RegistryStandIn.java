@@ -79,7 +79,7 @@ public final class RegistryStandIn implements AutoCloseable {
     String path = x.getRequestURI().getRawPath();
     requests.add(x.getRequestMethod() + " " + path);
     if (unavailable) {
-      send(x, 503, error(50003, "Error while forwarding the request to the leader"));
+      send(x, 503, error(50003, "Error while forwarding the request"));
       return;
     }
     try {

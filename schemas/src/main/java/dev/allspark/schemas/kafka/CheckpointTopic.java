@@ -217,9 +217,8 @@ public final class CheckpointTopic {
       CheckpointRecord value;
       try {
         value = serde.decode(record);
-      } catch (dev.allspark.schemas.kafka.SchemaRegistry.Unavailable e) {
-        throw e; // the registry is away, not the record at fault: no dead letter, tried again
-      } catch (RuntimeException e) {
+      } catch (RecordDecodeException e) {
+        // the record's own faults only: SchemaRegistry.Unavailable goes to the caller
         return new Unreadable(record.offset(), e.getMessage());
       }
       if (!files) {

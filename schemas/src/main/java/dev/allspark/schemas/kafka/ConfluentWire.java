@@ -23,6 +23,9 @@ final class ConfluentWire<T extends SpecificRecord> {
   private final Map<Integer, org.apache.avro.specific.SpecificDatumReader<T>> readers =
       new java.util.concurrent.ConcurrentHashMap<>();
 
+  /** This type's schema id per topic: asked of the registry once, not per record. */
+  private final Map<String, Integer> ids = new java.util.concurrent.ConcurrentHashMap<>();
+
   ConfluentWire(
       Class<T> type, SpecificData model, org.apache.avro.Schema schema, SchemaRegistry registry) {
     this.type = type;
@@ -34,7 +37,11 @@ final class ConfluentWire<T extends SpecificRecord> {
 
   /** The value in the Confluent wire format, its schema registered under {@code <topic>-value}. */
   byte[] encode(String topic, T value) {
-    int id = registry.register(SchemaRegistry.valueSubject(topic), schema);
+    Integer id = ids.get(topic);
+    if (id == null) {
+      id = registry.register(SchemaRegistry.valueSubject(topic), schema);
+      ids.put(topic, id);
+    }
     try {
       java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(256);
       out.write(MAGIC);

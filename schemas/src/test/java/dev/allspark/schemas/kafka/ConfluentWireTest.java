@@ -205,32 +205,15 @@ class ConfluentWireTest {
 
   @Test
   void aRegistryThatAnswers503IsUnavailableNotARecordError() throws Exception {
-    var server =
-        com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 0);
-    server.createContext(
-        "/",
-        x -> {
-          byte[] body =
-              "{\"error_code\":50003,\"message\":\"Error while forwarding the request\"}"
-                  .getBytes(java.nio.charset.StandardCharsets.UTF_8);
-          x.sendResponseHeaders(503, body.length);
-          x.getResponseBody().write(body);
-          x.close();
-        });
-    server.start();
-    try {
-      SchemaRegistry busy =
-          new SchemaRegistry("http://127.0.0.1:" + server.getAddress().getPort(), null);
-      assertThatThrownBy(
-              () ->
-                  AvroSerde.confluent(Segmentation.class, busy)
-                      .decode("segmentations", new byte[] {0, 0, 0, 0, 9, 2}))
-          .isInstanceOf(SchemaRegistry.Unavailable.class)
-          .hasMessageContaining("HTTP 503")
-          .hasMessageContaining("Error while forwarding the request (error_code 50003)");
-    } finally {
-      server.stop(0);
-    }
+    registry.unavailable(true);
+    SchemaRegistry busy = new SchemaRegistry(registry.url(), null);
+    assertThatThrownBy(
+            () ->
+                AvroSerde.confluent(Segmentation.class, busy)
+                    .decode("segmentations", new byte[] {0, 0, 0, 0, 9, 2}))
+        .isInstanceOf(SchemaRegistry.Unavailable.class)
+        .hasMessageContaining("HTTP 503")
+        .hasMessageContaining("Error while forwarding the request (error_code 50003)");
   }
 
   @Test
