@@ -7,7 +7,11 @@ import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 
 /**
  * The service's meters ({@link ServiceMeters}: JVM, process and Kafka client binders, common tags)
@@ -18,6 +22,7 @@ final class InferenceMetrics implements AutoCloseable {
   private final String dlqTopic;
   final Counter frames;
   final Counter swaps;
+  final Counter aborted;
   final DistributionSummary batchSize;
   final Timer modelLatency;
   final Timer endToEnd;
@@ -25,6 +30,8 @@ final class InferenceMetrics implements AutoCloseable {
   final AtomicLong version = new AtomicLong(-1);
   final AtomicLong lag = new AtomicLong();
   final AtomicLong deadLettered = new AtomicLong();
+  private final Map<String, Timer> stages = new LinkedHashMap<>();
+  private volatile Consumer<FrameTrace> traceListener;
 
   /** Meters of their own, for tests of one part. */
   InferenceMetrics() {
@@ -37,6 +44,12 @@ final class InferenceMetrics implements AutoCloseable {
     var registry = meters.registry();
     frames = Counter.builder("allspark.inference.frames").register(registry);
     swaps = Counter.builder("allspark.inference.model.swaps").register(registry);
+    aborted =
+        Counter.builder("allspark.inference.transactions.aborted")
+            .description(
+                "micro-batch transactions that failed and were aborted; their frames are read"
+                    + " again")
+            .register(registry);
     batchSize =
         DistributionSummary.builder("allspark.inference.batch.size")
             .description("frames per micro-batch")
@@ -50,6 +63,19 @@ final class InferenceMetrics implements AutoCloseable {
         meters.latency(
             "allspark.inference.end.to.end.latency",
             "capture to produced (committed with its transaction)");
+    for (String stage : FrameTrace.STAGES) {
+      stages.put(
+          stage,
+          Timer.builder("allspark.inference.stage.latency")
+              .description(
+                  "one frame's time in each stage, capture to commit (FrameTrace: delivery, queue,"
+                      + " decode, model, encode, commit)")
+              .tag("stage", stage)
+              .publishPercentileHistogram()
+              .minimumExpectedValue(Duration.ofMillis(1))
+              .maximumExpectedValue(Duration.ofSeconds(60))
+              .register(registry));
+    }
     Gauge.builder("allspark.inference.model.version", version, AtomicLong::get).register(registry);
     Gauge.builder(
             "allspark.inference.model.swap.last.pause.seconds",
@@ -71,6 +97,25 @@ final class InferenceMetrics implements AutoCloseable {
   void deadLettered(DeadLetters.Reason reason, int n) {
     meters.deadLetter(reason.code(), dlqTopic).increment(n);
     deadLettered.addAndGet(n);
+  }
+
+  /**
+   * Where the committed frames' time went: the stage histograms, and the listener if one is set.
+   */
+  void traced(List<FrameTrace> traces) {
+    Consumer<FrameTrace> listener = traceListener;
+    for (FrameTrace t : traces) {
+      for (Map.Entry<String, Timer> stage : stages.entrySet()) {
+        stage.getValue().record(Duration.ofNanos((long) (t.stageMs(stage.getKey()) * 1e6)));
+      }
+      if (listener != null) {
+        listener.accept(t);
+      }
+    }
+  }
+
+  void traceListener(Consumer<FrameTrace> listener) {
+    this.traceListener = listener;
   }
 
   void endToEnd(long capturedMillis, long producedMillis) {

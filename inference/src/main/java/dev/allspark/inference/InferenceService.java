@@ -17,14 +17,15 @@ import org.slf4j.LoggerFactory;
  * The segmentation service: exactly one {@code Segmentation} per frame of {@code camera.frames}.
  *
  * <p>Design. The poll thread owns the consumer and the transactional producer. It gathers frames
- * into a micro-batch (up to {@code maxBatch}, or what arrived within {@code maxWait}), hands the
- * batch to the worker thread and pauses its partitions while the worker runs the model, but keeps
- * polling, so the group never sees it as stuck however long a forward pass takes. When the worker
- * is done, the poll thread writes the batch's results, DLQ records and label requests and commits
- * the batch's consumer offsets in one Kafka transaction (read_committed readers see all of a batch
- * or none of it). A crash before the commit aborts the transaction and the frames are read again
- * from the committed offsets; so every frame has exactly one committed result. On a rebalance the
- * in-flight batch is finished and committed before the partitions go.
+ * into a micro-batch (what arrived while the model was busy, up to {@code maxBatch}; with {@code
+ * maxWait} above 0 it waits that long for a batch to fill), hands the batch to the worker thread
+ * and pauses its partitions while the worker runs the model, but keeps polling, so the group never
+ * sees it as stuck however long a forward pass takes. When the worker is done, the poll thread
+ * writes the batch's results, DLQ records and label requests and commits the batch's consumer
+ * offsets in one Kafka transaction (read_committed readers see all of a batch or none of it). A
+ * crash before the commit aborts the transaction and the frames are read again from the committed
+ * offsets; so every frame has exactly one committed result. On a rebalance the in-flight batch is
+ * finished and committed before the partitions go.
  *
  * <p>The parts: {@link PollLoop} (the poll thread: consumer, transactions, rebalances), {@link
  * MicroBatch} (frames to records, on the worker thread), {@link ModelSlot} (the hot swap), {@link
@@ -161,6 +162,15 @@ public final class InferenceService implements AutoCloseable {
   }
 
   /** Swap pauses seen so far: how long the worker spent exchanging models, in nanoseconds. */
+  /**
+   * Calls {@code listener} on the poll thread with each committed frame's {@link FrameTrace} (null:
+   * none); the same figures feed {@code allspark_inference_stage_latency_seconds{stage}}. Keep it
+   * quick: it runs between transactions.
+   */
+  public void onFrameTrace(java.util.function.Consumer<FrameTrace> listener) {
+    metrics.traceListener(listener);
+  }
+
   public List<Long> swapPausesNanos() {
     return slot.pausesNanos();
   }

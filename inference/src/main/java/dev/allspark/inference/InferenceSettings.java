@@ -64,7 +64,11 @@ public record InferenceSettings(
     public static final SettingKey MAX_BATCH =
         TABLE.key("MAX_BATCH", "8", "frames per micro-batch");
     public static final SettingKey MAX_WAIT_MS =
-        TABLE.key("MAX_WAIT_MS", "50", "longest wait for a micro-batch to fill, milliseconds");
+        TABLE.key(
+            "MAX_WAIT_MS",
+            "0",
+            "longest a frame waits for a micro-batch to fill while the model is free, milliseconds"
+                + " (0: at once; frames that arrive during a forward pass make the next batch)");
     public static final SettingKey INPUT_SIZE =
         TABLE.key(
             "INPUT_SIZE",

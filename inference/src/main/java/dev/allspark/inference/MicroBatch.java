@@ -51,8 +51,50 @@ final class MicroBatch {
   private final AvroSerde<Segmentation> segmentationSerde = new AvroSerde<>(Segmentation.class);
   private final AvroSerde<LabelRequest> requestSerde = new AvroSerde<>(LabelRequest.class);
 
-  /** A record as the poll thread received it. */
-  record Received(ConsumerRecord<String, byte[]> record, long receivedAt) {}
+  /** A record as the poll thread received it (wall clock for the record, monotonic for traces). */
+  record Received(ConsumerRecord<String, byte[]> record, long receivedAt, long receivedNanos) {
+    Received(ConsumerRecord<String, byte[]> record) {
+      this(record, System.currentTimeMillis(), System.nanoTime());
+    }
+  }
+
+  /**
+   * When a batch passed each point ({@link System#nanoTime}), and when each of its good frames was
+   * captured and received: what {@link FrameTrace}s are made of once the batch is committed.
+   */
+  record Clock(
+      long startNanos,
+      long decodedNanos,
+      long modelNanos,
+      long encodedNanos,
+      List<String> frameIds,
+      long[] capturedMillis,
+      long[] receivedMillis,
+      long[] receivedNanos) {
+
+    List<FrameTrace> traces(long committedNanos, long committedMillis) {
+      List<FrameTrace> out = new ArrayList<>(frameIds.size());
+      for (int i = 0; i < frameIds.size(); i++) {
+        out.add(
+            new FrameTrace(
+                frameIds.get(i),
+                capturedMillis[i],
+                committedMillis,
+                frameIds.size(),
+                Math.max(0, receivedMillis[i] - capturedMillis[i]),
+                ms(startNanos - receivedNanos[i]),
+                ms(decodedNanos - startNanos),
+                ms(modelNanos - decodedNanos),
+                ms(encodedNanos - modelNanos),
+                ms(committedNanos - encodedNanos)));
+      }
+      return out;
+    }
+
+    private static double ms(long nanos) {
+      return Math.max(0, nanos) / 1e6;
+    }
+  }
 
   /** What one micro-batch produces; written and committed by the poll thread. */
   record Batch(
@@ -61,7 +103,8 @@ final class MicroBatch {
       Map<TopicPartition, Long> firstOffsets,
       List<Segmentation> results,
       Map<DeadLetters.Reason, Integer> dlq,
-      Map<String, Integer> requests) {}
+      Map<String, Integer> requests,
+      Clock clock) {}
 
   MicroBatch(
       FrameDecoder decoder,
@@ -79,6 +122,7 @@ final class MicroBatch {
   }
 
   Batch run(List<Received> batch, ServingModel model) {
+    long startNanos = System.nanoTime();
     List<ProducerRecord<String, byte[]>> out = new ArrayList<>();
     Map<TopicPartition, OffsetAndMetadata> offsets = new LinkedHashMap<>();
     Map<TopicPartition, Long> firstOffsets = new LinkedHashMap<>();
@@ -105,7 +149,7 @@ final class MicroBatch {
         continue;
       }
       try {
-        good.add(new DecodedFrame(frame, decoder.decode(frame), r.receivedAt()));
+        good.add(new DecodedFrame(frame, decoder.decode(frame), r.receivedAt(), r.receivedNanos()));
       } catch (FrameDecoder.BadFrame e) {
         out.add(deadLetter(rec, DeadLetters.Reason.BAD_FRAME, e.getMessage()));
         dlq.merge(DeadLetters.Reason.BAD_FRAME, 1, Integer::sum);
@@ -113,6 +157,8 @@ final class MicroBatch {
     }
     List<Segmentation> results = new ArrayList<>();
     Map<String, Integer> requests = new HashMap<>();
+    long decodedNanos = System.nanoTime();
+    long modelNanos = decodedNanos;
     if (!good.isEmpty()) {
       List<BufferedImage> images = new ArrayList<>(good.size());
       for (DecodedFrame f : good) {
@@ -121,7 +167,8 @@ final class MicroBatch {
       long t0 = System.nanoTime();
       List<Segmenter.Result> segs = model.segment(images);
       long modelDone = System.currentTimeMillis();
-      metrics.modelLatency.record(Duration.ofNanos(System.nanoTime() - t0));
+      modelNanos = System.nanoTime();
+      metrics.modelLatency.record(Duration.ofNanos(modelNanos - t0));
       metrics.batchSize.record(images.size());
       for (int i = 0; i < segs.size(); i++) {
         DecodedFrame f = good.get(i);
@@ -152,7 +199,29 @@ final class MicroBatch {
         }
       }
     }
-    return new Batch(out, offsets, firstOffsets, results, dlq, requests);
+    int n = good.size();
+    List<String> ids = new ArrayList<>(n);
+    long[] captured = new long[n];
+    long[] received = new long[n];
+    long[] receivedNanos = new long[n];
+    for (int i = 0; i < n; i++) {
+      DecodedFrame f = good.get(i);
+      ids.add(f.frame().getFrameId());
+      captured[i] = f.frame().getCaptureTime().toEpochMilli();
+      received[i] = f.receivedAtMillis();
+      receivedNanos[i] = f.receivedNanos();
+    }
+    Clock clock =
+        new Clock(
+            startNanos,
+            decodedNanos,
+            modelNanos,
+            System.nanoTime(),
+            ids,
+            captured,
+            received,
+            receivedNanos);
+    return new Batch(out, offsets, firstOffsets, results, dlq, requests, clock);
   }
 
   private static Segmentation segmentation(

@@ -317,10 +317,7 @@ final class ModelFollower implements AutoCloseable {
     long t0 = System.nanoTime();
     try (var c = LogContext.version(version)) {
       slot.offer(ServingModel.load(version, file, inputWidth, inputHeight, classes));
-      log.info(
-          "model version {} loaded and warmed in {} ms",
-          version,
-          (System.nanoTime() - t0) / 1_000_000);
+      log.info("model version {} loaded in {} ms", version, (System.nanoTime() - t0) / 1_000_000);
       // older files are never needed again: following the newest does not go back, and a pinned
       // version is the only one a pinned service loads
       files.headMap(version, false).clear();

@@ -151,15 +151,23 @@ final class PollLoop {
         log.info("consuming {} as group {}", framesTopic, settings.groupId());
         long lastLag = 0;
         while (running) {
+          // while the worker runs, poll in short steps: its batch is committed within a
+          // millisecond of the forward pass ending (FrameTrace's commit stage)
           for (ConsumerRecord<String, byte[]> r :
-              c.poll(Duration.ofMillis(inFlight == null ? 10 : 5))) {
-            pending.add(new MicroBatch.Received(r, System.currentTimeMillis()));
+              c.poll(Duration.ofMillis(inFlight == null ? 10 : 1))) {
+            pending.add(new MicroBatch.Received(r));
           }
+          MicroBatch.Batch done = null;
           if (inFlight != null && inFlight.isDone()) {
-            commit(c, producer, takeInFlight());
+            done = takeInFlight();
           }
+          // the next batch goes to the worker before the finished one's transaction, so the
+          // model does not wait for the broker
           if (inFlight == null && readyToDispatch()) {
             dispatch();
+          }
+          if (done != null) {
+            commit(c, producer, done);
           }
           // back-pressure: fetch nothing more while the worker is busy and a batch is waiting
           boolean hold = inFlight != null && pending.size() >= settings.maxBatch();
@@ -255,30 +263,45 @@ final class PollLoop {
     } catch (KafkaException e) {
       // the batch is not committed: abort and read its frames again
       log.warn("transaction failed, frames will be read again: {}", e.toString());
+      metrics.aborted.increment();
       try {
         producer.abortTransaction();
       } catch (KafkaException ignored) {
         // the abort itself failed; the broker's transaction timeout aborts it
       }
-      for (Map.Entry<TopicPartition, Long> first : batch.firstOffsets().entrySet()) {
+      // the batch dispatched after it holds later frames: drop it too, and read both again
+      Map<TopicPartition, Long> rewind = new HashMap<>();
+      if (inFlight != null) {
+        Future<MicroBatch.Batch> next = inFlight;
+        inFlight = null;
+        try {
+          rewind.putAll(next.get().firstOffsets());
+        } catch (InterruptedException ie) {
+          Thread.currentThread().interrupt();
+          throw new IllegalStateException("interrupted while dropping a micro-batch", ie);
+        } catch (ExecutionException ee) {
+          throw new IllegalStateException("micro-batch failed: " + ee.getCause(), ee.getCause());
+        }
+      }
+      rewind.putAll(batch.firstOffsets()); // earlier than the next batch's on a shared partition
+      for (Map.Entry<TopicPartition, Long> first : rewind.entrySet()) {
         if (c.assignment().contains(first.getKey())) {
           c.seek(first.getKey(), first.getValue());
         }
       }
       pending.removeIf(
-          r ->
-              batch
-                  .offsets()
-                  .containsKey(new TopicPartition(r.record().topic(), r.record().partition())));
+          r -> rewind.containsKey(new TopicPartition(r.record().topic(), r.record().partition())));
       return;
     }
     long now = System.currentTimeMillis();
+    long nowNanos = System.nanoTime();
     metrics.frames.increment(batch.results().size());
     batch.dlq().forEach(metrics::deadLettered);
     batch.requests().forEach((reason, n) -> metrics.labelRequests(reason).increment(n));
     for (Segmentation s : batch.results()) {
       metrics.endToEnd(s.getTimings().getCaptured().toEpochMilli(), now);
     }
+    metrics.traced(batch.clock().traces(nowNanos, now));
   }
 
   private long lag(KafkaConsumer<String, byte[]> c) {
