@@ -84,10 +84,16 @@ public final class InferenceBenchmark {
     out.put("maxBatch", s.maxBatch());
     byte[][] files = new byte[s.swaps() + 1][];
     files[0] = s.checkpoint() != null ? Files.readAllBytes(s.checkpoint()) : randomCheckpoint(1);
-    ModelConfig config = Checkpoint.fromBytes(files[0]).config();
+    Checkpoint first = Checkpoint.fromBytes(files[0]);
+    ModelConfig config = first.config();
+    // the swapped-in versions are of the same shape and training scale, as a trainer's would be
+    Map<String, String> info =
+        first.inputScale() == 1.0
+            ? Map.of()
+            : Map.of(Checkpoint.INPUT_SCALE, Double.toString(first.inputScale()));
     out.put("model", s.checkpoint() != null ? s.checkpoint().toString() : "b0 (random weights)");
     for (int i = 1; i <= s.swaps(); i++) {
-      files[i] = randomCheckpointLike(config, i + 1);
+      files[i] = randomCheckpointLike(config, i + 1, info);
     }
     Random rng = new Random(7);
     List<byte[]> jpegs = new ArrayList<>();
@@ -97,7 +103,10 @@ public final class InferenceBenchmark {
 
     // 1. model only
     log.println("bench inference: model only");
-    try (ServingModel model = ServingModel.load(1, files[0], s.width(), s.height())) {
+    // as the service sees it: the frame size times the checkpoint's training scale
+    try (ServingModel model =
+        ServingModel.load(1, files[0], new InputSize(s.width(), s.height(), null), null)) {
+      out.put("modelInput", model.inputSize());
       for (int batch : new int[] {1, s.maxBatch()}) {
         List<BufferedImage> images = new ArrayList<>();
         for (int i = 0; i < batch; i++) {
@@ -395,13 +404,14 @@ public final class InferenceBenchmark {
   }
 
   private static byte[] randomCheckpoint(long seed) {
-    return randomCheckpointLike(ModelConfig.b0(ClassSet.CAMVID.size()), seed);
+    return randomCheckpointLike(ModelConfig.b0(ClassSet.CAMVID.size()), seed, Map.of());
   }
 
-  private static byte[] randomCheckpointLike(ModelConfig config, long seed) {
+  private static byte[] randomCheckpointLike(
+      ModelConfig config, long seed, Map<String, String> info) {
     try (NDManager m = NDManager.newBaseManager()) {
       AllSparkNet net = AllSparkNet.create(config, m, seed);
-      return Checkpoint.of(net, ClassSet.CAMVID, seed, Map.of(), Map.of(), Map.of()).toBytes();
+      return Checkpoint.of(net, ClassSet.CAMVID, seed, Map.of(), info, Map.of()).toBytes();
     }
   }
 

@@ -76,8 +76,7 @@ public final class InferenceService implements AutoCloseable {
             settings.topics().name(Topic.MODEL_CHECKPOINTS),
             followerConfig,
             settings.modelVersion(),
-            settings.inputWidth(),
-            settings.inputHeight(),
+            new InputSize(settings.inputWidth(), settings.inputHeight(), settings.inputScale()),
             settings.classes(),
             slot,
             metrics.meters);

@@ -32,6 +32,7 @@ public record InferenceSettings(
     Duration maxWait,
     int inputWidth,
     int inputHeight,
+    Double inputScale,
     int maxFrameBytes,
     int maxFramePixels,
     double labelRequestsPerMinute,
@@ -73,7 +74,15 @@ public record InferenceSettings(
         TABLE.key(
             "INPUT_SIZE",
             "480x360",
-            "WIDTHxHEIGHT the model sees (results are at each frame's own size)");
+            "WIDTHxHEIGHT frames are resized to for the model, before --input-scale (results are"
+                + " at each frame's own size)");
+    public static final SettingKey INPUT_SCALE =
+        TABLE.key(
+            "INPUT_SCALE",
+            "checkpoint",
+            "'checkpoint': the input size times the checkpoint's training scale (its inputScale,"
+                + " 1 if none: a model trained at half resolution serves at half resolution, as"
+                + " evaluate scores it); or a factor in (0, 1]");
     public static final SettingKey MAX_FRAME_BYTES =
         TABLE.key(
             "MAX_FRAME_BYTES", String.valueOf(10 << 20), "larger encoded images go to the DLQ");
@@ -136,6 +145,14 @@ public record InferenceSettings(
     int[] wh = p.size(Key.INPUT_SIZE, 32, 4096);
     int w = wh[0];
     int h = wh[1];
+    String scaleText = p.text(Key.INPUT_SCALE).strip().toLowerCase(Locale.ROOT);
+    Double scale = null;
+    if (!scaleText.equals("checkpoint")) {
+      scale = p.decimal(Key.INPUT_SCALE, 0, 1);
+      if (scale == 0) {
+        throw p.bad(Key.INPUT_SCALE, scaleText, "'checkpoint' or a factor in (0, 1]");
+      }
+    }
     String instance = values.get(Key.INSTANCE.env());
     if (instance == null || instance.isBlank()) {
       instance = hostName();
@@ -166,6 +183,7 @@ public record InferenceSettings(
         Duration.ofMillis(p.integer(Key.MAX_WAIT_MS, 0, 60_000)),
         w,
         h,
+        scale,
         (int) p.integer(Key.MAX_FRAME_BYTES, 1, Integer.MAX_VALUE),
         (int) p.integer(Key.MAX_FRAME_PIXELS, 1, Integer.MAX_VALUE),
         p.decimal(Key.LABEL_RATE, 0, 1e6),

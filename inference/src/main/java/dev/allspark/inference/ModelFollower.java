@@ -51,8 +51,7 @@ final class ModelFollower implements AutoCloseable {
   private final String topic;
   private final Map<String, Object> consumerConfig;
   private final OptionalLong pinned;
-  private final int inputWidth;
-  private final int inputHeight;
+  private final InputSize inputSize;
   private final Thread thread;
   private final ExecutorService loader =
       Executors.newSingleThreadExecutor(r -> daemon(r, "model-loader"));
@@ -74,8 +73,7 @@ final class ModelFollower implements AutoCloseable {
       String topic,
       Map<String, Object> consumerConfig,
       OptionalLong pinned,
-      int inputWidth,
-      int inputHeight,
+      InputSize inputSize,
       dev.allspark.schemas.labels.ClassSet classes,
       ModelSlot slot,
       ServiceMeters meters) {
@@ -85,8 +83,7 @@ final class ModelFollower implements AutoCloseable {
     this.topic = topic;
     this.consumerConfig = consumerConfig;
     this.pinned = pinned;
-    this.inputWidth = inputWidth;
-    this.inputHeight = inputHeight;
+    this.inputSize = inputSize;
     this.thread = daemon(this::run, "model-follower");
   }
 
@@ -316,8 +313,14 @@ final class ModelFollower implements AutoCloseable {
   private void load(long version, byte[] file, long previous) {
     long t0 = System.nanoTime();
     try (var c = LogContext.version(version)) {
-      slot.offer(ServingModel.load(version, file, inputWidth, inputHeight, classes));
-      log.info("model version {} loaded in {} ms", version, (System.nanoTime() - t0) / 1_000_000);
+      ServingModel model = ServingModel.load(version, file, inputSize, classes);
+      String input = model.inputSize();
+      slot.offer(model);
+      log.info(
+          "model version {} loaded in {} ms; the network sees frames at {}",
+          version,
+          (System.nanoTime() - t0) / 1_000_000,
+          input);
       // older files are never needed again: following the newest does not go back, and a pinned
       // version is the only one a pinned service loads
       files.headMap(version, false).clear();

@@ -37,20 +37,19 @@ final class ServingModel implements AutoCloseable {
    * batch, so the first real one is fast.
    */
   static ServingModel load(long version, byte[] file, int inputWidth, int inputHeight) {
-    return load(version, file, inputWidth, inputHeight, null);
+    return load(version, file, InputSize.fixed(inputWidth, inputHeight), null);
   }
 
   /**
    * @param expected the deployment's class set; a checkpoint of another is refused (null: any)
    */
   static ServingModel load(
-      long version,
-      byte[] file,
-      int inputWidth,
-      int inputHeight,
-      dev.allspark.schemas.labels.ClassSet expected) {
+      long version, byte[] file, InputSize size, dev.allspark.schemas.labels.ClassSet expected) {
     EngineThreads.noGradients();
     Checkpoint checkpoint = Checkpoint.fromBytes(file);
+    int[] input = size.forCheckpoint(checkpoint);
+    int inputWidth = input[0];
+    int inputHeight = input[1];
     if (expected != null && !checkpoint.classes().sameClasses(expected)) {
       throw new IllegalArgumentException(
           "the checkpoint predicts class set "
@@ -87,6 +86,11 @@ final class ServingModel implements AutoCloseable {
 
   long version() {
     return version;
+  }
+
+  /** The network's input, {@code WIDTHxHEIGHT}. */
+  String inputSize() {
+    return inputWidth + "x" + inputHeight;
   }
 
   /** The class set the checkpoint predicts (its id). */

@@ -71,8 +71,7 @@ class ModelFollowerTest {
             "nowhere.model.checkpoints",
             c,
             OptionalLong.empty(),
-            64,
-            48,
+            InputSize.fixed(64, 48),
             dev.allspark.schemas.labels.ClassSet.CAMVID,
             new ModelSlot(new InferenceMetrics()),
             new ServiceMeters("inference"))) {
@@ -96,8 +95,7 @@ class ModelFollowerTest {
             "any.model.checkpoints",
             c,
             OptionalLong.empty(),
-            64,
-            48,
+            InputSize.fixed(64, 48),
             dev.allspark.schemas.labels.ClassSet.CAMVID,
             new ModelSlot(new InferenceMetrics()),
             new ServiceMeters("inference"))) {

@@ -25,7 +25,7 @@ class ServingClassSetTest {
   @Test
   void aCheckpointOfAnotherClassSetIsRefusedNamingBoth() {
     byte[] file = cityscapesCheckpoint();
-    assertThatThrownBy(() -> ServingModel.load(1, file, 64, 48, ClassSet.CAMVID))
+    assertThatThrownBy(() -> ServingModel.load(1, file, InputSize.fixed(64, 48), ClassSet.CAMVID))
         .hasMessageContaining("predicts class set cityscapes-19")
         .hasMessageContaining("serves camvid-11")
         .hasMessageContaining("--classes / ALLSPARK_CLASSES");
@@ -34,7 +34,8 @@ class ServingClassSetTest {
   @Test
   void aCityscapesModelSegmentsIntoItsNineteenClasses() {
     try (ServingModel model =
-        ServingModel.load(1, cityscapesCheckpoint(), 64, 48, ClassSet.CITYSCAPES)) {
+        ServingModel.load(
+            1, cityscapesCheckpoint(), InputSize.fixed(64, 48), ClassSet.CITYSCAPES)) {
       assertThat(model.classSet()).isEqualTo("cityscapes-19");
       assertThat(model.numClasses()).isEqualTo(19);
       var r = model.segment(List.of(new BufferedImage(64, 48, BufferedImage.TYPE_INT_RGB)));

@@ -23,6 +23,26 @@ import java.util.Map;
 public final class Checkpoint {
   public static final String FORMAT = "allspark-ckpt/1";
 
+  /**
+   * Info key: the factor the training frames were resized by before cropping (offline {@code train
+   * --input-scale}); {@code evaluate} and the inference service feed frames to the network at that
+   * scale. Absent = full resolution.
+   */
+  public static final String INPUT_SCALE = "inputScale";
+
+  /** The {@link #INPUT_SCALE} this checkpoint records, 1 when it records none. */
+  public double inputScale() {
+    String v = info().get(INPUT_SCALE);
+    if (v == null) {
+      return 1.0;
+    }
+    double scale = Double.parseDouble(v);
+    if (!(scale > 0 && scale <= 1)) {
+      throw new InvalidCheckpointException("info " + INPUT_SCALE + " must be in (0, 1], got " + v);
+    }
+    return scale;
+  }
+
   /** A float32 tensor on the host. */
   public record Tensor(long[] shape, float[] data) {
     public Tensor {

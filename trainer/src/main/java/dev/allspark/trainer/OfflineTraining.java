@@ -4,6 +4,7 @@ import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
 import dev.allspark.model.AllSparkNet;
+import dev.allspark.model.Checkpoint;
 import dev.allspark.model.ConfusionMatrix;
 import dev.allspark.model.ModelConfig;
 import dev.allspark.schemas.labels.ClassSet;
@@ -359,11 +360,8 @@ public final class OfflineTraining {
     return settings.unlabeledFrom() + settings.memoryWarmup();
   }
 
-  /**
-   * Checkpoint info key: the factor the training frames were resized by; {@code evaluate} feeds
-   * frames to the network at that scale. Absent = full resolution.
-   */
-  public static final String INPUT_SCALE = "inputScale";
+  /** Checkpoint info key of the training scale ({@link Checkpoint#INPUT_SCALE}). */
+  public static final String INPUT_SCALE = Checkpoint.INPUT_SCALE;
 
   /** Laine and Aila's sigmoid-shaped ramp exp(-5 (1 - t)^2), t = it / length; 1 without ramp. */
   static float rampUp(int iteration, int length) {

@@ -7,7 +7,6 @@ import dev.allspark.model.Checkpoint;
 import dev.allspark.model.ConfusionMatrix;
 import dev.allspark.trainer.CamVidFolder;
 import dev.allspark.trainer.Evaluation;
-import dev.allspark.trainer.OfflineTraining;
 import dev.allspark.trainer.ProgressLine;
 import dev.allspark.trainer.RgbImage;
 import dev.allspark.trainer.Sample;
@@ -43,6 +42,15 @@ public final class EvaluateCommand implements Callable<Integer> {
   @Option(names = "--json", description = "Print JSON instead of a table.")
   boolean json;
 
+  @Option(
+      names = "--input-scale",
+      defaultValue = "checkpoint",
+      paramLabel = "checkpoint|S",
+      description =
+          "The network sees each frame resized by the checkpoint's training scale (its"
+              + " inputScale; default) or by S in (0, 1].")
+  String inputScaleOption;
+
   @Override
   public Integer call() throws IOException {
     Checkpoint ckpt = Checkpoint.read(checkpoint);
@@ -72,10 +80,25 @@ public final class EvaluateCommand implements Callable<Integer> {
       }
       // raw label ids (Cityscapes' labelIds) as the checkpoint's class ids
       frames = TrainingData.trainIds(frames, ckpt.classes());
-      String scale = ckpt.info().get(OfflineTraining.INPUT_SCALE);
-      double inputScale = scale == null ? 1.0 : Double.parseDouble(scale);
-      if (inputScale != 1.0) {
-        System.err.printf("frames resized by %s for the network, as in training%n", scale);
+      double inputScale;
+      if (inputScaleOption.equalsIgnoreCase("checkpoint")) {
+        inputScale = ckpt.inputScale();
+        if (inputScale != 1.0) {
+          System.err.printf("frames resized by %s for the network, as in training%n", inputScale);
+        }
+      } else {
+        try {
+          inputScale = Double.parseDouble(inputScaleOption);
+        } catch (NumberFormatException e) {
+          inputScale = Double.NaN;
+        }
+        if (!(inputScale > 0 && inputScale <= 1)) {
+          throw new IllegalArgumentException(
+              "--input-scale must be 'checkpoint' or in (0, 1], got " + inputScaleOption);
+        }
+        System.err.printf(
+            "frames resized by %s for the network (the checkpoint trained at %s)%n",
+            inputScale, ckpt.inputScale());
       }
       ConfusionMatrix m =
           Evaluation.run(net, manager, frames, inputScale, done -> progress.update(done, ""));

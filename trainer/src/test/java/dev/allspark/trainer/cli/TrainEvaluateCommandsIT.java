@@ -70,5 +70,33 @@ class TrainEvaluateCommandsIT {
     // The same weights on the same frames give the training run's final figure.
     assertThat(eval.get("mIoU").getAsDouble())
         .isCloseTo(result.get("valMiou").getAsDouble(), org.assertj.core.data.Offset.offset(1e-4));
+
+    // another scale for the network: still scored at every labeled pixel of the frames
+    String[] atHalf = {
+      "--checkpoint",
+      ckpt.toString(),
+      "--images",
+      data.resolve("val").toString(),
+      "--labels",
+      data.resolve("valannot").toString(),
+      "--json",
+      "--input-scale",
+      "0.5"
+    };
+    JsonObject half = JsonParser.parseString(run(new EvaluateCommand(), atHalf)).getAsJsonObject();
+    assertThat(half.get("pixels").getAsLong()).isEqualTo(2L * 47 * 40);
+    atHalf[atHalf.length - 1] = "2";
+    java.io.StringWriter err = new java.io.StringWriter();
+    int code =
+        new CommandLine(new EvaluateCommand())
+            .setErr(new java.io.PrintWriter(err))
+            .setExecutionExceptionHandler(
+                (e, cmd, parsed) -> {
+                  cmd.getErr().println(e.getMessage());
+                  return 2;
+                })
+            .execute(atHalf);
+    assertThat(code).isNotZero();
+    assertThat(err.toString()).contains("--input-scale must be 'checkpoint' or in (0, 1], got 2");
   }
 }
