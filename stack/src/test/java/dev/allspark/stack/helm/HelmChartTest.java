@@ -270,6 +270,24 @@ class HelmChartTest {
   }
 
   @Test
+  void inferenceServesAtTheCheckpointsTrainingScaleUnlessAScaleIsSet() throws Exception {
+    JsonNode byDefault =
+        find(template("default-values.yaml"), "Deployment", "rel-allspark-stream-inference");
+    assertThat(env(container(byDefault), "ALLSPARK_INFERENCE_INPUT_SCALE")).isEqualTo("checkpoint");
+    JsonNode half =
+        find(
+            template("default-values.yaml", "inference.inputScale=0.5"),
+            "Deployment",
+            "rel-allspark-stream-inference");
+    assertThat(env(container(half), "ALLSPARK_INFERENCE_INPUT_SCALE")).isEqualTo("0.5");
+    for (String wrong : List.of("2", "0", "half")) {
+      Run bad = withDefaults("inference.inputScale=" + wrong);
+      assertThat(bad.exit()).as(wrong).isNotZero();
+      assertThat(bad.out()).as(wrong).contains("/inference/inputScale");
+    }
+  }
+
+  @Test
   void gpuValuesRequestGpusOnGpuNodesWithTheGpuImages() throws Exception {
     List<JsonNode> docs = template("gpu-values.yaml");
     JsonNode trainer = find(docs, "Deployment", "rel-allspark-stream-trainer");
