@@ -1,7 +1,6 @@
 package dev.allspark.model;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.nn.norm.Dropout;
 
 /**
  * AllSpark's channel-wise attention ({@code CrossAttnMem} in the reference): tokens are [B, N, C]
@@ -94,19 +93,51 @@ final class ChannelCrossAttention extends Layer {
     return drop(outL2u.apply(attention.matMul(vT).transpose(0, 2, 1)), training);
   }
 
-  /** {@code InstanceNorm2d} without affine: each trailing matrix to mean 0, biased variance 1. */
+  /**
+   * {@code InstanceNorm2d} without affine: each trailing matrix to mean 0, biased variance 1. As
+   * libtorch's own {@code instance_norm} does, it is a training-mode {@code batch_norm} over the
+   * matrices as channels of one image: one fused kernel forward and one backward. (Composed of
+   * mean, sub, square, sqrt and div it took 40 % of a training iteration: seven passes forward and
+   * more backward over the cross-attention logits, 2.9 M values per image; model/README.md.)
+   */
   static NDArray instanceNorm(NDArray x) {
     ai.djl.ndarray.types.Shape shape = x.getShape();
     long rows =
         shape.size() / (shape.get(shape.dimension() - 2) * shape.get(shape.dimension() - 1));
-    NDArray flat = x.reshape(rows, -1);
-    int[] last = {1};
-    NDArray centered = flat.sub(flat.mean(last, true));
-    NDArray variance = centered.square().mean(last, true);
-    return centered.div(Scalar.add(variance, INSTANCE_NORM_EPS).sqrt()).reshape(shape);
+    NDArray flat = x.reshape(1, rows, -1);
+    ai.djl.ndarray.NDManager m = x.getManager();
+    ai.djl.ndarray.types.Shape perRow = new ai.djl.ndarray.types.Shape(rows);
+    // no affine (weight 1, bias 0, not trained); running statistics kept (DJL's momentum is
+    // their share: 1) and thrown away with the arrays
+    return ai.djl.nn.norm.BatchNorm.batchNorm(
+            flat,
+            m.zeros(perRow),
+            m.ones(perRow),
+            m.ones(perRow),
+            m.zeros(perRow),
+            -1, // straight to libtorch: channels on axis 1
+            1f,
+            INSTANCE_NORM_EPS,
+            true)
+        .singletonOrThrow()
+        .reshape(shape);
   }
 
+  /**
+   * Inverted dropout, as {@code nn.Dropout}: each value kept with probability 1 - p and scaled by 1
+   * / (1 - p). The mask comes from a uniform draw, not libtorch's {@code bernoulli_}: on this CPU
+   * that kernel took 55 ms per training iteration for the cross-attention map alone (5.8 M values,
+   * 10 ns each, one thread) against 25 ms for {@code uniform_} (model/README.md).
+   */
   private NDArray drop(NDArray x, boolean training) {
-    return training && dropout > 0 ? Dropout.dropout(x, dropout, true).singletonOrThrow() : x;
+    return training && dropout > 0 ? dropout(x, dropout) : x;
+  }
+
+  /** {@link #drop}'s inverted dropout at rate {@code p} in (0, 1). */
+  static NDArray dropout(NDArray x, float p) {
+    float keep = 1 - p;
+    NDArray uniform = x.getManager().randomUniform(0f, 1f, x.getShape());
+    NDArray mask = Scalar.lt(uniform, keep).toType(ai.djl.ndarray.types.DataType.FLOAT32, false);
+    return Scalar.div(x.mul(mask), keep);
   }
 }
