@@ -59,6 +59,11 @@ final class Conv extends Layer {
     this.groups = groups;
   }
 
+  /** The weight [out, in / groups, k, k], in the graph. */
+  NDArray weightArray() {
+    return weight.getArray();
+  }
+
   NDArray apply(NDArray x) {
     // NCHW convolution
     return Conv2d.conv2d(

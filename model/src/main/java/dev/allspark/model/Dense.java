@@ -45,6 +45,16 @@ final class Dense extends Layer {
             XavierInitializer.RandomType.UNIFORM, XavierInitializer.FactorType.AVG, 3f));
   }
 
+  /** The weight [out, in], in the graph (its gradient reaches the parameter). */
+  NDArray weightArray() {
+    return weight.getArray();
+  }
+
+  /** The bias [out], or null. */
+  NDArray biasArray() {
+    return bias == null ? null : bias.getArray();
+  }
+
   NDArray apply(NDArray x) {
     // y = x W^T (+ b), over the last axis
     return Linear.linear(x, weight.getArray(), bias == null ? null : bias.getArray())
