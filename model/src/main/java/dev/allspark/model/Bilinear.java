@@ -21,9 +21,18 @@ final class Bilinear {
       return x;
     }
     NDManager manager = x.getManager();
-    NDArray rows = weights(manager, (int) inH, (int) height, alignCorners);
-    NDArray cols = weights(manager, (int) inW, (int) width, alignCorners).transpose();
-    return rows.matMul(x).matMul(cols);
+    NDArray rowsT = weights(manager, (int) inH, (int) height, alignCorners).transpose();
+    NDArray colsT = weights(manager, (int) inW, (int) width, alignCorners).transpose();
+    // two plain matrix products over every leading index at once ([lead*W, H] x [H, H'], then
+    // [lead*H', W] x [W, W']): a broadcast R_h x X x R_w^T ran one small product per channel and
+    // copied every channel first (24 of 196 ms of a 480x360 frame; model/README.md)
+    long lead = shape.size() / (inH * inW);
+    NDArray t = x.reshape(lead, inH, inW).transpose(0, 2, 1).reshape(lead * inW, inH).matMul(rowsT);
+    t = t.reshape(lead, inW, height).transpose(0, 2, 1).reshape(lead * height, inW).matMul(colsT);
+    long[] out = shape.getShape().clone();
+    out[out.length - 2] = height;
+    out[out.length - 1] = width;
+    return t.reshape(out);
   }
 
   /** The [out, in] matrix whose rows hold each output position's two interpolation weights. */
