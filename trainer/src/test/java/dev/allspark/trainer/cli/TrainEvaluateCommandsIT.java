@@ -53,16 +53,18 @@ class TrainEvaluateCommandsIT {
     assertThat(checkpoint.optimizerState()).isNotEmpty();
     assertThat(result.get("checkpointSha256").getAsString()).isEqualTo(checkpoint.sha256());
 
-    String evaluated =
-        run(
-            new EvaluateCommand(),
-            "--checkpoint",
-            ckpt.toString(),
-            "--images",
-            data.resolve("val").toString(),
-            "--labels",
-            data.resolve("valannot").toString(),
-            "--json");
+    String[] evaluate = {
+      "--checkpoint",
+      ckpt.toString(),
+      "--images",
+      data.resolve("val").toString(),
+      "--labels",
+      data.resolve("valannot").toString(),
+      "--json",
+      "--input-scale",
+      "checkpoint"
+    };
+    String evaluated = run(new EvaluateCommand(), evaluate);
     JsonObject eval = JsonParser.parseString(evaluated).getAsJsonObject();
     assertThat(eval.get("frames").getAsInt()).isEqualTo(2);
     // 48x40 frames minus the void column
@@ -72,17 +74,8 @@ class TrainEvaluateCommandsIT {
         .isCloseTo(result.get("valMiou").getAsDouble(), org.assertj.core.data.Offset.offset(1e-4));
 
     // another scale for the network: still scored at every labeled pixel of the frames
-    String[] atHalf = {
-      "--checkpoint",
-      ckpt.toString(),
-      "--images",
-      data.resolve("val").toString(),
-      "--labels",
-      data.resolve("valannot").toString(),
-      "--json",
-      "--input-scale",
-      "0.5"
-    };
+    String[] atHalf = evaluate.clone();
+    atHalf[atHalf.length - 1] = "0.5";
     JsonObject half = JsonParser.parseString(run(new EvaluateCommand(), atHalf)).getAsJsonObject();
     assertThat(half.get("pixels").getAsLong()).isEqualTo(2L * 47 * 40);
     atHalf[atHalf.length - 1] = "2";
