@@ -40,8 +40,12 @@ public final class SegFormerHead extends Layer {
     long h = c1.getShape().get(2);
     long w = c1.getShape().get(3);
     // the fusing conv's weight [out, 4E] in the reference's concatenation order: c4, c3, c2, c1
+    // products of parameters alone would land on the parameters' (base) manager and stay there:
+    // each is handed to the step's manager, which closes after the backward pass
+    ai.djl.ndarray.NDManager step = c1.getManager();
     NDArray fuseWeight = fuse.conv.weightArray();
-    NDList slices = fuseWeight.reshape(fuseWeight.getShape().get(0), -1).split(4, 1);
+    NDList slices = owned(fuseWeight.reshape(fuseWeight.getShape().get(0), -1), step).split(4, 1);
+    slices.attach(step);
     NDArray sum = null;
     for (int i = 3; i >= 0; i--) {
       NDArray f = features.get(i);
@@ -50,9 +54,12 @@ public final class SegFormerHead extends Layer {
       long fw = f.getShape().get(3);
       // 1. the stage's projection and its slice of the fusing conv as one linear map
       NDArray slice = slices.get(3 - i);
-      NDArray weight = slice.matMul(linear[i].weightArray());
+      NDArray weight = owned(slice.matMul(linear[i].weightArray()), step);
       NDArray bias = linear[i].biasArray();
-      NDArray combinedBias = bias == null ? null : slice.matMul(bias.reshape(-1, 1)).reshape(-1);
+      NDArray combinedBias =
+          bias == null
+              ? null
+              : owned(slice.matMul(owned(bias.reshape(-1, 1), step)).reshape(-1), step);
       NDArray tokens =
           ai.djl.nn.core.Linear.linear(
                   f.reshape(b, f.getShape().get(1), -1).transpose(0, 2, 1), weight, combinedBias)
@@ -77,6 +84,11 @@ public final class SegFormerHead extends Layer {
     }
     // 4. per-pixel classifier
     return pred.apply(fused);
+  }
+
+  private static NDArray owned(NDArray a, ai.djl.ndarray.NDManager manager) {
+    a.attach(manager);
+    return a;
   }
 
   /** The reference's MLP wrapper, so names read {@code linear_c1.proj.weight}. */
