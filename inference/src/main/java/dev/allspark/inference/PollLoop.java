@@ -40,6 +40,10 @@ import org.slf4j.LoggerFactory;
  * micro-batches, hands them to the worker thread ({@link MicroBatch}), and writes each batch's
  * records with its offsets in one transaction; on a rebalance the batch in hand is committed before
  * the partitions go. See {@link InferenceService} for the design.
+ *
+ * <p>Some 360 lines: the consumer, the transactional producer, the rebalance listener and the
+ * commit's failure path all work on the poll thread's own state (the frames in hand, the batch in
+ * flight), so they stay in one class rather than pass that state back and forth.
  */
 final class PollLoop {
   private static final Logger log = LoggerFactory.getLogger(PollLoop.class);
