@@ -139,6 +139,11 @@ final class ChannelCrossAttention extends Layer {
   static NDArray dropout(NDArray x, float p) {
     float keep = 1 - p;
     ai.djl.ndarray.NDManager m = x.getManager();
+    if (!ai.djl.Device.Type.CPU.equals(x.getDevice().getDeviceType())) {
+      // on a GPU the draw is fast where the tensor is; a host mask would cross the bus each time
+      NDArray uniform = m.randomUniform(0f, 1f, x.getShape());
+      return Scalar.div(x.mul(Scalar.lt(uniform, keep).toType(DT_FLOAT32, false)), keep);
+    }
     long seed =
         m.randomInteger(0, Long.MAX_VALUE, new ai.djl.ndarray.types.Shape(1), DT_INT64).getLong();
     java.util.SplittableRandom rng = new java.util.SplittableRandom(seed);
