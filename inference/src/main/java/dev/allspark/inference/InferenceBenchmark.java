@@ -122,8 +122,10 @@ public final class InferenceBenchmark {
           model.segment(images);
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
-        out.put("modelOnlyFramesPerSecondBatch" + batch, round(reps * batch / seconds));
-        out.put("modelOnlyMsPerBatch" + batch, round(seconds * 1000 / reps));
+        out.put(
+            "modelOnlyFramesPerSecondBatch" + batch,
+            KafkaPathBreakdown.round(reps * batch / seconds));
+        out.put("modelOnlyMsPerBatch" + batch, KafkaPathBreakdown.round(seconds * 1000 / reps));
       }
     }
 
@@ -178,11 +180,11 @@ public final class InferenceBenchmark {
         Collections.sort(produced);
         double burstSeconds = (produced.get(produced.size() - 1) - produced.get(0)) / 1000.0;
         double burstRate = got / burstSeconds;
-        out.put("brokerFramesPerSecond", round(burstRate));
+        out.put("brokerFramesPerSecond", KafkaPathBreakdown.round(burstRate));
 
         // 3. steady stream with swaps
         double rate = Math.max(0.5, burstRate * s.steadyLoad());
-        out.put("steadyFramesPerSecond", round(rate));
+        out.put("steadyFramesPerSecond", KafkaPathBreakdown.round(rate));
         log.printf(
             "bench inference: steady stream at %.1f frames/s for %d s, %d checkpoint swaps%n",
             rate, s.steadySeconds(), s.swaps());
@@ -241,8 +243,8 @@ public final class InferenceBenchmark {
         List<Long> sorted = new ArrayList<>(latencies);
         Collections.sort(sorted);
         out.put("steadyResults", sorted.size() + " of " + total);
-        out.put("endToEndP50Ms", percentile(sorted, 0.50));
-        out.put("endToEndP99Ms", percentile(sorted, 0.99));
+        out.put("endToEndP50Ms", KafkaPathBreakdown.percentile(sorted, 0.50));
+        out.put("endToEndP99Ms", KafkaPathBreakdown.percentile(sorted, 0.99));
         out.putAll(KafkaPathBreakdown.breakdown(traces, seenAt));
         out.putAll(
             KafkaPathBreakdown.transactionFloor(
@@ -252,10 +254,15 @@ public final class InferenceBenchmark {
         out.put("swaps", pauses.size());
         // a swap is a reference exchange between micro-batches: microseconds, not milliseconds
         out.put(
-            "swapPauseP50Micros", pauses.isEmpty() ? null : round(percentile(pauses, 0.5) / 1e3));
+            "swapPauseP50Micros",
+            pauses.isEmpty()
+                ? null
+                : KafkaPathBreakdown.round(KafkaPathBreakdown.percentile(pauses, 0.5) / 1e3));
         out.put(
             "swapPauseMaxMicros",
-            pauses.isEmpty() ? null : round(pauses.get(pauses.size() - 1) / 1e3));
+            pauses.isEmpty()
+                ? null
+                : KafkaPathBreakdown.round(pauses.get(pauses.size() - 1) / 1e3));
         List<Long> times = new ArrayList<>(producedTimes);
         Collections.sort(times);
         long gap = 0;
@@ -263,7 +270,7 @@ public final class InferenceBenchmark {
           gap = Math.max(gap, times.get(i) - times.get(i - 1));
         }
         out.put("largestGapBetweenResultsMs", gap);
-        out.put("expectedGapMs", round(1000 / rate));
+        out.put("expectedGapMs", KafkaPathBreakdown.round(1000 / rate));
       }
     }
     return out;
@@ -345,16 +352,5 @@ public final class InferenceBenchmark {
 
   private static byte[] jpeg(BufferedImage image) {
     return dev.allspark.schemas.images.Images.encode(image, "jpg");
-  }
-
-  private static <T extends Number> T percentile(List<T> sorted, double p) {
-    if (sorted.isEmpty()) {
-      return null;
-    }
-    return sorted.get((int) Math.min(sorted.size() - 1, Math.floor(p * sorted.size())));
-  }
-
-  private static double round(double v) {
-    return Math.round(v * 100) / 100.0;
   }
 }

@@ -100,11 +100,13 @@ final class InferenceMetrics implements AutoCloseable {
   }
 
   /**
-   * Where the committed frames' time went: the stage histograms, and the listener if one is set.
+   * Where the committed frames' time went: capture to commit, the stage histograms, and the
+   * listener if one is set.
    */
   void traced(List<FrameTrace> traces) {
     Consumer<FrameTrace> listener = traceListener;
     for (FrameTrace t : traces) {
+      endToEnd.record(Duration.ofNanos((long) (t.endToEndMs() * 1e6)));
       for (Map.Entry<String, Timer> stage : stages.entrySet()) {
         stage.getValue().record(Duration.ofNanos((long) (t.stageMs(stage.getKey()) * 1e6)));
       }
@@ -116,10 +118,6 @@ final class InferenceMetrics implements AutoCloseable {
 
   void traceListener(Consumer<FrameTrace> listener) {
     this.traceListener = listener;
-  }
-
-  void endToEnd(long capturedMillis, long producedMillis) {
-    endToEnd.record(Duration.ofMillis(Math.max(0, producedMillis - capturedMillis)));
   }
 
   @Override

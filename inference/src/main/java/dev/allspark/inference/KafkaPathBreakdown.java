@@ -113,14 +113,16 @@ final class KafkaPathBreakdown {
     return out;
   }
 
-  private static <T extends Number> T percentile(List<T> sorted, double p) {
+  /** The value at share {@code p} of a sorted list (null when empty). */
+  static <T extends Number> T percentile(List<T> sorted, double p) {
     if (sorted.isEmpty()) {
       return null;
     }
     return sorted.get((int) Math.min(sorted.size() - 1, Math.floor(p * sorted.size())));
   }
 
-  private static double round(double v) {
+  /** Two decimals, for JSON. */
+  static double round(double v) {
     return Math.round(v * 100) / 100.0;
   }
 }

@@ -67,22 +67,20 @@ final class MicroBatch {
       long decodedNanos,
       long modelNanos,
       long encodedNanos,
-      List<String> frameIds,
-      long[] capturedMillis,
-      long[] receivedMillis,
-      long[] receivedNanos) {
+      List<DecodedFrame> frames) {
 
     List<FrameTrace> traces(long committedNanos, long committedMillis) {
-      List<FrameTrace> out = new ArrayList<>(frameIds.size());
-      for (int i = 0; i < frameIds.size(); i++) {
+      List<FrameTrace> out = new ArrayList<>(frames.size());
+      for (DecodedFrame f : frames) {
+        long captured = f.frame().getCaptureTime().toEpochMilli();
         out.add(
             new FrameTrace(
-                frameIds.get(i),
-                capturedMillis[i],
+                f.frame().getFrameId(),
+                captured,
                 committedMillis,
-                frameIds.size(),
-                Math.max(0, receivedMillis[i] - capturedMillis[i]),
-                ms(startNanos - receivedNanos[i]),
+                frames.size(),
+                Math.max(0, f.receivedAtMillis() - captured),
+                ms(startNanos - f.receivedNanos()),
                 ms(decodedNanos - startNanos),
                 ms(modelNanos - decodedNanos),
                 ms(encodedNanos - modelNanos),
@@ -199,28 +197,7 @@ final class MicroBatch {
         }
       }
     }
-    int n = good.size();
-    List<String> ids = new ArrayList<>(n);
-    long[] captured = new long[n];
-    long[] received = new long[n];
-    long[] receivedNanos = new long[n];
-    for (int i = 0; i < n; i++) {
-      DecodedFrame f = good.get(i);
-      ids.add(f.frame().getFrameId());
-      captured[i] = f.frame().getCaptureTime().toEpochMilli();
-      received[i] = f.receivedAtMillis();
-      receivedNanos[i] = f.receivedNanos();
-    }
-    Clock clock =
-        new Clock(
-            startNanos,
-            decodedNanos,
-            modelNanos,
-            System.nanoTime(),
-            ids,
-            captured,
-            received,
-            receivedNanos);
+    Clock clock = new Clock(startNanos, decodedNanos, modelNanos, System.nanoTime(), good);
     return new Batch(out, offsets, firstOffsets, results, dlq, requests, clock);
   }
 

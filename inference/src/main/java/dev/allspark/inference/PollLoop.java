@@ -1,7 +1,6 @@
 package dev.allspark.inference;
 
 import dev.allspark.ops.ServiceMeters;
-import dev.allspark.schemas.Segmentation;
 import dev.allspark.schemas.kafka.Topic;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -302,9 +301,6 @@ final class PollLoop {
     metrics.frames.increment(batch.results().size());
     batch.dlq().forEach(metrics::deadLettered);
     batch.requests().forEach((reason, n) -> metrics.labelRequests(reason).increment(n));
-    for (Segmentation s : batch.results()) {
-      metrics.endToEnd(s.getTimings().getCaptured().toEpochMilli(), now);
-    }
     metrics.traced(batch.clock().traces(nowNanos, now));
   }
 
