@@ -283,14 +283,7 @@ public final class InferenceBenchmark {
       byte[] file) {
     CheckpointPublisher out =
         new CheckpointPublisher(producer, settings.topics().name(Topic.MODEL_CHECKPOINTS));
-    out.send(
-        new CheckpointPublisher.Version(
-            version,
-            version > 1 ? version - 1 : null,
-            file,
-            Checkpoint.FORMAT,
-            Map.of(),
-            List.of()));
+    out.send(CheckpointPublisher.Version.inSequence(version, file, Checkpoint.FORMAT, Map.of()));
     out.flush();
   }
 

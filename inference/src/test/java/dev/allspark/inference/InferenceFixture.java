@@ -51,10 +51,7 @@ final class InferenceFixture implements AutoCloseable {
 
   InferenceFixture(KafkaBroker kafka) throws Exception {
     this.kafka = kafka;
-    topics =
-        TopicsInitializer.ensure(
-            kafka.bootstrapServers(),
-            TopicCatalog.prefixed("inf-" + UUID.randomUUID().toString().substring(0, 8) + "."));
+    topics = TopicsInitializer.ensure(kafka.bootstrapServers(), TopicCatalog.unique("inf"));
     producer =
         new KafkaProducer<>(
             Map.of(
@@ -101,13 +98,8 @@ final class InferenceFixture implements AutoCloseable {
     CheckpointPublisher out =
         new CheckpointPublisher(producer, topics.name(Topic.MODEL_CHECKPOINTS), 64 << 10);
     out.send(
-        new CheckpointPublisher.Version(
-            version,
-            version > 1 ? version - 1 : null,
-            file,
-            Checkpoint.FORMAT,
-            Map.of("miou", 0.1 * version),
-            List.of()));
+        CheckpointPublisher.Version.inSequence(
+            version, file, Checkpoint.FORMAT, Map.of("miou", 0.1 * version)));
     out.flush();
   }
 

@@ -238,13 +238,7 @@ class InferenceServiceIT {
             .until(() -> following.health().status().contains("no checkpoint"));
         assertThat(following.health().ready()).isFalse();
         assertThat(following.consuming()).isFalse();
-        HttpResponse<String> health =
-            HttpClient.newHttpClient()
-                .send(
-                    HttpRequest.newBuilder(
-                            URI.create("http://localhost:" + following.httpPort() + "/health"))
-                        .build(),
-                    HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> health = get(following, "/health");
         assertThat(health.statusCode()).isEqualTo(503);
         assertThat(health.body()).contains("no checkpoint");
         assertThat(InferenceFixture.drain(reader, 1, Duration.ofSeconds(2), Duration.ZERO))
@@ -390,13 +384,7 @@ class InferenceServiceIT {
         assertThat(new String(dead.get(0).value(), StandardCharsets.UTF_8))
             .isEqualTo("not avro at all");
         assertThat(service.health().ready()).isTrue();
-        HttpResponse<String> metrics =
-            HttpClient.newHttpClient()
-                .send(
-                    HttpRequest.newBuilder(
-                            URI.create("http://localhost:" + service.httpPort() + "/metrics"))
-                        .build(),
-                    HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> metrics = get(service, "/metrics");
         String text = metrics.body();
         String deadLetters = "allspark_dead_letters_total";
         assertThat(PrometheusText.value(text, deadLetters, "reason", "unreadable-record"))
@@ -420,5 +408,14 @@ class InferenceServiceIT {
             .contains("kafka_producer_record_send_total{");
       }
     }
+  }
+
+  /** {@code GET path} of a service's HTTP server. */
+  private static HttpResponse<String> get(InferenceService service, String path) throws Exception {
+    return HttpClient.newHttpClient()
+        .send(
+            HttpRequest.newBuilder(URI.create("http://localhost:" + service.httpPort() + path))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
   }
 }

@@ -66,15 +66,7 @@ class ModelFollowerTest {
     c.put("bootstrap.servers", "127.0.0.1:" + port);
     c.put("default.api.timeout.ms", 1000);
     c.put("request.timeout.ms", 1000);
-    try (ModelFollower f =
-        new ModelFollower(
-            "nowhere.model.checkpoints",
-            c,
-            OptionalLong.empty(),
-            InputSize.fixed(64, 48),
-            dev.allspark.schemas.labels.ClassSet.CAMVID,
-            new ModelSlot(new InferenceMetrics()),
-            new ServiceMeters("inference"))) {
+    try (ModelFollower f = follower("nowhere.model.checkpoints", c)) {
       f.start();
       await()
           .atMost(Duration.ofSeconds(30))
@@ -90,19 +82,23 @@ class ModelFollowerTest {
     c.put("bootstrap.servers", "127.0.0.1:9");
     c.put("security.protocol", "SASL_PLAINTEXT");
     c.put("sasl.mechanism", "PLAIN"); // and no sasl.jaas.config
-    try (ModelFollower f =
-        new ModelFollower(
-            "any.model.checkpoints",
-            c,
-            OptionalLong.empty(),
-            InputSize.fixed(64, 48),
-            dev.allspark.schemas.labels.ClassSet.CAMVID,
-            new ModelSlot(new InferenceMetrics()),
-            new ServiceMeters("inference"))) {
+    try (ModelFollower f = follower("any.model.checkpoints", c)) {
       assertThat(f.alive()).isTrue();
       f.start();
       await().atMost(Duration.ofSeconds(20)).until(() -> !f.alive());
       assertThat(f.problem()).contains("Kafka client settings are refused").contains("JAAS");
     }
+  }
+
+  /** A follower of {@code topic} with these consumer settings, no pin, a 64x48 input. */
+  private static ModelFollower follower(String topic, Map<String, Object> consumer) {
+    return new ModelFollower(
+        topic,
+        consumer,
+        OptionalLong.empty(),
+        InputSize.fixed(64, 48),
+        dev.allspark.schemas.labels.ClassSet.CAMVID,
+        new ModelSlot(new InferenceMetrics()),
+        new ServiceMeters("inference"));
   }
 }

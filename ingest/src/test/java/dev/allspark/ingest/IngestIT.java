@@ -21,16 +21,13 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
 
 @KafkaIntegrationTest
 class IngestIT {
   static TopicCatalog topics(KafkaBroker kafka) throws Exception {
-    return TopicsInitializer.ensure(
-        kafka.bootstrapServers(),
-        TopicCatalog.prefixed("ing-" + UUID.randomUUID().toString().substring(0, 8) + "."));
+    return TopicsInitializer.ensure(kafka.bootstrapServers(), TopicCatalog.unique("ing"));
   }
 
   static List<CameraFrame> read(KafkaBroker kafka, String topic, int expected) {
@@ -126,18 +123,7 @@ class IngestIT {
       assertThat(noCamera.body()).contains("X-Camera-Id");
 
       HttpResponse<String> garbage =
-          send(
-              http,
-              uri,
-              new byte[] {1, 2, 3},
-              "Content-Type",
-              "image/jpeg",
-              "X-Vehicle-Id",
-              "v",
-              "X-Camera-Id",
-              "c",
-              "X-Capture-Time",
-              "1");
+          push(http, uri, "image/jpeg", "1", "garbage", new byte[] {1, 2, 3});
       assertThat(garbage.statusCode()).isEqualTo(400);
       assertThat(garbage.body()).contains("declared JPEG but its bytes are neither JPEG nor PNG");
 
@@ -191,19 +177,7 @@ class IngestIT {
       HttpResponse<String> gif = send(http, uri, png, "Content-Type", "image/gif");
       assertThat(gif.statusCode()).isEqualTo(415);
 
-      HttpResponse<String> huge =
-          send(
-              http,
-              uri,
-              new byte[11 << 20],
-              "Content-Type",
-              "image/png",
-              "X-Vehicle-Id",
-              "v",
-              "X-Camera-Id",
-              "c",
-              "X-Capture-Time",
-              "1");
+      HttpResponse<String> huge = push(http, uri, "image/png", "1", "huge", new byte[11 << 20]);
       assertThat(huge.statusCode()).isEqualTo(413);
       assertThat(huge.body()).contains("over the limit");
       // every refusal is counted (issue 13: 5 of 20 were)

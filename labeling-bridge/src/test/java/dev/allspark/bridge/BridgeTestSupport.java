@@ -26,21 +26,13 @@ final class BridgeTestSupport {
   private BridgeTestSupport() {}
 
   static TopicCatalog topics(KafkaBroker kafka) throws Exception {
-    return TopicsInitializer.ensure(
-        kafka.bootstrapServers(),
-        TopicCatalog.prefixed("lab-" + UUID.randomUUID().toString().substring(0, 8) + "."));
+    return TopicsInitializer.ensure(kafka.bootstrapServers(), TopicCatalog.unique("lab"));
   }
 
   static LabelingBridge bridge(KafkaBroker kafka, TopicCatalog topics, Path state) {
     return new LabelingBridge(
-            BridgeSettings.builder(kafka.bootstrapServers())
-                .kafka(Map.of("commit.interval.ms", "100"))
-                .topics(topics)
-                .httpPort(0)
+            settings(kafka, topics, state, "bridge-" + UUID.randomUUID())
                 .token(TOKEN)
-                .stateDir(state)
-                .applicationId("bridge-" + UUID.randomUUID())
-                .coldStart(0, 1)
                 .importRoot(state.getParent())
                 .build())
         .start();
@@ -77,19 +69,25 @@ final class BridgeTestSupport {
       java.time.Clock clock,
       String applicationId) {
     return new LabelingBridge(
-            BridgeSettings.builder(kafka.bootstrapServers())
-                .kafka(Map.of("commit.interval.ms", "100"))
-                .topics(topics)
-                .httpPort(0)
+            settings(kafka, topics, state, applicationId)
                 .labelersFile(labelersFile)
                 .review(review)
                 .claimSeconds(claimSeconds)
-                .stateDir(state)
-                .applicationId(applicationId)
-                .coldStart(0, 1)
                 .build(),
             clock)
         .start();
+  }
+
+  /** What every test bridge shares: the test broker, its topics, any free port, fast commits. */
+  private static BridgeSettings.Builder settings(
+      KafkaBroker kafka, TopicCatalog topics, Path state, String applicationId) {
+    return BridgeSettings.builder(kafka.bootstrapServers())
+        .kafka(Map.of("commit.interval.ms", "100"))
+        .topics(topics)
+        .httpPort(0)
+        .stateDir(state)
+        .applicationId(applicationId)
+        .coldStart(0, 1);
   }
 
   /** A labelers file with these (token, name, reviewer?) entries. */

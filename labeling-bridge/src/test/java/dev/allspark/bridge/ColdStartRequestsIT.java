@@ -28,9 +28,7 @@ class ColdStartRequestsIT {
       throws Exception {
     TopicCatalog topics = BridgeTestSupport.topics(kafka);
     frames(kafka, topics, 12);
-    Map<String, Object> client = Map.of("bootstrap.servers", kafka.bootstrapServers());
-    try (ColdStartRequests cold =
-        new ColdStartRequests(client, "cold-" + UUID.randomUUID(), topics, 3, 3, null).start()) {
+    try (ColdStartRequests cold = coldStart(kafka, topics, 3, 3)) {
       List<LabelRequest> requests = requests(kafka, topics, 3);
       assertThat(requests)
           .extracting(LabelRequest::getFrameId)
@@ -51,8 +49,7 @@ class ColdStartRequestsIT {
                   withModel.name(Topic.MODEL_CHECKPOINTS), "1/manifest", new byte[] {1}))
           .get();
     }
-    try (ColdStartRequests cold =
-        new ColdStartRequests(client, "cold-" + UUID.randomUUID(), withModel, 1, 5, null).start()) {
+    try (ColdStartRequests cold = coldStart(kafka, withModel, 1, 5)) {
       assertThat(requests(kafka, withModel, 1)).isEmpty();
       assertThat(cold.requested()).isZero();
     }
@@ -68,9 +65,7 @@ class ColdStartRequestsIT {
       p.send(new ProducerRecord<>(topics.name(Topic.CAMERA_FRAMES), "cam", null)).get();
     }
     frames(kafka, topics, 4);
-    Map<String, Object> client = Map.of("bootstrap.servers", kafka.bootstrapServers());
-    try (ColdStartRequests cold =
-        new ColdStartRequests(client, "cold-" + UUID.randomUUID(), topics, 2, 2, null).start()) {
+    try (ColdStartRequests cold = coldStart(kafka, topics, 2, 2)) {
       List<LabelRequest> requests = requests(kafka, topics, 2);
       assertThat(requests)
           .extracting(LabelRequest::getFrameId)
@@ -78,6 +73,19 @@ class ColdStartRequestsIT {
       assertThat(cold.skipped()).isEqualTo(2);
       assertThat(cold.healthy()).isTrue();
     }
+  }
+
+  /** A cold start of its own group: every n-th frame requested, up to the limit. */
+  private static ColdStartRequests coldStart(
+      KafkaBroker kafka, TopicCatalog topics, int every, int limit) {
+    return new ColdStartRequests(
+            Map.of("bootstrap.servers", kafka.bootstrapServers()),
+            "cold-" + UUID.randomUUID(),
+            topics,
+            every,
+            limit,
+            null)
+        .start();
   }
 
   private static KafkaProducer<String, byte[]> producer(KafkaBroker kafka) {

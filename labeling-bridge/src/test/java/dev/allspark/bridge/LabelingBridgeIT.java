@@ -160,23 +160,11 @@ class LabelingBridgeIT {
       assertThat(noAuth.statusCode()).isEqualTo(401);
       // issue 13: import read any folder the process could read (/etc answered 200)
       for (String outside : List.of("/etc", folder + "/../../..")) {
-        HttpResponse<String> escaped =
-            http.send(
-                HttpRequest.newBuilder(URI.create(base + "/api/import?folder=" + q(outside)))
-                    .header("Authorization", "Bearer " + BridgeTestSupport.TOKEN)
-                    .POST(HttpRequest.BodyPublishers.noBody())
-                    .build(),
-                HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> escaped = importFolder(http, base, outside);
         assertThat(escaped.statusCode()).as(outside).isEqualTo(403);
         assertThat(escaped.body()).contains("is not under the import root");
       }
-      HttpResponse<String> imported =
-          http.send(
-              HttpRequest.newBuilder(URI.create(base + "/api/import?folder=" + q(folder)))
-                  .header("Authorization", "Bearer " + BridgeTestSupport.TOKEN)
-                  .POST(HttpRequest.BodyPublishers.noBody())
-                  .build(),
-              HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> imported = importFolder(http, base, folder);
       assertThat(imported.statusCode()).isEqualTo(200);
       assertThat(imported.body())
           .contains("\"files\":3", "\"imported\":1")
@@ -251,6 +239,17 @@ class LabelingBridgeIT {
       b.header("Authorization", "Bearer " + token);
     }
     return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** {@code POST /api/import?folder=F} with the shared token. */
+  private static HttpResponse<String> importFolder(HttpClient http, String base, Object folder)
+      throws Exception {
+    return http.send(
+        HttpRequest.newBuilder(URI.create(base + "/api/import?folder=" + q(folder)))
+            .header("Authorization", "Bearer " + BridgeTestSupport.TOKEN)
+            .POST(HttpRequest.BodyPublishers.noBody())
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
   }
 
   private static String q(Object s) {

@@ -9,11 +9,9 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
-import java.io.IOException;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The AllSpark block against the authors' reference implementation: outputs, input gradients,
@@ -27,24 +25,11 @@ class AllSparkGoldenTest {
   static final double ATOL = 1e-4;
   static final double RTOL = 1e-3;
 
-  static NDManager manager;
-  static GoldenVectors golden;
-
-  @BeforeAll
-  static void load() throws IOException {
-    golden = GoldenVectors.read("allspark_block.npz");
-    manager = golden.manager();
-  }
-
-  @AfterAll
-  static void close() {
-    if (golden != null) {
-      golden.close();
-    }
-  }
+  @RegisterExtension
+  static final GoldenVectors.File GOLDEN = GoldenVectors.file("allspark_block.npz");
 
   static NDArray g(String name) {
-    return golden.get(name);
+    return GOLDEN.vectors().get(name);
   }
 
   /** A block with the golden parameters and the given memory state. */
@@ -54,7 +39,7 @@ class AllSparkGoldenTest {
     Map<String, Parameter> params = ParameterNames.of(block);
     assertThat(params.keySet())
         .containsExactlyInAnyOrderElementsOf(
-            golden.names().stream()
+            GOLDEN.vectors().names().stream()
                 .filter(k -> k.startsWith("param."))
                 .map(k -> k.substring("param.".length()))
                 .toList());
@@ -74,7 +59,7 @@ class AllSparkGoldenTest {
   }
 
   void checkTrainingCase(String name, boolean useMemory, String memoryBefore, String ptrBefore) {
-    try (NDManager m = manager.newSubManager()) {
+    try (NDManager m = GOLDEN.vectors().manager().newSubManager()) {
       AllSparkBottleneck block = block(m, memoryBefore, ptrBefore);
       NDArray input = g(name + ".input").duplicate();
       input.attach(m);
@@ -119,7 +104,7 @@ class AllSparkGoldenTest {
 
   @Test
   void inferenceMatchesTheReference() {
-    try (NDManager m = manager.newSubManager()) {
+    try (NDManager m = GOLDEN.vectors().manager().newSubManager()) {
       // The reference ran the cases in order on one module: inference follows train_memory.
       AllSparkBottleneck block =
           block(m, "train_memory.kv_queue.after", "train_memory.queue_ptr.after");
@@ -135,7 +120,7 @@ class AllSparkGoldenTest {
 
   @Test
   void anImageGivesTheSameResultAloneAsInABatchOfThree() {
-    try (NDManager m = manager.newSubManager()) {
+    try (NDManager m = GOLDEN.vectors().manager().newSubManager()) {
       AllSparkBottleneck block = block(m, "state.kv_queue.initial", "state.queue_ptr.initial");
       Engine.getInstance().setRandomSeed(7);
       NDArray batch = m.randomNormal(new Shape(3, C, 4, 5));

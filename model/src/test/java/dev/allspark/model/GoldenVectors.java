@@ -12,6 +12,9 @@ import java.nio.file.Files;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * The arrays of one file of {@code ../shared/golden/} (the authors' reference code's vectors), by
@@ -33,6 +36,43 @@ public final class GoldenVectors implements AutoCloseable {
       golden.arrays.put(array.getName(), array);
     }
     return golden;
+  }
+
+  /**
+   * The file for a test class: {@code @RegisterExtension static final GoldenVectors.File GOLDEN =
+   * GoldenVectors.file("x.npz")} reads it before the class's tests (or skips them where it is
+   * absent) and closes it after them.
+   */
+  public static File file(String name) {
+    return new File(name);
+  }
+
+  /** One golden file's lifetime, bound to a test class's. */
+  public static final class File implements BeforeAllCallback, AfterAllCallback {
+    private final String name;
+    private GoldenVectors vectors;
+
+    private File(String name) {
+      this.name = name;
+    }
+
+    @Override
+    public void beforeAll(ExtensionContext context) throws IOException {
+      vectors = read(name);
+    }
+
+    @Override
+    public void afterAll(ExtensionContext context) {
+      if (vectors != null) {
+        vectors.close();
+        vectors = null;
+      }
+    }
+
+    /** The arrays, read. */
+    public GoldenVectors vectors() {
+      return vectors;
+    }
   }
 
   /** The manager that owns the arrays; a test opens its sub-managers from it. */

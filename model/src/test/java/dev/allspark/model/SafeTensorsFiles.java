@@ -42,4 +42,24 @@ public final class SafeTensorsFiles {
     out.putLong(json.length).put(json).put(data.toByteArray());
     Files.write(file, out.array());
   }
+
+  /**
+   * The encoder ({@code backbone.*}) of {@code net} by MixTransformer's own names, every weight
+   * shifted by +0.5 so that a loaded one can be told from a fresh one.
+   */
+  public static Map<String, Checkpoint.Tensor> shiftedEncoder(AllSparkNet net) {
+    Map<String, Checkpoint.Tensor> out = new java.util.LinkedHashMap<>();
+    for (Map.Entry<String, ai.djl.nn.Parameter> e : net.namedParameters().entrySet()) {
+      if (e.getKey().startsWith("backbone.")) {
+        Checkpoint.Tensor t = Checkpoint.Tensor.of(e.getValue().getArray());
+        float[] shifted = t.data().clone();
+        for (int i = 0; i < shifted.length; i++) {
+          shifted[i] += 0.5f;
+        }
+        out.put(
+            e.getKey().substring("backbone.".length()), new Checkpoint.Tensor(t.shape(), shifted));
+      }
+    }
+    return out;
+  }
 }

@@ -4,9 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.djl.ndarray.NDManager;
-import ai.djl.nn.Parameter;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -21,19 +19,7 @@ class SafeTensorsTest {
   void loadsAMixTransformerCheckpointByItsOwnNames(@TempDir Path dir) throws Exception {
     try (NDManager m = NDManager.newBaseManager()) {
       AllSparkNet source = AllSparkNet.create(ModelConfig.tiny(5, 65), m, 1);
-      Map<String, Checkpoint.Tensor> encoder = new LinkedHashMap<>();
-      for (Map.Entry<String, Parameter> e : source.namedParameters().entrySet()) {
-        if (e.getKey().startsWith("backbone.")) {
-          Checkpoint.Tensor t = Checkpoint.Tensor.of(e.getValue().getArray());
-          float[] shifted = t.data().clone();
-          for (int i = 0; i < shifted.length; i++) {
-            shifted[i] += 0.5f;
-          }
-          encoder.put(
-              e.getKey().substring("backbone.".length()),
-              new Checkpoint.Tensor(t.shape(), shifted));
-        }
-      }
+      Map<String, Checkpoint.Tensor> encoder = SafeTensorsFiles.shiftedEncoder(source);
       encoder.put("head.weight", new Checkpoint.Tensor(new long[] {2}, new float[] {1, 2}));
       Path file = dir.resolve("mit.safetensors");
       write(file, encoder);

@@ -38,16 +38,7 @@ class TopicsCommandIT {
 
     // more partitions for camera.frames (more inference replicas): grown, as a Helm upgrade's
     // topics job does; a compacted topic is not grown and the difference is reported
-    AllSparkCommandTest.Run grow =
-        AllSparkCommandTest.run(
-            "topics",
-            "create",
-            "--bootstrap",
-            kafka.bootstrapServers(),
-            "--partitions",
-            "camera.frames=8",
-            "--partitions",
-            "frames.to-label=5");
+    AllSparkCommandTest.Run grow = create(kafka, "camera.frames=8", "frames.to-label=5");
     assertThat(grow.exitCode()).as(grow.out()).isEqualTo(3);
     assertThat(grow.out())
         .contains("note      camera.frames: grown from 6 to 8 partitions")
@@ -60,25 +51,11 @@ class TopicsCommandIT {
       assertThat(d.get("camera.frames").partitions()).hasSize(8);
       assertThat(d.get("frames.to-label").partitions()).hasSize(3);
     }
-    AllSparkCommandTest.Run again =
-        AllSparkCommandTest.run(
-            "topics",
-            "create",
-            "--bootstrap",
-            kafka.bootstrapServers(),
-            "--partitions",
-            "camera.frames=8");
+    AllSparkCommandTest.Run again = create(kafka, "camera.frames=8");
     assertThat(again.exitCode()).as(again.out()).isZero();
     assertThat(again.out()).doesNotContain("grown");
 
-    AllSparkCommandTest.Run unknown =
-        AllSparkCommandTest.run(
-            "topics",
-            "create",
-            "--bootstrap",
-            kafka.bootstrapServers(),
-            "--partitions",
-            "frames=2");
+    AllSparkCommandTest.Run unknown = create(kafka, "frames=2");
     assertThat(unknown.exitCode()).isEqualTo(2);
     assertThat(unknown.err()).contains("--partitions: no topic is named 'frames'");
 
@@ -107,6 +84,19 @@ class TopicsCommandIT {
       assertThat(down.exitCode()).isNotZero();
       assertThat(down.err()).contains("schema registry " + url + " cannot be reached");
     }
+  }
+
+  /** {@code topics create} on the test broker with these {@code --partitions TOPIC=N}. */
+  private static AllSparkCommandTest.Run create(KafkaBroker kafka, String... partitions)
+      throws Exception {
+    List<String> args =
+        new java.util.ArrayList<>(
+            List.of("topics", "create", "--bootstrap", kafka.bootstrapServers()));
+    for (String p : partitions) {
+      args.add("--partitions");
+      args.add(p);
+    }
+    return AllSparkCommandTest.run(args.toArray(String[]::new));
   }
 
   private static AllSparkCommandTest.Run createWithRegistry(KafkaBroker kafka, String url)

@@ -6,10 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
-import ai.djl.training.initializer.ConstantInitializer;
 import dev.allspark.model.EngineThreads;
 import java.util.Map;
 import org.assertj.core.data.Offset;
@@ -31,16 +29,7 @@ class AdamWTest {
   };
 
   static Parameter parameter(NDManager m) {
-    Parameter p =
-        Parameter.builder()
-            .setName("w")
-            .setType(Parameter.Type.WEIGHT)
-            .optShape(new Shape(4))
-            .optInitializer(new ConstantInitializer(0f))
-            .build();
-    p.initialize(m, ai.djl.ndarray.types.DataType.FLOAT32);
-    p.getArray().set(new float[] {0.5f, -1f, 2f, 0f});
-    return p;
+    return TestParameters.weight(m, 0.5f, -1f, 2f, 0f);
   }
 
   /** Gives w the gradient g through autograd (loss = sum(w * g)). */

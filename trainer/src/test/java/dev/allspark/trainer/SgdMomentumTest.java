@@ -6,11 +6,8 @@ import static org.assertj.core.api.Assertions.within;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
-import ai.djl.training.initializer.ConstantInitializer;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -19,14 +16,7 @@ class SgdMomentumTest {
   @Test
   void followsTorchSgdWithMomentumAndWeightDecay() {
     try (NDManager m = NDManager.newBaseManager()) {
-      Parameter p =
-          Parameter.builder()
-              .setName("w")
-              .setType(Parameter.Type.WEIGHT)
-              .optShape(new Shape(1))
-              .optInitializer(new ConstantInitializer(1f))
-              .build();
-      p.initialize(m, DataType.FLOAT32);
+      Parameter p = TestParameters.weight(m, 1f);
       try (SgdMomentum sgd = new SgdMomentum(Map.of("w", p), 0.9f, 0.1f, m)) {
         // loss = 3 w -> grad 3; torch: d = 3 + 0.1 w; buf = d; w -= lr buf
         double w = 1;
@@ -53,14 +43,7 @@ class SgdMomentumTest {
   @Test
   void zeroingAndNormingLeaveNoArraysBehind() {
     try (NDManager m = NDManager.newBaseManager()) {
-      Parameter p =
-          Parameter.builder()
-              .setName("w")
-              .setType(Parameter.Type.WEIGHT)
-              .optShape(new Shape(4))
-              .optInitializer(new ConstantInitializer(1f))
-              .build();
-      p.initialize(m, DataType.FLOAT32);
+      Parameter p = TestParameters.weight(m, 1f, 1f, 1f, 1f);
       try (SgdMomentum sgd = new SgdMomentum(Map.of("w", p), 0.9f, 0.1f, m)) {
         try (GradientCollector c = Engine.getInstance().newGradientCollector()) {
           c.backward(p.getArray().mul(3f).sum());

@@ -9,14 +9,12 @@ import dev.allspark.model.AllSparkNet;
 import dev.allspark.model.EngineThreads;
 import dev.allspark.model.GoldenVectors;
 import dev.allspark.model.ModelConfig;
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * One whole training step of the full network against the authors' reference code ({@code
@@ -34,25 +32,15 @@ class TrainingStepGoldenTest {
   /** The golden configuration: the tiny network at crop 33 with every dropout at 0. */
   static final ModelConfig CONFIG = ModelConfig.tiny(11, 33).withoutDropout();
 
-  static NDManager manager;
-  static GoldenVectors golden;
-
-  @BeforeAll
-  static void load() throws IOException {
+  static {
     EngineThreads.noGradients();
-    golden = GoldenVectors.read("training_step.npz");
-    manager = golden.manager();
   }
 
-  @AfterAll
-  static void close() {
-    if (golden != null) {
-      golden.close();
-    }
-  }
+  @RegisterExtension
+  static final GoldenVectors.File GOLDEN = GoldenVectors.file("training_step.npz");
 
   static NDArray g(String name) {
-    return golden.get(name);
+    return GOLDEN.vectors().get(name);
   }
 
   static void assertClose(String what, NDArray actual, NDArray expected) {
@@ -60,7 +48,7 @@ class TrainingStepGoldenTest {
   }
 
   static AllSparkNet network(ModelConfig config, String prefix, String decoderPrefix) {
-    AllSparkNet net = AllSparkNet.create(config, manager, 0);
+    AllSparkNet net = AllSparkNet.create(config, GOLDEN.vectors().manager(), 0);
     Map<String, Parameter> params = net.namedParameters();
     for (Map.Entry<String, Parameter> e : params.entrySet()) {
       String name = e.getKey();
@@ -77,7 +65,7 @@ class TrainingStepGoldenTest {
   /** One AllSpark iteration from the file's inputs and pseudo scores, compared with the record. */
   static void allSparkStep(AllSparkNet net, TrainingStep step, SgdMomentum sgd, String s) {
     Map<String, Parameter> params = net.namedParameters();
-    try (NDManager scope = manager.newSubManager()) {
+    try (NDManager scope = GOLDEN.vectors().manager().newSubManager()) {
       NDArray labeled = g(s + ".labeled");
       NDArray unlabeled = g(s + ".unlabeled");
       boolean useMemory = g(s + ".using_SMem").toLongArray()[0] == 1;
@@ -90,7 +78,7 @@ class TrainingStepGoldenTest {
               params.get("decoder.decoder.linear_fuse.bn.running_mean").getArray().toFloatArray())
           .as("the pseudo pass changes no statistic")
           .isEqualTo(statistics);
-      if (golden.has(s + ".pseudo_scores_single")) {
+      if (GOLDEN.vectors().has(s + ".pseudo_scores_single")) {
         assertClose(s + " own pseudo scores", ownScores, g(s + ".pseudo_scores_single"));
       }
       // training forward, losses, backward with the reference's batched pseudo scores
@@ -122,8 +110,11 @@ class TrainingStepGoldenTest {
           .containsExactly(ints(g(s + ".after.decoder.allspark.attn.queue_ptr")));
       assertClose(
           s + " memory",
-          manager.create(
-              net.memory().queue(), g(s + ".after.decoder.allspark.attn.kv_queue").getShape()),
+          GOLDEN
+              .vectors()
+              .manager()
+              .create(
+                  net.memory().queue(), g(s + ".after.decoder.allspark.attn.kv_queue").getShape()),
           g(s + ".after.decoder.allspark.attn.kv_queue"));
       // the SGD update
       sgd.step(g(s + ".lr").toFloatArray()[0]);
@@ -163,12 +154,13 @@ class TrainingStepGoldenTest {
             g("init.decoder.allspark.attn.kv_queue").toFloatArray(),
             ints(g("init.decoder.allspark.attn.queue_ptr")));
     assertThat(net.namedParameters()).hasSize(131);
-    try (SgdMomentum sgd = new SgdMomentum(net.namedParameters(), 0.9f, 1e-4f, manager)) {
-      TrainingStep step = new TrainingStep(net, sgd, Method.ALLSPARK, manager);
+    try (SgdMomentum sgd =
+        new SgdMomentum(net.namedParameters(), 0.9f, 1e-4f, GOLDEN.vectors().manager())) {
+      TrainingStep step = new TrainingStep(net, sgd, Method.ALLSPARK, GOLDEN.vectors().manager());
       allSparkStep(net, step, sgd, "step1");
       allSparkStep(net, step, sgd, "step2");
     }
-    try (NDManager scope = manager.newSubManager()) {
+    try (NDManager scope = GOLDEN.vectors().manager().newSubManager()) {
       assertClose("inference logits", net.predict(g("infer.input")), g("infer.logits"));
     }
   }
@@ -178,9 +170,9 @@ class TrainingStepGoldenTest {
     AllSparkNet net = network(CONFIG.withBottleneck(false), "init.", "sup.init.");
     Map<String, Parameter> params = net.namedParameters();
     assertThat(params.keySet()).noneMatch(n -> n.startsWith("decoder.allspark."));
-    try (SgdMomentum sgd = new SgdMomentum(params, 0.9f, 1e-4f, manager);
-        NDManager scope = manager.newSubManager()) {
-      TrainingStep step = new TrainingStep(net, sgd, Method.SUPERVISED, manager);
+    try (SgdMomentum sgd = new SgdMomentum(params, 0.9f, 1e-4f, GOLDEN.vectors().manager());
+        NDManager scope = GOLDEN.vectors().manager().newSubManager()) {
+      TrainingStep step = new TrainingStep(net, sgd, Method.SUPERVISED, GOLDEN.vectors().manager());
       TrainingStep.Losses losses = step.supervisedBackward(g("step1.labeled"), g("step1.labels"));
       assertThat((double) losses.total())
           .isCloseTo(g("sup.loss").toFloatArray()[0], org.assertj.core.data.Offset.offset(1e-5));

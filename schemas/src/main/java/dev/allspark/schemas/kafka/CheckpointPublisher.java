@@ -26,7 +26,18 @@ public final class CheckpointPublisher {
       byte[] file,
       String format,
       Map<String, Double> metrics,
-      List<TopicPartitionOffset> watermark) {}
+      List<TopicPartitionOffset> watermark) {
+
+    /**
+     * Version {@code n} of a sequence published by a tool or a test rather than a trainer: its
+     * parent is {@code n - 1} (the first has none) and it records no input watermark.
+     */
+    public static Version inSequence(
+        long version, byte[] file, String format, Map<String, Double> metrics) {
+      return new Version(
+          version, version > 1 ? version - 1 : null, file, format, metrics, List.of());
+    }
+  }
 
   public CheckpointPublisher(Producer<String, byte[]> producer, String topic) {
     this(producer, topic, CheckpointTopic.DEFAULT_CHUNK_BYTES);

@@ -61,7 +61,6 @@ public final class TopicCatalog {
     return new TopicCatalog(names);
   }
 
-  /** The name of {@code topic} in force. */
   /**
    * Every topic under its default name behind a prefix (tests, benchmarks: topics of their own).
    */
@@ -71,6 +70,14 @@ public final class TopicCatalog {
       names.put(t.nameSetting(), prefix + t.defaultName());
     }
     return from(names);
+  }
+
+  /**
+   * Topics no one else uses: {@code unique("inf")} is every topic behind {@code inf-<8 random
+   * hex>.} (a test or benchmark run of its own on a shared broker).
+   */
+  public static TopicCatalog unique(String label) {
+    return prefixed(label + "-" + java.util.UUID.randomUUID().toString().substring(0, 8) + ".");
   }
 
   /** The variables that give this catalog's names, for settings built in code. */

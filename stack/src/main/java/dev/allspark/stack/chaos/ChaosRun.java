@@ -95,8 +95,8 @@ final class ChaosRun {
       CheckpointPublisher publisher =
           new CheckpointPublisher(p, topics.name(Topic.MODEL_CHECKPOINTS));
       publisher.send(
-          new CheckpointPublisher.Version(
-              1, null, file, Checkpoint.FORMAT, Map.of("val.mIoU", 0.0), List.of()));
+          CheckpointPublisher.Version.inSequence(
+              1, file, Checkpoint.FORMAT, Map.of("val.mIoU", 0.0)));
       publisher.flush();
     }
   }

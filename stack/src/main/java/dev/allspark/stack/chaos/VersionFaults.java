@@ -59,13 +59,8 @@ final class VersionFaults {
         for (long v = 1; v <= n; v++) {
           int chunks =
               publisher.send(
-                  new CheckpointPublisher.Version(
-                      v,
-                      v > 1 ? v - 1 : null,
-                      file,
-                      Checkpoint.FORMAT,
-                      Map.of("val.mIoU", 0.0),
-                      List.of()));
+                  CheckpointPublisher.Version.inSequence(
+                      v, file, Checkpoint.FORMAT, Map.of("val.mIoU", 0.0)));
           if (v > 20) {
             publisher.remove(v - 20, chunks);
           }

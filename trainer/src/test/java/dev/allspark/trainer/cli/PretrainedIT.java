@@ -12,7 +12,6 @@ import dev.allspark.trainer.SyntheticCamVid;
 import dev.allspark.trainer.online.OnlineSettings;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -84,21 +83,11 @@ class PretrainedIT {
 
   /** A model size's encoder, every weight shifted by +0.5, written as safetensors. */
   private static Map<String, Checkpoint.Tensor> encoder(String size, Path file) throws Exception {
-    Map<String, Checkpoint.Tensor> out = new LinkedHashMap<>();
+    Map<String, Checkpoint.Tensor> out;
     try (NDManager m = NDManager.newBaseManager()) {
-      AllSparkNet source = AllSparkNet.create(ModelConfig.named(size, 11, 33), m, 7);
-      for (var e : source.namedParameters().entrySet()) {
-        if (e.getKey().startsWith("backbone.")) {
-          Checkpoint.Tensor t = Checkpoint.Tensor.of(e.getValue().getArray());
-          float[] shifted = t.data().clone();
-          for (int i = 0; i < shifted.length; i++) {
-            shifted[i] += 0.5f;
-          }
-          out.put(
-              e.getKey().substring("backbone.".length()),
-              new Checkpoint.Tensor(t.shape(), shifted));
-        }
-      }
+      out =
+          SafeTensorsFiles.shiftedEncoder(
+              AllSparkNet.create(ModelConfig.named(size, 11, 33), m, 7));
     }
     SafeTensorsFiles.write(file, out);
     return out;

@@ -59,10 +59,7 @@ class OnlineTrainerIT {
 
     Stream(KafkaBroker kafka) throws Exception {
       this.kafka = kafka;
-      topics =
-          TopicsInitializer.ensure(
-              kafka.bootstrapServers(),
-              TopicCatalog.prefixed("trn-" + UUID.randomUUID().toString().substring(0, 8) + "."));
+      topics = TopicsInitializer.ensure(kafka.bootstrapServers(), TopicCatalog.unique("trn"));
       producer =
           new KafkaProducer<>(
               Map.of("bootstrap.servers", kafka.bootstrapServers(), "max.request.size", 8 << 20),
