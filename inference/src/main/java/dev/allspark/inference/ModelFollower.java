@@ -2,6 +2,7 @@ package dev.allspark.inference;
 
 import dev.allspark.ops.LogContext;
 import dev.allspark.ops.ServiceMeters;
+import dev.allspark.ops.Threads;
 import dev.allspark.schemas.CheckpointManifest;
 import dev.allspark.schemas.kafka.Backoff;
 import dev.allspark.schemas.kafka.CheckpointTopic;
@@ -54,7 +55,7 @@ final class ModelFollower implements AutoCloseable {
   private final InputSize inputSize;
   private final Thread thread;
   private final ExecutorService loader =
-      Executors.newSingleThreadExecutor(r -> daemon(r, "model-loader"));
+      Executors.newSingleThreadExecutor(Threads.daemons("model-loader"));
   private final CheckpointTopic.Reader reader = CheckpointTopic.Reader.files();
   private final ModelSlot slot;
 
@@ -84,13 +85,7 @@ final class ModelFollower implements AutoCloseable {
     this.consumerConfig = consumerConfig;
     this.pinned = pinned;
     this.inputSize = inputSize;
-    this.thread = daemon(this::run, "model-follower");
-  }
-
-  private static Thread daemon(Runnable r, String name) {
-    Thread t = new Thread(r, name);
-    t.setDaemon(true);
-    return t;
+    this.thread = Threads.daemon(this::run, "model-follower");
   }
 
   void start() {

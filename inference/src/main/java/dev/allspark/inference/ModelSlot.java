@@ -1,6 +1,7 @@
 package dev.allspark.inference;
 
 import dev.allspark.ops.LogContext;
+import dev.allspark.ops.Threads;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -25,12 +26,7 @@ final class ModelSlot implements AutoCloseable {
   private final AtomicReference<ServingModel> waiting = new AtomicReference<>();
   private final List<Long> pausesNanos = Collections.synchronizedList(new ArrayList<>());
   private final ExecutorService retirer =
-      Executors.newSingleThreadExecutor(
-          r -> {
-            Thread t = new Thread(r, "model-retire");
-            t.setDaemon(true);
-            return t;
-          });
+      Executors.newSingleThreadExecutor(Threads.daemons("model-retire"));
 
   /** Used by the worker thread; read by others only for what it says (its version). */
   private volatile ServingModel current;

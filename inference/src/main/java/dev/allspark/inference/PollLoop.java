@@ -1,6 +1,7 @@
 package dev.allspark.inference;
 
 import dev.allspark.ops.ServiceMeters;
+import dev.allspark.ops.Threads;
 import dev.allspark.schemas.kafka.Topic;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -52,12 +53,7 @@ final class PollLoop {
   private final MicroBatch microBatch;
   private final String framesTopic;
   private final ExecutorService worker =
-      Executors.newSingleThreadExecutor(
-          r -> {
-            Thread t = new Thread(r, "inference-worker");
-            t.setDaemon(true);
-            return t;
-          });
+      Executors.newSingleThreadExecutor(Threads.daemons("inference-worker"));
 
   private volatile boolean running = true;
   private volatile boolean halted;

@@ -315,14 +315,7 @@ public final class IngestService implements AutoCloseable {
   private static Checkers newCheckers() {
     int n = Math.max(1, Runtime.getRuntime().availableProcessors());
     return new Checkers(
-        Executors.newFixedThreadPool(
-            n,
-            r -> {
-              Thread t = new Thread(r, "ingest-check");
-              t.setDaemon(true);
-              return t;
-            }),
-        n);
+        Executors.newFixedThreadPool(n, dev.allspark.ops.Threads.daemons("ingest-check")), n);
   }
 
   private static SourceFrame withCaptureNow(SourceFrame f) {

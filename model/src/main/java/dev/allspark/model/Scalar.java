@@ -2,6 +2,7 @@ package dev.allspark.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
+import java.util.function.BinaryOperator;
 
 /**
  * Arithmetic with a Java number, safe in a gradient path. Use these instead of DJL's {@code
@@ -32,43 +33,38 @@ public final class Scalar {
 
   /** {@code x * value}. */
   public static NDArray mul(NDArray x, float value) {
-    try (NDArray c = of(x, value)) {
-      return x.mul(c);
-    }
+    return apply(x, value, NDArray::mul);
   }
 
   /** {@code x / value}. */
   public static NDArray div(NDArray x, float value) {
-    try (NDArray c = of(x, value)) {
-      return x.div(c);
-    }
+    return apply(x, value, NDArray::div);
   }
 
   /** {@code x + value}. */
   public static NDArray add(NDArray x, float value) {
-    try (NDArray c = of(x, value)) {
-      return x.add(c);
-    }
+    return apply(x, value, NDArray::add);
   }
 
   /** {@code max(x, value)} elementwise. */
   public static NDArray maximum(NDArray x, float value) {
-    try (NDArray c = of(x, value)) {
-      return x.maximum(c);
-    }
+    return apply(x, value, NDArray::maximum);
   }
 
   /** {@code x < value} elementwise (boolean). */
   public static NDArray lt(NDArray x, float value) {
-    try (NDArray c = of(x, value)) {
-      return x.lt(c);
-    }
+    return apply(x, value, NDArray::lt);
   }
 
   /** {@code x >= value} elementwise (boolean). */
   public static NDArray gte(NDArray x, float value) {
+    return apply(x, value, NDArray::gte);
+  }
+
+  /** {@code op(x, value)} with the value as an engine-owned tensor, closed after the op. */
+  private static NDArray apply(NDArray x, float value, BinaryOperator<NDArray> op) {
     try (NDArray c = of(x, value)) {
-      return x.gte(c);
+      return op.apply(x, c);
     }
   }
 }

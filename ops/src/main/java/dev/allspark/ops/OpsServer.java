@@ -13,7 +13,6 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ThreadFactory;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -106,8 +105,9 @@ public final class OpsServer implements AutoCloseable {
       throw new UncheckedIOException(
           "cannot listen on HTTP " + bind + ":" + port + ": " + e.getMessage(), e);
     }
-    server.setExecutor(Executors.newFixedThreadPool(PROBE_WORKERS, daemons(name + "-probe")));
-    routes = Executors.newFixedThreadPool(WORKERS, daemons(name + "-http"));
+    server.setExecutor(
+        Executors.newFixedThreadPool(PROBE_WORKERS, Threads.daemons(name + "-probe")));
+    routes = Executors.newFixedThreadPool(WORKERS, Threads.daemons(name + "-http"));
     server.createContext(
         "/metrics", ex -> send(ex, 200, "text/plain; version=0.0.4; charset=utf-8", metrics.get()));
     server.createContext(
@@ -122,14 +122,6 @@ public final class OpsServer implements AutoCloseable {
           Health h = health.get();
           send(ex, h.ready() ? 200 : 503, "application/json", h.json());
         });
-  }
-
-  private static ThreadFactory daemons(String name) {
-    return r -> {
-      Thread t = new Thread(r, name);
-      t.setDaemon(true);
-      return t;
-    };
   }
 
   private static void send(HttpExchange ex, int status, String type, String body)

@@ -61,12 +61,7 @@ public final class ServiceMeters implements AutoCloseable {
   private final String instance;
   private final List<AutoCloseable> bound = new CopyOnWriteArrayList<>();
   private final ScheduledExecutorService kafkaRefresh =
-      Executors.newSingleThreadScheduledExecutor(
-          r -> {
-            Thread t = new Thread(r, "meters-kafka-refresh");
-            t.setDaemon(true);
-            return t;
-          });
+      Executors.newSingleThreadScheduledExecutor(Threads.daemons("meters-kafka-refresh"));
 
   /** Meters for {@code service} on this instance ({@link #instanceName()}). */
   public ServiceMeters(String service) {

@@ -178,25 +178,26 @@ public final class Augmentation {
     }
     for (float[] plane : new float[][] {im.r, im.g, im.b}) {
       float[] tmp = new float[plane.length];
-      for (int y = 0; y < im.height; y++) {
-        for (int x = 0; x < im.width; x++) {
-          float acc = 0;
-          for (int k = -radius; k <= radius; k++) {
-            int xx = Math.min(im.width - 1, Math.max(0, x + k));
-            acc += kernel[k + radius] * plane[y * im.width + xx];
-          }
-          tmp[y * im.width + x] = acc;
+      blurPass(plane, tmp, im.width, im.height, kernel, true);
+      blurPass(tmp, plane, im.width, im.height, kernel, false);
+    }
+  }
+
+  /** One pass of the separable blur, along x or along y, edges clamped. */
+  private static void blurPass(
+      float[] src, float[] dst, int width, int height, float[] kernel, boolean alongX) {
+    int radius = kernel.length / 2;
+    for (int y = 0; y < height; y++) {
+      for (int x = 0; x < width; x++) {
+        float acc = 0;
+        for (int k = -radius; k <= radius; k++) {
+          int at =
+              alongX
+                  ? y * width + Math.min(width - 1, Math.max(0, x + k))
+                  : Math.min(height - 1, Math.max(0, y + k)) * width + x;
+          acc += kernel[k + radius] * src[at];
         }
-      }
-      for (int y = 0; y < im.height; y++) {
-        for (int x = 0; x < im.width; x++) {
-          float acc = 0;
-          for (int k = -radius; k <= radius; k++) {
-            int yy = Math.min(im.height - 1, Math.max(0, y + k));
-            acc += kernel[k + radius] * tmp[yy * im.width + x];
-          }
-          plane[y * im.width + x] = acc;
-        }
+        dst[y * width + x] = acc;
       }
     }
   }

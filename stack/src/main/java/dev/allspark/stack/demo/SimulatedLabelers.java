@@ -124,12 +124,7 @@ final class SimulatedLabelers implements AutoCloseable {
   private final HttpClient http = HttpClient.newHttpClient();
   private final AvroSerde<LabelRequest> serde = new AvroSerde<>(LabelRequest.class);
   private final ScheduledExecutorService answers =
-      Executors.newSingleThreadScheduledExecutor(
-          r -> {
-            Thread t = new Thread(r, "demo-labelers");
-            t.setDaemon(true);
-            return t;
-          });
+      Executors.newSingleThreadScheduledExecutor(dev.allspark.ops.Threads.daemons("demo-labelers"));
   private final Thread reader;
   private final AtomicLong requested = new AtomicLong();
   private final AtomicLong sent = new AtomicLong();

@@ -1,5 +1,6 @@
 package dev.allspark.trainer.online;
 
+import dev.allspark.ops.Threads;
 import dev.allspark.schemas.kafka.Backoff;
 import java.time.Duration;
 import java.util.HashMap;
@@ -58,8 +59,7 @@ final class Intake implements AutoCloseable {
     this.consumer = consumer;
     this.setUp = setUp;
     this.handler = handler;
-    this.thread = new Thread(this::run, "intake-" + name);
-    this.thread.setDaemon(true);
+    this.thread = Threads.daemon(this::run, "intake-" + name);
   }
 
   Intake start() {

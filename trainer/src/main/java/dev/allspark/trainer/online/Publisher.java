@@ -1,6 +1,7 @@
 package dev.allspark.trainer.online;
 
 import dev.allspark.model.Checkpoint;
+import dev.allspark.ops.Threads;
 import dev.allspark.schemas.TopicPartitionOffset;
 import dev.allspark.schemas.kafka.CheckpointPublisher;
 import dev.allspark.schemas.kafka.Errors;
@@ -98,8 +99,7 @@ final class Publisher implements AutoCloseable {
     this.topic = topic;
     this.committed = committed;
     this.listener = listener;
-    this.thread = new Thread(this::run, "checkpoint-publisher");
-    this.thread.setDaemon(true);
+    this.thread = Threads.daemon(this::run, "checkpoint-publisher");
   }
 
   Publisher start() {
