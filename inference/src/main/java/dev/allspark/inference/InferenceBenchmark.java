@@ -138,7 +138,7 @@ public final class InferenceBenchmark {
     values.put(InferenceSettings.Key.INPUT_SIZE.env(), s.width() + "x" + s.height());
     values.put(InferenceSettings.Key.MAX_BATCH.env(), String.valueOf(s.maxBatch()));
     values.put(InferenceSettings.Key.HTTP_PORT.env(), "-1");
-    values.put(InferenceSettings.Key.INSTANCE.env(), "bench");
+    values.put(InferenceSettings.Key.INSTANCE_ID.env(), "bench");
     values.put(InferenceSettings.Key.GROUP.env(), prefix + "inference");
     InferenceSettings settings = InferenceSettings.from(values);
     try (Admin admin = Admin.create(Map.of("bootstrap.servers", s.bootstrap()))) {

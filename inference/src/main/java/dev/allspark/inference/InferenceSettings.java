@@ -1,6 +1,6 @@
 package dev.allspark.inference;
 
-import dev.allspark.ops.settings.SettingKey;
+import dev.allspark.ops.settings.SettingName;
 import dev.allspark.ops.settings.SettingTable;
 import dev.allspark.ops.settings.SettingValues;
 import dev.allspark.ops.settings.SettingsBuilder;
@@ -43,87 +43,73 @@ public record InferenceSettings(
     long seed,
     dev.allspark.schemas.labels.ClassSet classes) {
 
-  /** The settings, by name; {@link #TABLE} lists them in order. */
-  public static final class Key {
-    private Key() {}
-
-    static final SettingTable TABLE = new SettingTable("inference", "ALLSPARK_INFERENCE");
-    public static final SettingKey BOOTSTRAP = TABLE.bootstrap();
-    public static final SettingKey CLASSES = TABLE.classes();
-    public static final SettingKey GROUP =
-        TABLE.key("GROUP", "allspark-inference", "consumer group id");
-    public static final SettingKey INSTANCE =
-        TABLE.key(
-            "INSTANCE_ID",
-            null,
-            "stable id of this replica (transactional.id suffix; default: host name)");
-    public static final SettingKey MODEL_VERSION =
-        TABLE.key(
-            "MODEL_VERSION",
-            "latest",
-            "'latest' to follow the newest checkpoint, or a version number to pin (rollback)");
-    public static final SettingKey MAX_BATCH =
-        TABLE.key("MAX_BATCH", "8", "frames per micro-batch");
-    public static final SettingKey MAX_WAIT_MS =
-        TABLE.key(
-            "MAX_WAIT_MS",
-            "0",
-            "longest a frame waits for a micro-batch to fill while the model is free, milliseconds"
-                + " (0: at once; frames that arrive during a forward pass make the next batch)");
-    public static final SettingKey INPUT_SIZE =
-        TABLE.key(
-            "INPUT_SIZE",
-            "480x360",
-            "WIDTHxHEIGHT frames are resized to for the model, before --input-scale (results are"
-                + " at each frame's own size)");
-    public static final SettingKey INPUT_SCALE =
-        TABLE.key(
-            "INPUT_SCALE",
-            "checkpoint",
-            "'checkpoint': the input size times the checkpoint's training scale (its inputScale,"
-                + " 1 if none: a model trained at half resolution serves at half resolution, as"
-                + " evaluate scores it); or a factor in (0, 1]");
-    public static final SettingKey MAX_FRAME_BYTES =
-        TABLE.key(
-            "MAX_FRAME_BYTES", String.valueOf(10 << 20), "larger encoded images go to the DLQ");
-    public static final SettingKey MAX_FRAME_PIXELS =
-        TABLE.key(
-            "MAX_FRAME_PIXELS", String.valueOf(4096 * 4096), "larger declared sizes go to the DLQ");
-    public static final SettingKey LABEL_RATE =
-        TABLE.key(
-            "LABEL_REQUESTS_PER_MINUTE",
-            "60",
-            "at most this many label requests per minute (0 = none)");
-    public static final SettingKey LABEL_FRACTION =
-        TABLE.key(
-            "LABEL_FRACTION", "0.02", "at most this fraction of frames is requested for labeling");
-    public static final SettingKey AUDIT_FRACTION =
-        TABLE.key(
-            "AUDIT_FRACTION",
-            "0.002",
-            "fraction of frames requested at random (audit), within the same budget");
-    public static final SettingKey HTTP_PORT =
-        TABLE.key(
-            "HTTP_PORT",
-            "8083",
-            "port of /metrics and /health (0 = any free port, -1 = no server)");
-    public static final SettingKey TRANSACTION_TIMEOUT_MS =
-        TABLE.key(
-            "TRANSACTION_TIMEOUT_MS",
-            "30000",
-            "transaction.timeout.ms: how long a crashed replica's open transaction can hold readers");
-    public static final SettingKey SEED = TABLE.key("SEED", "1", "seed of the random audit sample");
+  /** The settings, by name; {@link #TABLE} gives their defaults and meanings. */
+  public enum Key implements SettingName {
+    BOOTSTRAP,
+    CLASSES,
+    GROUP,
+    INSTANCE_ID,
+    MODEL_VERSION,
+    MAX_BATCH,
+    MAX_WAIT_MS,
+    INPUT_SIZE,
+    INPUT_SCALE,
+    MAX_FRAME_BYTES,
+    MAX_FRAME_PIXELS,
+    LABEL_REQUESTS_PER_MINUTE,
+    LABEL_FRACTION,
+    AUDIT_FRACTION,
+    HTTP_PORT,
+    TRANSACTION_TIMEOUT_MS,
+    SEED
   }
 
   /** Every setting of the service: its options, its README table. */
-  public static final SettingTable TABLE = Key.TABLE;
+  public static final SettingTable TABLE =
+      SettingTable.of(
+          "inference",
+          "ALLSPARK_INFERENCE",
+          Key.class,
+          """
+          GROUP                      allspark-inference  consumer group id
+          INSTANCE_ID                -           stable id of this replica (transactional.id suffix;
+                                                 default: host name)
+          MODEL_VERSION              latest      'latest' to follow the newest checkpoint, or a
+                                                 version number to pin (rollback)
+          MAX_BATCH                  8           frames per micro-batch
+          MAX_WAIT_MS                0           longest a frame waits for a micro-batch to fill
+                                                 while the model is free, milliseconds (0: at once;
+                                                 frames that arrive during a forward pass make the
+                                                 next batch)
+          INPUT_SIZE                 480x360     WIDTHxHEIGHT frames are resized to for the model,
+                                                 before --input-scale (results are at each frame's
+                                                 own size)
+          INPUT_SCALE                checkpoint  'checkpoint': the input size times the checkpoint's
+                                                 training scale (its inputScale, 1 if none: a model
+                                                 trained at half resolution serves at half
+                                                 resolution, as evaluate scores it); or a factor in
+                                                 (0, 1]
+          MAX_FRAME_BYTES            10485760    larger encoded images go to the DLQ
+          MAX_FRAME_PIXELS           16777216    larger declared sizes go to the DLQ
+          LABEL_REQUESTS_PER_MINUTE  60          at most this many label requests per minute (0 =
+                                                 none)
+          LABEL_FRACTION             0.02        at most this fraction of frames is requested for
+                                                 labeling
+          AUDIT_FRACTION             0.002       fraction of frames requested at random (audit),
+                                                 within the same budget
+          HTTP_PORT                  8083        port of /metrics and /health (0 = any free port, -1
+                                                 = no server)
+          TRANSACTION_TIMEOUT_MS     30000       transaction.timeout.ms: how long a crashed
+                                                 replica's open transaction can hold readers
+          SEED                       1           seed of the random audit sample
+          """);
 
   /** Prefix of environment variables passed to the Kafka clients as they are. */
   public static final String KAFKA_PREFIX = KafkaOverrides.PREFIX;
 
   /**
-   * Settings from environment-style values ({@link SettingKey#env()} names, plus topic-name
-   * variables and {@code ALLSPARK_KAFKA_*} client overrides such as {@code
+   * Settings from environment-style values ({@link dev.allspark.ops.settings.SettingName#env()}
+   * names, plus topic-name variables and {@code ALLSPARK_KAFKA_*} client overrides such as {@code
    * ALLSPARK_KAFKA_SECURITY_PROTOCOL}).
    *
    * @throws IllegalArgumentException naming the setting that is missing or malformed
@@ -153,7 +139,7 @@ public record InferenceSettings(
         throw p.bad(Key.INPUT_SCALE, scaleText, "'checkpoint' or a factor in (0, 1]");
       }
     }
-    String instance = values.get(Key.INSTANCE.env());
+    String instance = values.get(Key.INSTANCE_ID.env());
     if (instance == null || instance.isBlank()) {
       instance = hostName();
     }
@@ -186,7 +172,7 @@ public record InferenceSettings(
         scale,
         (int) p.integer(Key.MAX_FRAME_BYTES, 1, Integer.MAX_VALUE),
         (int) p.integer(Key.MAX_FRAME_PIXELS, 1, Integer.MAX_VALUE),
-        p.decimal(Key.LABEL_RATE, 0, 1e6),
+        p.decimal(Key.LABEL_REQUESTS_PER_MINUTE, 0, 1e6),
         fraction,
         audit,
         port,

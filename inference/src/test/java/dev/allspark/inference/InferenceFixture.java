@@ -72,7 +72,7 @@ final class InferenceFixture implements AutoCloseable {
       s.put(t.nameEnvironmentVariable(), topics.name(t));
     }
     s.put(InferenceSettings.Key.GROUP.env(), "inference-" + topics.name(Topic.SEGMENTATIONS));
-    s.put(InferenceSettings.Key.INSTANCE.env(), instance);
+    s.put(InferenceSettings.Key.INSTANCE_ID.env(), instance);
     s.put(InferenceSettings.Key.INPUT_SIZE.env(), "64x64");
     s.put(InferenceSettings.Key.MAX_BATCH.env(), "8");
     s.put(InferenceSettings.Key.MAX_WAIT_MS.env(), "20");

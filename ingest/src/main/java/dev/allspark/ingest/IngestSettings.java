@@ -1,6 +1,6 @@
 package dev.allspark.ingest;
 
-import dev.allspark.ops.settings.SettingKey;
+import dev.allspark.ops.settings.SettingName;
 import dev.allspark.ops.settings.SettingTable;
 import dev.allspark.ops.settings.SettingValues;
 import dev.allspark.ops.settings.SettingsBuilder;
@@ -37,47 +37,47 @@ public record IngestSettings(
     long maxFrames,
     int decodeEvery) {
 
-  /** The settings, by name; {@link #TABLE} lists them in order. */
-  public static final class Key {
-    private Key() {}
-
-    static final SettingTable TABLE = new SettingTable("ingest", "ALLSPARK_INGEST");
-    public static final SettingKey BOOTSTRAP = TABLE.bootstrap();
-    public static final SettingKey SOURCE =
-        TABLE.key("SOURCE", "synthetic", "synthetic, folder or http");
-    public static final SettingKey FOLDER =
-        TABLE.key(
-            "FOLDER", null, "folder to replay (CamVid or Cityscapes layout), for --source folder");
-    public static final SettingKey FPS =
-        TABLE.key("FPS", "2", "frames per second per camera, 0 = full speed");
-    public static final SettingKey LOOP =
-        TABLE.key("LOOP", "false", "replay the folder again and again");
-    public static final SettingKey START =
-        TABLE.key("START", "0", "frames skipped at the start of each camera");
-    public static final SettingKey JPEG = TABLE.key("JPEG", "false", "re-encode frames as JPEG");
-    public static final SettingKey CAMERAS =
-        TABLE.key("CAMERAS", "4", "cameras of the synthetic fleet");
-    public static final SettingKey SIZE =
-        TABLE.key("SIZE", "480x360", "WIDTHxHEIGHT of the synthetic frames");
-    public static final SettingKey SEED = TABLE.key("SEED", "1", "seed of the synthetic fleet");
-    public static final SettingKey HTTP_PORT =
-        TABLE.key(
-            "HTTP_PORT",
-            "8081",
-            "port of POST /frames, /metrics and /health (0 = any free port, -1 = no server)");
-    public static final SettingKey MAX_FRAMES =
-        TABLE.key("MAX_FRAMES", "0", "stop after this many frames, 0 = no limit");
-    public static final SettingKey DECODE_EVERY =
-        TABLE.key(
-            "DECODE_EVERY",
-            "100",
-            "decode every n-th frame in full at the edge (1 = all, 0 = none); every frame's"
-                + " signature, header and size are checked, and a frame that does not decode"
-                + " reaches the consumers' dead-letter topics");
+  /** The settings, by name; {@link #TABLE} gives their defaults and meanings. */
+  public enum Key implements SettingName {
+    BOOTSTRAP,
+    SOURCE,
+    FOLDER,
+    FPS,
+    LOOP,
+    START,
+    JPEG,
+    CAMERAS,
+    SIZE,
+    SEED,
+    HTTP_PORT,
+    MAX_FRAMES,
+    DECODE_EVERY
   }
 
   /** Every setting of the service: its options, its README table. */
-  public static final SettingTable TABLE = Key.TABLE;
+  public static final SettingTable TABLE =
+      SettingTable.of(
+          "ingest",
+          "ALLSPARK_INGEST",
+          Key.class,
+          """
+          SOURCE        synthetic  synthetic, folder or http
+          FOLDER        -          folder to replay (CamVid or Cityscapes layout), for --source
+                                   folder
+          FPS           2          frames per second per camera, 0 = full speed
+          LOOP          false      replay the folder again and again
+          START         0          frames skipped at the start of each camera
+          JPEG          false      re-encode frames as JPEG
+          CAMERAS       4          cameras of the synthetic fleet
+          SIZE          480x360    WIDTHxHEIGHT of the synthetic frames
+          SEED          1          seed of the synthetic fleet
+          HTTP_PORT     8081       port of POST /frames, /metrics and /health (0 = any free port, -1
+                                   = no server)
+          MAX_FRAMES    0          stop after this many frames, 0 = no limit
+          DECODE_EVERY  100        decode every n-th frame in full at the edge (1 = all, 0 = none);
+                                   every frame's signature, header and size are checked, and a frame
+                                   that does not decode reaches the consumers' dead-letter topics
+          """);
 
   public IngestSettings {
     if (fps < 0) {
@@ -140,48 +140,8 @@ public record IngestSettings(
       return putAll(KafkaOverrides.environment(clientSettings));
     }
 
-    public Builder source(IngestService.Source source) {
-      return set(Key.SOURCE, source.name());
-    }
-
-    public Builder folder(Path folder) {
-      return set(Key.FOLDER, folder);
-    }
-
-    public Builder fps(double fps) {
-      return set(Key.FPS, fps);
-    }
-
-    public Builder loop(boolean loop) {
-      return set(Key.LOOP, loop);
-    }
-
-    public Builder jpeg(boolean jpeg) {
-      return set(Key.JPEG, jpeg);
-    }
-
-    public Builder cameras(int cameras) {
-      return set(Key.CAMERAS, cameras);
-    }
-
     public Builder size(int width, int height) {
       return set(Key.SIZE, width + "x" + height);
-    }
-
-    public Builder seed(long seed) {
-      return set(Key.SEED, seed);
-    }
-
-    public Builder httpPort(int port) {
-      return set(Key.HTTP_PORT, port);
-    }
-
-    public Builder maxFrames(long frames) {
-      return set(Key.MAX_FRAMES, frames);
-    }
-
-    public Builder decodeEvery(int n) {
-      return set(Key.DECODE_EVERY, n);
     }
 
     @Override

@@ -49,11 +49,11 @@ class IngestIT {
     IngestSettings s =
         IngestSettings.builder(kafka.bootstrapServers())
             .topics(catalog)
-            .source(IngestService.Source.FOLDER)
-            .folder(val)
-            .fps(0)
-            .cameras(1)
-            .httpPort(-1)
+            .set(IngestSettings.Key.SOURCE, IngestService.Source.FOLDER)
+            .set(IngestSettings.Key.FOLDER, val)
+            .set(IngestSettings.Key.FPS, 0)
+            .set(IngestSettings.Key.CAMERAS, 1)
+            .set(IngestSettings.Key.HTTP_PORT, -1)
             .build();
     try (IngestService service = new IngestService(s, System.err).start()) {
       service.awaitFinished();
@@ -83,10 +83,10 @@ class IngestIT {
     IngestSettings s =
         IngestSettings.builder(kafka.bootstrapServers())
             .topics(catalog)
-            .source(IngestService.Source.HTTP)
-            .fps(0)
-            .cameras(1)
-            .httpPort(0)
+            .set(IngestSettings.Key.SOURCE, IngestService.Source.HTTP)
+            .set(IngestSettings.Key.FPS, 0)
+            .set(IngestSettings.Key.CAMERAS, 1)
+            .set(IngestSettings.Key.HTTP_PORT, 0)
             .build();
     byte[] png = IngestService.encode(new SyntheticFleet(1, 96, 72).scene(0, 0).image(), false);
     HttpClient http = HttpClient.newHttpClient();

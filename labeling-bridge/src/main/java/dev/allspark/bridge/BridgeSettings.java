@@ -1,6 +1,6 @@
 package dev.allspark.bridge;
 
-import dev.allspark.ops.settings.SettingKey;
+import dev.allspark.ops.settings.SettingName;
 import dev.allspark.ops.settings.SettingTable;
 import dev.allspark.ops.settings.SettingValues;
 import dev.allspark.ops.settings.SettingsBuilder;
@@ -44,70 +44,53 @@ public record BridgeSettings(
     boolean review,
     ClassSet classes) {
 
-  /** The settings, by name; {@link #TABLE} lists them in order. */
-  public static final class Key {
-    private Key() {}
-
-    static final SettingTable TABLE = new SettingTable("labeling-bridge", "ALLSPARK_BRIDGE");
-    public static final SettingKey BOOTSTRAP = TABLE.bootstrap();
-    public static final SettingKey CLASSES = TABLE.classes();
-    public static final SettingKey HTTP_PORT =
-        TABLE.key(
-            "HTTP_PORT",
-            "8082",
-            "port of the page, /api, /metrics and /health (0 = any free port)");
-    public static final SettingKey TOKEN =
-        TABLE.key(
-            "TOKEN",
-            null,
-            "a shared bearer token (its holder is recorded as shared-token), 8+ characters; prefer"
-                + " --labelers-file (one token per labeler), the variable or --token-file: a value"
-                + " on the command line shows in ps");
-    public static final SettingKey TOKEN_FILE =
-        TABLE.key(
-            "TOKEN_FILE",
-            null,
-            "file holding the token (e.g. a mounted Secret), surrounding blanks ignored");
-    public static final SettingKey LABELERS_FILE =
-        TABLE.key(
-            "LABELERS_FILE",
-            null,
-            "per-labeler tokens, hashed: lines 'sha256:HEX NAME [reviewer]' (allspark labelers"
-                + " add writes them); re-read when it changes, so deleting a line revokes a token");
-    public static final SettingKey CLAIM_SECONDS =
-        TABLE.key(
-            "CLAIM_SECONDS",
-            "1800",
-            "how long a labeler's claim on a frame lasts before it returns to the queue");
-    public static final SettingKey REVIEW =
-        TABLE.key(
-            "REVIEW",
-            "false",
-            "submitted masks wait for a reviewer (a labeler with the reviewer role) before they"
-                + " reach labels.masks");
-    public static final SettingKey IMPORT_ROOT =
-        TABLE.key(
-            "IMPORT_ROOT",
-            null,
-            "folder under which POST /api/import may read mask folders; unset: import is off");
-    public static final SettingKey STATE_DIR =
-        TABLE.key(
-            "STATE_DIR",
-            "/tmp/allspark-labeling-bridge",
-            "Kafka Streams state (rebuilt from changelogs if lost)");
-    public static final SettingKey APPLICATION_ID =
-        TABLE.key("APPLICATION_ID", "allspark-labeling-bridge", "Kafka Streams application id");
-    public static final SettingKey COLD_START =
-        TABLE.key(
-            "COLD_START",
-            "0",
-            "frames to request for labeling while no model exists yet, 0 = none");
-    public static final SettingKey COLD_START_EVERY =
-        TABLE.key("COLD_START_EVERY", "10", "during the cold start, request every n-th frame");
+  /** The settings, by name; {@link #TABLE} gives their defaults and meanings. */
+  public enum Key implements SettingName {
+    BOOTSTRAP,
+    CLASSES,
+    HTTP_PORT,
+    TOKEN,
+    TOKEN_FILE,
+    LABELERS_FILE,
+    CLAIM_SECONDS,
+    REVIEW,
+    IMPORT_ROOT,
+    STATE_DIR,
+    APPLICATION_ID,
+    COLD_START,
+    COLD_START_EVERY
   }
 
   /** Every setting of the service: its options, its README table. */
-  public static final SettingTable TABLE = Key.TABLE;
+  public static final SettingTable TABLE =
+      SettingTable.of(
+          "labeling-bridge",
+          "ALLSPARK_BRIDGE",
+          Key.class,
+          """
+          HTTP_PORT         8082   port of the page, /api, /metrics and /health (0 = any free port)
+          TOKEN             -      a shared bearer token (its holder is recorded as shared-token),
+                                   8+ characters; prefer --labelers-file (one token per labeler),
+                                   the variable or --token-file: a value on the command line shows
+                                   in ps
+          TOKEN_FILE        -      file holding the token (e.g. a mounted Secret), surrounding
+                                   blanks ignored
+          LABELERS_FILE     -      per-labeler tokens, hashed: lines 'sha256:HEX NAME [reviewer]'
+                                   (allspark labelers add writes them); re-read when it changes, so
+                                   deleting a line revokes a token
+          CLAIM_SECONDS     1800   how long a labeler's claim on a frame lasts before it returns to
+                                   the queue
+          REVIEW            false  submitted masks wait for a reviewer (a labeler with the reviewer
+                                   role) before they reach labels.masks
+          IMPORT_ROOT       -      folder under which POST /api/import may read mask folders; unset:
+                                   import is off
+          STATE_DIR         /tmp/allspark-labeling-bridge  Kafka Streams state (rebuilt from
+                                   changelogs if lost)
+          APPLICATION_ID    allspark-labeling-bridge  Kafka Streams application id
+          COLD_START        0      frames to request for labeling while no model exists yet, 0 =
+                                   none
+          COLD_START_EVERY  10     during the cold start, request every n-th frame
+          """);
 
   public BridgeSettings {
     if (bootstrap == null || bootstrap.isBlank()) {
@@ -197,47 +180,6 @@ public record BridgeSettings(
 
     public Builder kafka(Map<String, ?> clientSettings) {
       return putAll(KafkaOverrides.environment(clientSettings));
-    }
-
-    public Builder httpPort(int port) {
-      return set(Key.HTTP_PORT, port);
-    }
-
-    public Builder token(String token) {
-      return set(Key.TOKEN, token);
-    }
-
-    public Builder stateDir(Path dir) {
-      return set(Key.STATE_DIR, dir);
-    }
-
-    public Builder applicationId(String id) {
-      return set(Key.APPLICATION_ID, id);
-    }
-
-    public Builder coldStart(int frames, int every) {
-      return set(Key.COLD_START, frames).set(Key.COLD_START_EVERY, every);
-    }
-
-    public Builder labelersFile(Path file) {
-      return set(Key.LABELERS_FILE, file);
-    }
-
-    public Builder claimSeconds(int seconds) {
-      return set(Key.CLAIM_SECONDS, seconds);
-    }
-
-    /** A built-in class set's name or a class set file. */
-    public Builder classes(String nameOrFile) {
-      return set(Key.CLASSES, nameOrFile);
-    }
-
-    public Builder review(boolean on) {
-      return set(Key.REVIEW, on);
-    }
-
-    public Builder importRoot(Path root) {
-      return set(Key.IMPORT_ROOT, root);
     }
 
     @Override

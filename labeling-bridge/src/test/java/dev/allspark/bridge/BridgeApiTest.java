@@ -29,9 +29,9 @@ class BridgeApiTest {
     BridgeSettings settings =
         BridgeSettings.builder("127.0.0.1:1")
             .topics(TopicCatalog.from(java.util.Map.of()))
-            .httpPort(0)
-            .token(TOKEN)
-            .stateDir(dir)
+            .set(BridgeSettings.Key.HTTP_PORT, 0)
+            .set(BridgeSettings.Key.TOKEN, TOKEN)
+            .set(BridgeSettings.Key.STATE_DIR, dir)
             .build();
     try (LabelingBridge bridge = new LabelingBridge(settings);
         OpsServer server =

@@ -32,50 +32,28 @@ final class BridgeTestSupport {
   static LabelingBridge bridge(KafkaBroker kafka, TopicCatalog topics, Path state) {
     return new LabelingBridge(
             settings(kafka, topics, state, "bridge-" + UUID.randomUUID())
-                .token(TOKEN)
-                .importRoot(state.getParent())
+                .set(BridgeSettings.Key.TOKEN, TOKEN)
+                .set(BridgeSettings.Key.IMPORT_ROOT, state.getParent())
                 .build())
         .start();
   }
 
-  /** A bridge with per-labeler tokens, review as given, the test's clock, its own app id. */
+  /**
+   * A bridge with per-labeler tokens ({@link #labelers}) on the test's clock, with the settings
+   * {@code more} adds; a second bridge with the same application id is the first one restarted.
+   */
   static LabelingBridge bridge(
       KafkaBroker kafka,
       TopicCatalog topics,
       Path state,
+      String applicationId,
       Path labelersFile,
-      boolean review,
-      int claimSeconds,
-      java.time.Clock clock) {
-    return bridge(
-        kafka,
-        topics,
-        state,
-        labelersFile,
-        review,
-        claimSeconds,
-        clock,
-        "bridge-" + UUID.randomUUID());
-  }
-
-  /** The same with a given application id: a second bridge with it is the first one restarted. */
-  static LabelingBridge bridge(
-      KafkaBroker kafka,
-      TopicCatalog topics,
-      Path state,
-      Path labelersFile,
-      boolean review,
-      int claimSeconds,
       java.time.Clock clock,
-      String applicationId) {
-    return new LabelingBridge(
-            settings(kafka, topics, state, applicationId)
-                .labelersFile(labelersFile)
-                .review(review)
-                .claimSeconds(claimSeconds)
-                .build(),
-            clock)
-        .start();
+      java.util.function.UnaryOperator<BridgeSettings.Builder> more) {
+    BridgeSettings.Builder settings =
+        settings(kafka, topics, state, applicationId)
+            .set(BridgeSettings.Key.LABELERS_FILE, labelersFile);
+    return new LabelingBridge(more.apply(settings).build(), clock).start();
   }
 
   /** What every test bridge shares: the test broker, its topics, any free port, fast commits. */
@@ -84,10 +62,11 @@ final class BridgeTestSupport {
     return BridgeSettings.builder(kafka.bootstrapServers())
         .kafka(Map.of("commit.interval.ms", "100"))
         .topics(topics)
-        .httpPort(0)
-        .stateDir(state)
-        .applicationId(applicationId)
-        .coldStart(0, 1);
+        .set(BridgeSettings.Key.HTTP_PORT, 0)
+        .set(BridgeSettings.Key.STATE_DIR, state)
+        .set(BridgeSettings.Key.APPLICATION_ID, applicationId)
+        .set(BridgeSettings.Key.COLD_START, 0)
+        .set(BridgeSettings.Key.COLD_START_EVERY, 1);
   }
 
   /** A labelers file with these (token, name, reviewer?) entries. */

@@ -69,7 +69,16 @@ class LabelingPageIT {
     WebDriver browser = HeadlessChromium.start(tmp.resolve("profile"));
     TopicCatalog topics = BridgeTestSupport.topics(kafka);
     try (LabelingBridge bridge =
-        BridgeTestSupport.bridge(kafka, topics, tmp.resolve("state"), labelers, true, 600, clock)) {
+        BridgeTestSupport.bridge(
+            kafka,
+            topics,
+            tmp.resolve("state"),
+            "bridge-" + java.util.UUID.randomUUID(),
+            labelers,
+            clock,
+            b ->
+                b.set(BridgeSettings.Key.REVIEW, true)
+                    .set(BridgeSettings.Key.CLAIM_SECONDS, 600))) {
       // a frame the model segmented (sky over road) and one from the cold start (no prediction)
       BridgeTestSupport.request(
           kafka,

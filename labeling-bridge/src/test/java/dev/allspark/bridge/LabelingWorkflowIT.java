@@ -209,11 +209,10 @@ class LabelingWorkflowIT {
         kafka,
         topics,
         tmp.resolve("state-" + UUID.randomUUID()),
+        app,
         labelers,
-        review,
-        600,
         clock,
-        app);
+        b -> b.set(BridgeSettings.Key.REVIEW, review).set(BridgeSettings.Key.CLAIM_SECONDS, 600));
   }
 
   private static String base(LabelingBridge b) {

@@ -161,16 +161,17 @@ public final class BenchIngestCommand implements Callable<Integer> {
     IngestSettings settings =
         IngestSettings.builder(servers)
             .topics(topics)
-            .source(IngestService.Source.FOLDER)
-            .folder(folder)
-            .fps(0)
-            .jpeg(jpeg)
-            .loop(passes > 1)
-            .maxFrames(
+            .set(IngestSettings.Key.SOURCE, IngestService.Source.FOLDER)
+            .set(IngestSettings.Key.FOLDER, folder)
+            .set(IngestSettings.Key.FPS, 0)
+            .set(IngestSettings.Key.JPEG, jpeg)
+            .set(IngestSettings.Key.LOOP, passes > 1)
+            .set(
+                IngestSettings.Key.MAX_FRAMES,
                 passes > 1 ? (long) passes * FolderReplay.open(folder, 1, 0, jpeg).frameCount() : 0)
-            .cameras(1)
-            .httpPort(-1)
-            .decodeEvery(every)
+            .set(IngestSettings.Key.CAMERAS, 1)
+            .set(IngestSettings.Key.HTTP_PORT, -1)
+            .set(IngestSettings.Key.DECODE_EVERY, every)
             .build();
     long t0 = System.nanoTime();
     long frames;

@@ -25,7 +25,7 @@ public final class SettingValues {
   }
 
   /** The value, stripped, or the default (which may be null). */
-  public String text(SettingKey key) {
+  public String text(SettingName key) {
     String v = values.get(key.env());
     if (v == null || v.isBlank()) {
       v = key.defaultValue();
@@ -33,7 +33,7 @@ public final class SettingValues {
     return v == null ? null : v.strip();
   }
 
-  public String required(SettingKey key) {
+  public String required(SettingName key) {
     String v = text(key);
     if (v == null || v.isEmpty()) {
       throw new IllegalArgumentException(key.label() + " is required (" + key.doc() + ")");
@@ -41,12 +41,12 @@ public final class SettingValues {
     return v;
   }
 
-  public IllegalArgumentException bad(SettingKey key, String value, String why) {
+  public IllegalArgumentException bad(SettingName key, String value, String why) {
     return new IllegalArgumentException(key.label() + " = '" + value + "' is invalid: " + why);
   }
 
   /** A whole number within {@code min..max}. */
-  public long parse(SettingKey key, String value, long min, long max) {
+  public long parse(SettingName key, String value, long min, long max) {
     long n;
     try {
       n = Long.parseLong(value.strip());
@@ -59,11 +59,11 @@ public final class SettingValues {
     return n;
   }
 
-  public long integer(SettingKey key, long min, long max) {
+  public long integer(SettingName key, long min, long max) {
     return parse(key, required(key), min, max);
   }
 
-  public double decimal(SettingKey key, double min, double max) {
+  public double decimal(SettingName key, double min, double max) {
     String v = required(key);
     double d;
     try {
@@ -77,11 +77,11 @@ public final class SettingValues {
     return d;
   }
 
-  public double fraction(SettingKey key) {
+  public double fraction(SettingName key) {
     return decimal(key, 0, 1);
   }
 
-  public boolean bool(SettingKey key) {
+  public boolean bool(SettingName key) {
     String v = required(key).toLowerCase(Locale.ROOT);
     return switch (v) {
       case "true", "yes", "1" -> true;
@@ -91,7 +91,7 @@ public final class SettingValues {
   }
 
   /** One of an enum's constants, by its name in any case; the error lists the choices. */
-  public <E extends Enum<E>> E choice(SettingKey key, Class<E> type) {
+  public <E extends Enum<E>> E choice(SettingName key, Class<E> type) {
     String v = required(key);
     for (E e : type.getEnumConstants()) {
       if (e.name().equalsIgnoreCase(v)) {
@@ -106,7 +106,7 @@ public final class SettingValues {
   }
 
   /** {@code WIDTHxHEIGHT}, each side within {@code min..max}: {@code {width, height}}. */
-  public int[] size(SettingKey key, int min, int max) {
+  public int[] size(SettingName key, int min, int max) {
     String v = required(key);
     String[] wh = v.toLowerCase(Locale.ROOT).split("x");
     if (wh.length != 2) {
@@ -127,13 +127,13 @@ public final class SettingValues {
   }
 
   /** A path, or null when the setting is absent and has no default. */
-  public Path path(SettingKey key) {
+  public Path path(SettingName key) {
     String v = text(key);
     return v == null || v.isEmpty() ? null : Path.of(v);
   }
 
   /** Comma-separated whole numbers within {@code min..max}; empty when absent. */
-  public Set<Long> numbers(SettingKey key, long min, long max) {
+  public Set<Long> numbers(SettingName key, long min, long max) {
     String v = text(key);
     Set<Long> out = new TreeSet<>();
     if (v != null) {
@@ -144,5 +144,20 @@ public final class SettingValues {
       }
     }
     return Collections.unmodifiableSet(out);
+  }
+
+  /** Comma-separated whole numbers within {@code min..max}, in the order given; at least one. */
+  public java.util.List<Integer> integers(SettingName key, int min, int max) {
+    String v = required(key);
+    java.util.List<Integer> out = new java.util.ArrayList<>();
+    for (String part : v.split(",")) {
+      if (!part.isBlank()) {
+        out.add((int) parse(key, part, min, max));
+      }
+    }
+    if (out.isEmpty()) {
+      throw bad(key, v, "expected one or more whole numbers, comma-separated");
+    }
+    return java.util.List.copyOf(out);
   }
 }

@@ -20,7 +20,7 @@ public abstract class SettingsBuilder<B extends SettingsBuilder<B, S>, S> {
   }
 
   /** Sets one setting; {@code null} removes it (its default applies). */
-  public B set(SettingKey key, Object value) {
+  public B set(SettingName key, Object value) {
     if (value == null) {
       values.remove(key.env());
     } else {

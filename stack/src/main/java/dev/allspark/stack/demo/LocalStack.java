@@ -131,14 +131,15 @@ public final class LocalStack implements AutoCloseable {
                   BridgeSettings.builder(bootstrap)
                       .kafka(Map.of("commit.interval.ms", "200"))
                       .topics(topics)
-                      .httpPort(0)
-                      .token(token)
-                      .labelersFile(labelersFile)
-                      .classes(classes.id())
-                      .stateDir(settings.stateDir().resolve("bridge"))
-                      .applicationId("allspark-demo-bridge")
+                      .set(BridgeSettings.Key.HTTP_PORT, 0)
+                      .set(BridgeSettings.Key.TOKEN, token)
+                      .set(BridgeSettings.Key.LABELERS_FILE, labelersFile)
+                      .set(BridgeSettings.Key.CLASSES, classes.id())
+                      .set(BridgeSettings.Key.STATE_DIR, settings.stateDir().resolve("bridge"))
+                      .set(BridgeSettings.Key.APPLICATION_ID, "allspark-demo-bridge")
                       // the demo's own cold start below knows when the trainer published
-                      .coldStart(0, 1)
+                      .set(BridgeSettings.Key.COLD_START, 0)
+                      .set(BridgeSettings.Key.COLD_START_EVERY, 1)
                       .build()) // no folder import in the demo
               .start();
       started.add(bridge);
@@ -154,7 +155,7 @@ public final class LocalStack implements AutoCloseable {
               .set(OnlineSettings.Key.CROP, Integer.toString(crop(settings.modelSize())))
               .set(OnlineSettings.Key.BATCH, "4")
               .set(OnlineSettings.Key.MIN_LABELS, Integer.toString(settings.minLabels()))
-              .set(OnlineSettings.Key.HOLDOUT, "0.2")
+              .set(OnlineSettings.Key.HOLDOUT_FRACTION, "0.2")
               .set(OnlineSettings.Key.WINDOW, "128")
               .set(OnlineSettings.Key.LR, "0.02")
               .set(OnlineSettings.Key.LR_WARMUP, "20")
@@ -173,14 +174,14 @@ public final class LocalStack implements AutoCloseable {
               .topics(topics)
               .set(InferenceSettings.Key.GROUP, "allspark-demo-inference")
               .set(InferenceSettings.Key.CLASSES, classes.id())
-              .set(InferenceSettings.Key.INSTANCE, "demo")
+              .set(InferenceSettings.Key.INSTANCE_ID, "demo")
               .set(InferenceSettings.Key.INPUT_SIZE, settings.modelSize())
               .set(InferenceSettings.Key.MAX_BATCH, "4")
               .set(InferenceSettings.Key.LABEL_FRACTION, Double.toString(settings.labelFraction()))
               .set(
                   InferenceSettings.Key.AUDIT_FRACTION,
                   Double.toString(settings.labelFraction() / 10))
-              .set(InferenceSettings.Key.LABEL_RATE, "120")
+              .set(InferenceSettings.Key.LABEL_REQUESTS_PER_MINUTE, "120")
               .set(InferenceSettings.Key.HTTP_PORT, "0")
               .build();
       inference = new InferenceService(inferenceSettings).start();
@@ -223,17 +224,18 @@ public final class LocalStack implements AutoCloseable {
           new IngestService(
                   IngestSettings.builder(bootstrap)
                       .topics(topics)
-                      .source(
+                      .set(
+                          IngestSettings.Key.SOURCE,
                           images == null
                               ? IngestService.Source.SYNTHETIC
                               : IngestService.Source.FOLDER)
-                      .folder(images)
-                      .fps(settings.fps())
-                      .loop(true)
-                      .cameras(settings.cameras())
+                      .set(IngestSettings.Key.FOLDER, images)
+                      .set(IngestSettings.Key.FPS, settings.fps())
+                      .set(IngestSettings.Key.LOOP, true)
+                      .set(IngestSettings.Key.CAMERAS, settings.cameras())
                       .set(IngestSettings.Key.SIZE, settings.size())
-                      .seed(settings.seed())
-                      .httpPort(0)
+                      .set(IngestSettings.Key.SEED, settings.seed())
+                      .set(IngestSettings.Key.HTTP_PORT, 0)
                       .build(),
                   null)
               .start();

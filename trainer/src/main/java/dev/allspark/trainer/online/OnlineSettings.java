@@ -1,6 +1,6 @@
 package dev.allspark.trainer.online;
 
-import dev.allspark.ops.settings.SettingKey;
+import dev.allspark.ops.settings.SettingName;
 import dev.allspark.ops.settings.SettingTable;
 import dev.allspark.ops.settings.SettingValues;
 import dev.allspark.ops.settings.SettingsBuilder;
@@ -54,107 +54,88 @@ public record OnlineSettings(
     Path pretrained,
     dev.allspark.schemas.labels.ClassSet classes) {
 
-  /** The settings, by name; {@link #TABLE} lists them in order. */
-  public static final class Key {
-    private Key() {}
-
-    static final SettingTable TABLE = new SettingTable("trainer", "ALLSPARK_TRAINER");
-    public static final SettingKey BOOTSTRAP = TABLE.bootstrap();
-    public static final SettingKey CLASSES = TABLE.classes();
-    public static final SettingKey GROUP =
-        TABLE.key("GROUP", "allspark-trainer", "consumer group on camera.frames");
-    public static final SettingKey STATE_DIR =
-        TABLE.key(
-            "STATE_DIR",
-            "trainer-state",
-            "folder of the saved training state (a volume in containers)");
-    public static final SettingKey MODEL = TABLE.key("MODEL", "b0", "b0 or tiny");
-    public static final SettingKey METHOD =
-        TABLE.key("METHOD", "allspark", "allspark or supervised");
-    public static final SettingKey CROP = TABLE.key("CROP", "129", "training crop side");
-    public static final SettingKey BATCH =
-        TABLE.key("BATCH", "4", "labeled (and as many unlabeled) crops per step");
-    public static final SettingKey TRAIN_SIZE =
-        TABLE.key(
-            "TRAIN_SIZE",
-            "480x360",
-            "WIDTHxHEIGHT frames and masks are resized to before cropping");
-    public static final SettingKey MIN_LABELS =
-        TABLE.key("MIN_LABELS", "20", "training labeled frames needed before training starts");
-    public static final SettingKey HOLDOUT =
-        TABLE.key(
-            "HOLDOUT_FRACTION",
-            "0.15",
-            "share of labeled frames held out for validation (by frame-id hash)");
-    public static final SettingKey WINDOW = TABLE.key("WINDOW", "512", "unlabeled frames kept");
-    public static final SettingKey WINDOW_SAMPLE =
-        TABLE.key("WINDOW_SAMPLE", "0.25", "share of arriving frames kept in the window");
-    public static final SettingKey LR =
-        TABLE.key("LR", "0.01", "learning rate after warm-up (constant)");
-    public static final SettingKey LR_WARMUP =
-        TABLE.key("LR_WARMUP", "100", "steps of linear LR warm-up");
-    public static final SettingKey LR_DECAY =
-        TABLE.key(
-            "LR_DECAY",
-            "constant",
-            "constant (a never-ending stream) or poly (power 0.9 over --max-steps, as offline)");
-    public static final SettingKey OPTIMIZER =
-        TABLE.key(
-            "OPTIMIZER", "sgd", "sgd (the reference: momentum 0.9) or adamw (SegFormer's own)");
-    public static final SettingKey WEIGHT_DECAY =
-        TABLE.key("WEIGHT_DECAY", null, "weight decay (unset: 1e-4 with sgd, 0.01 with adamw)");
-    public static final SettingKey UNLABELED_FROM =
-        TABLE.key(
-            "UNLABELED_FROM",
-            "0",
-            "allspark trains on labeled frames alone for this many steps (a supervised warm start);"
-                + " the memory warm-up counts from there");
-    public static final SettingKey MEMORY_WARMUP =
-        TABLE.key("MEMORY_WARMUP", "200", "steps before the Semantic Memory is read");
-    public static final SettingKey PSEUDO_THRESHOLD =
-        TABLE.key(
-            "PSEUDO_THRESHOLD",
-            "0.95",
-            "pseudo-labelled pixels below this confidence count nothing (0 = all count)");
-    public static final SettingKey EVAL_EVERY =
-        TABLE.key(
-            "EVAL_EVERY", "500", "steps between held-out evaluations (and publication attempts)");
-    public static final SettingKey SAVE_EVERY =
-        TABLE.key("SAVE_EVERY", "100", "steps between state saves");
-    public static final SettingKey MARGIN =
-        TABLE.key("MARGIN", "0.01", "publish only if held-out mIoU >= last published - margin");
-    public static final SettingKey MAX_STEPS =
-        TABLE.key("MAX_STEPS", "0", "stop after this step (0 = never)");
-    public static final SettingKey DEVICE =
-        TABLE.key("DEVICE", "auto", "auto (GPU when present), cpu or gpu");
-    public static final SettingKey HTTP_PORT =
-        TABLE.key(
-            "HTTP_PORT",
-            "8084",
-            "port of /metrics and /health (0 = any free port, -1 = no server)");
-    public static final SettingKey SEED = TABLE.key("SEED", "1", "random seed");
-    public static final SettingKey RETAIN_VERSIONS =
-        TABLE.key(
-            "RETAIN_VERSIONS",
-            "20",
-            "checkpoint versions kept on model.checkpoints; older ones are removed by tombstones"
-                + " (0 = keep every version)");
-    public static final SettingKey PRETRAINED =
-        TABLE.key(
-            "PRETRAINED",
-            null,
-            "encoder weights to start from (FILE.safetensors, a MiT/SegFormer encoder by its own"
-                + " tensor names); used when there is no state to resume");
-    public static final SettingKey RETAIN_PINNED =
-        TABLE.key(
-            "RETAIN_PINNED",
-            "",
-            "versions never removed, comma-separated (e.g. the one the inference service is pinned"
-                + " to)");
+  /** The settings, by name; {@link #TABLE} gives their defaults and meanings. */
+  public enum Key implements SettingName {
+    BOOTSTRAP,
+    CLASSES,
+    GROUP,
+    STATE_DIR,
+    MODEL,
+    METHOD,
+    CROP,
+    BATCH,
+    TRAIN_SIZE,
+    MIN_LABELS,
+    HOLDOUT_FRACTION,
+    WINDOW,
+    WINDOW_SAMPLE,
+    LR,
+    LR_WARMUP,
+    LR_DECAY,
+    OPTIMIZER,
+    WEIGHT_DECAY,
+    UNLABELED_FROM,
+    MEMORY_WARMUP,
+    PSEUDO_THRESHOLD,
+    EVAL_EVERY,
+    SAVE_EVERY,
+    MARGIN,
+    MAX_STEPS,
+    DEVICE,
+    HTTP_PORT,
+    SEED,
+    RETAIN_VERSIONS,
+    PRETRAINED,
+    RETAIN_PINNED
   }
 
   /** Every setting of the service: its options, its README table. */
-  public static final SettingTable TABLE = Key.TABLE;
+  public static final SettingTable TABLE =
+      SettingTable.of(
+          "trainer",
+          "ALLSPARK_TRAINER",
+          Key.class,
+          """
+          GROUP             allspark-trainer  consumer group on camera.frames
+          STATE_DIR         trainer-state  folder of the saved training state (a volume in
+                                      containers)
+          MODEL             b0        b0 or tiny
+          METHOD            allspark  allspark or supervised
+          CROP              129       training crop side
+          BATCH             4         labeled (and as many unlabeled) crops per step
+          TRAIN_SIZE        480x360   WIDTHxHEIGHT frames and masks are resized to before cropping
+          MIN_LABELS        20        training labeled frames needed before training starts
+          HOLDOUT_FRACTION  0.15      share of labeled frames held out for validation (by frame-id
+                                      hash)
+          WINDOW            512       unlabeled frames kept
+          WINDOW_SAMPLE     0.25      share of arriving frames kept in the window
+          LR                0.01      learning rate after warm-up (constant)
+          LR_WARMUP         100       steps of linear LR warm-up
+          LR_DECAY          constant  constant (a never-ending stream) or poly (power 0.9 over
+                                      --max-steps, as offline)
+          OPTIMIZER         sgd       sgd (the reference: momentum 0.9) or adamw (SegFormer's own)
+          WEIGHT_DECAY      -         weight decay (unset: 1e-4 with sgd, 0.01 with adamw)
+          UNLABELED_FROM    0         allspark trains on labeled frames alone for this many steps (a
+                                      supervised warm start); the memory warm-up counts from there
+          MEMORY_WARMUP     200       steps before the Semantic Memory is read
+          PSEUDO_THRESHOLD  0.95      pseudo-labelled pixels below this confidence count nothing (0
+                                      = all count)
+          EVAL_EVERY        500       steps between held-out evaluations (and publication attempts)
+          SAVE_EVERY        100       steps between state saves
+          MARGIN            0.01      publish only if held-out mIoU >= last published - margin
+          MAX_STEPS         0         stop after this step (0 = never)
+          DEVICE            auto      auto (GPU when present), cpu or gpu
+          HTTP_PORT         8084      port of /metrics and /health (0 = any free port, -1 = no
+                                      server)
+          SEED              1         random seed
+          RETAIN_VERSIONS   20        checkpoint versions kept on model.checkpoints; older ones are
+                                      removed by tombstones (0 = keep every version)
+          PRETRAINED        -         encoder weights to start from (FILE.safetensors, a
+                                      MiT/SegFormer encoder by its own tensor names); used when
+                                      there is no state to resume
+          RETAIN_PINNED     ""        versions never removed, comma-separated (e.g. the one the
+                                      inference service is pinned to)
+          """);
 
   public static final String KAFKA_PREFIX = KafkaOverrides.PREFIX;
 
@@ -216,7 +197,7 @@ public record OnlineSettings(
         w,
         h,
         (int) p.integer(Key.MIN_LABELS, 1, 1_000_000),
-        p.decimal(Key.HOLDOUT, 0.01, 0.9),
+        p.decimal(Key.HOLDOUT_FRACTION, 0.01, 0.9),
         (int) p.integer(Key.WINDOW, 1, 1_000_000),
         p.decimal(Key.WINDOW_SAMPLE, 0.0001, 1),
         p.decimal(Key.LR, 1e-7, 10),
