@@ -1,17 +1,13 @@
 package dev.allspark.ops;
 
-import dev.allspark.ops.settings.SettingOptions;
+import dev.allspark.ops.settings.SettingTable;
+import dev.allspark.ops.settings.SettingsCommand;
 import java.time.Duration;
-import java.util.Map;
-import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.IntSupplier;
 import java.util.function.Supplier;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /**
  * The command of a long-running service ({@code allspark inference}, {@code ingest}, {@code
@@ -21,23 +17,16 @@ import picocli.CommandLine.Spec;
  * subclass names itself and its description in its own {@code @Command}; the attributes here are
  * inherited.
  */
-@Command(
-    mixinStandardHelpOptions = true,
-    modelTransformer = SettingOptions.Transformer.class,
-    sortOptions = false)
-public abstract class ServiceCommand implements Callable<Integer>, SettingOptions.Command {
-  @Spec protected CommandSpec spec;
+public abstract class ServiceCommand extends SettingsCommand {
+  protected ServiceCommand(SettingTable settings) {
+    super(settings);
+  }
 
   @Option(
       names = "--minutes",
       paramLabel = "N",
       description = "Stop after this many minutes (default: run until Ctrl-C or SIGTERM).")
   Double minutes;
-
-  /** The values in force: the environment, then the options given on the command line. */
-  protected Map<String, String> values(Map<String, String> env) {
-    return SettingOptions.values(spec, settings(), env);
-  }
 
   /**
    * A started service as its command sees it.

@@ -3,10 +3,13 @@ package dev.allspark.stack;
 import dev.allspark.ingest.FolderReplay;
 import dev.allspark.ingest.IngestService;
 import dev.allspark.ingest.IngestSettings;
+import dev.allspark.ops.settings.SettingName;
+import dev.allspark.ops.settings.SettingTable;
+import dev.allspark.ops.settings.SettingValues;
+import dev.allspark.ops.settings.SettingsCommand;
 import dev.allspark.schemas.kafka.Topic;
 import dev.allspark.schemas.kafka.TopicCatalog;
 import dev.allspark.schemas.kafka.TopicsInitializer;
-import dev.allspark.testkit.EmbeddedKafka;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -17,13 +20,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.Callable;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.tools.ProducerPerformance;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
 
 /**
  * {@code allspark bench ingest}: folder replay at full speed through the ingest service (edge
@@ -34,53 +35,55 @@ import picocli.CommandLine.Option;
  */
 @Command(
     name = "ingest",
-    mixinStandardHelpOptions = true,
     description = {
       "Folder replay at full speed through the ingest service beside Kafka's ProducerPerformance",
       "(same record count and mean size, acks=all, idempotent) on the same broker. Prints JSON."
     })
-public final class BenchIngestCommand implements Callable<Integer> {
-  @Option(
-      names = "--folder",
-      defaultValue = "../shared/datasets/camvid/train",
-      description = "Frames to replay, CamVid or Cityscapes layout (default: ${DEFAULT-VALUE}).")
-  Path folder;
+public final class BenchIngestCommand extends SettingsCommand {
+  enum Key implements SettingName {
+    FOLDER,
+    BOOTSTRAP,
+    JPEG,
+    PASSES,
+    ROUNDS
+  }
 
-  @Option(
-      names = "--bootstrap",
-      description = "An existing broker (default: start one in this JVM).")
-  String bootstrap;
+  static final SettingTable TABLE =
+      SettingTable.of(
+          "bench ingest",
+          "ALLSPARK_BENCH_INGEST",
+          Key.class,
+          """
+          FOLDER     ../shared/datasets/camvid/train  frames to replay, CamVid or Cityscapes layout
+          BOOTSTRAP  -      an existing broker (unset: start one in this JVM)
+          JPEG       false  re-encode frames as JPEG on the way
+          PASSES     3      times each run replays the folder
+          ROUNDS     2      rounds of (ours, ours decoding all, Kafka's); the best of each counts
+          """);
 
-  @Option(names = "--jpeg", description = "Re-encode frames as JPEG on the way.")
-  boolean jpeg;
+  private Path folder;
+  private boolean jpeg;
+  private int passes;
 
-  @Option(
-      names = "--passes",
-      defaultValue = "3",
-      description = "Times each run replays the folder (default: ${DEFAULT-VALUE}).")
-  int passes;
-
-  @Option(
-      names = "--rounds",
-      defaultValue = "2",
-      description =
-          "Rounds of (ours, ours decoding all, Kafka's), best of each counts (default: ${DEFAULT-VALUE}).")
-  int rounds;
+  public BenchIngestCommand() {
+    super(TABLE);
+  }
 
   @Override
   public Integer call() throws Exception {
+    SettingValues p = settingValues();
+    folder = p.path(Key.FOLDER);
+    jpeg = p.bool(Key.JPEG);
+    passes = (int) p.integer(Key.PASSES, 1, 1000);
+    int rounds = (int) p.integer(Key.ROUNDS, 1, 100);
     if (!Files.isDirectory(folder)) {
-      throw new IllegalArgumentException(
-          "--folder " + folder + " does not exist (CamVid lives in ../shared/datasets/camvid)");
+      throw p.bad(
+          Key.FOLDER,
+          folder.toString(),
+          "no such folder (CamVid lives in ../shared/datasets/camvid)");
     }
-    EmbeddedKafka embedded = null;
-    try {
-      String servers = bootstrap;
-      if (servers == null) {
-        System.err.println("bench ingest: starting a Kafka broker in this JVM");
-        embedded = EmbeddedKafka.start();
-        servers = embedded.bootstrapServers();
-      }
+    try (BenchBroker broker = BenchBroker.of(p.text(Key.BOOTSTRAP), "bench ingest")) {
+      String servers = broker.servers();
       String prefix = "bench-" + UUID.randomUUID().toString().substring(0, 8) + ".";
       TopicCatalog topics = TopicCatalog.prefixed(prefix);
       try (Admin admin = Admin.create(Map.of("bootstrap.servers", servers))) {
@@ -141,10 +144,6 @@ public final class BenchIngestCommand implements Callable<Integer> {
           round(rate(best.get("everyFrameDecoded")) / perfRate));
       System.out.println(dev.allspark.ops.Json.pretty(out));
       return 0;
-    } finally {
-      if (embedded != null) {
-        embedded.close();
-      }
     }
   }
 

@@ -5,6 +5,10 @@ import ai.djl.ndarray.NDManager;
 import dev.allspark.model.AllSparkNet;
 import dev.allspark.model.Checkpoint;
 import dev.allspark.model.ConfusionMatrix;
+import dev.allspark.ops.settings.SettingName;
+import dev.allspark.ops.settings.SettingTable;
+import dev.allspark.ops.settings.SettingValues;
+import dev.allspark.ops.settings.SettingsCommand;
 import dev.allspark.schemas.CameraFrame;
 import dev.allspark.schemas.ImageEncoding;
 import dev.allspark.schemas.LabelMask;
@@ -27,7 +31,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.Callable;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -44,39 +47,37 @@ import picocli.CommandLine.Option;
  */
 @Command(
     name = "online",
-    mixinStandardHelpOptions = true,
     description = {
       "The online trainer fed a CamVid split through a broker in this JVM for --steps steps,",
       "then its state scored on val/ like `train`. Prints JSON. Recipe options as `trainer`."
     })
-public final class BenchOnlineCommand implements Callable<Integer> {
-  @Option(
-      names = "--data",
-      defaultValue = "../shared/datasets/camvid",
-      description = "CamVid-layout folder (default: ${DEFAULT-VALUE}).")
-  Path data;
+public final class BenchOnlineCommand extends SettingsCommand {
+  enum Key implements SettingName {
+    DATA,
+    SPLIT,
+    STEPS,
+    INPUT_SCALE,
+    HOLDOUT_FRACTION
+  }
 
-  @Option(names = "--split", defaultValue = "1_8", description = "Label budget (default: 1_8).")
-  String split;
+  static final SettingTable TABLE =
+      SettingTable.of(
+          "bench online",
+          "ALLSPARK_BENCH_ONLINE",
+          Key.class,
+          """
+          DATA              ../shared/datasets/camvid  CamVid-layout folder
+          SPLIT             1_8   label budget: 1_4, 1_8, 1_16 or full
+          STEPS             2000  training steps
+          INPUT_SCALE       1     frames are resized by this factor for training
+                                  (ALLSPARK_TRAINER_TRAIN_SIZE) and scoring, as `train --input-scale`
+          HOLDOUT_FRACTION  0.01  labels the trainer holds out for its publication gate (so that it
+                                  trains on about as many labels as the offline run)
+          """);
 
-  @Option(names = "--steps", defaultValue = "2000", description = "Training steps.")
-  int steps;
-
-  @Option(
-      names = "--input-scale",
-      defaultValue = "1",
-      description =
-          "Frames are resized by this factor for training (ALLSPARK_TRAINER_TRAIN_SIZE) and"
-              + " scoring, as `train --input-scale`.")
-  double inputScale;
-
-  @Option(
-      names = "--holdout-fraction",
-      defaultValue = "0.01",
-      description =
-          "Labels the trainer holds out for its publication gate (default: ${DEFAULT-VALUE}, so"
-              + " that it trains on about as many labels as the offline run).")
-  double holdout;
+  public BenchOnlineCommand() {
+    super(TABLE);
+  }
 
   @Option(
       names = "--set",
@@ -88,6 +89,12 @@ public final class BenchOnlineCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    SettingValues p = settingValues();
+    Path data = p.path(Key.DATA);
+    String split = p.text(Key.SPLIT);
+    int steps = (int) p.integer(Key.STEPS, 1, Integer.MAX_VALUE);
+    double inputScale = p.decimal(Key.INPUT_SCALE, 0.05, 1);
+    double holdout = p.fraction(Key.HOLDOUT_FRACTION);
     CamVidFolder folder = new CamVidFolder(data);
     List<String> labeledNames = folder.labeledNames(split);
     List<String> unlabeledNames = folder.unlabeledNames(split);
@@ -234,7 +241,7 @@ public final class BenchOnlineCommand implements Callable<Integer> {
       return 0;
     } finally {
       try (var files = Files.walk(state)) {
-        files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
       }
     }
   }

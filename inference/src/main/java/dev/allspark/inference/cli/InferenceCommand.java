@@ -3,7 +3,6 @@ package dev.allspark.inference.cli;
 import dev.allspark.inference.InferenceService;
 import dev.allspark.inference.InferenceSettings;
 import dev.allspark.ops.ServiceCommand;
-import dev.allspark.ops.settings.SettingTable;
 import java.time.Duration;
 import picocli.CommandLine.Command;
 
@@ -18,9 +17,8 @@ import picocli.CommandLine.Command;
       "Each option can also be set by the environment variable in brackets."
     })
 public final class InferenceCommand extends ServiceCommand {
-  @Override
-  public SettingTable settings() {
-    return InferenceSettings.TABLE;
+  public InferenceCommand() {
+    super(InferenceSettings.TABLE);
   }
 
   @Override

@@ -3,7 +3,6 @@ package dev.allspark.ingest.cli;
 import dev.allspark.ingest.IngestService;
 import dev.allspark.ingest.IngestSettings;
 import dev.allspark.ops.ServiceCommand;
-import dev.allspark.ops.settings.SettingTable;
 import java.time.Duration;
 import java.util.Map;
 import picocli.CommandLine.Command;
@@ -17,9 +16,8 @@ import picocli.CommandLine.Command;
       "Each option can also be set by the environment variable in brackets."
     })
 public final class IngestCommand extends ServiceCommand {
-  @Override
-  public SettingTable settings() {
-    return IngestSettings.TABLE;
+  public IngestCommand() {
+    super(IngestSettings.TABLE);
   }
 
   /** The service's settings: the environment, then the options given here. */

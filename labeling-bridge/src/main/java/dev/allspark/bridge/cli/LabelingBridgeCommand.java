@@ -3,7 +3,6 @@ package dev.allspark.bridge.cli;
 import dev.allspark.bridge.BridgeSettings;
 import dev.allspark.bridge.LabelingBridge;
 import dev.allspark.ops.ServiceCommand;
-import dev.allspark.ops.settings.SettingTable;
 import java.time.Duration;
 import java.util.Map;
 import picocli.CommandLine.Command;
@@ -18,9 +17,8 @@ import picocli.CommandLine.Command;
       "Each option can also be set by the environment variable in brackets."
     })
 public final class LabelingBridgeCommand extends ServiceCommand {
-  @Override
-  public SettingTable settings() {
-    return BridgeSettings.TABLE;
+  public LabelingBridgeCommand() {
+    super(BridgeSettings.TABLE);
   }
 
   /** The bridge's settings: the environment, then the options given here. */

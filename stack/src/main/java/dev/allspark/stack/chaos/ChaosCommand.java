@@ -1,14 +1,16 @@
 package dev.allspark.stack.chaos;
 
+import dev.allspark.ops.settings.SettingName;
+import dev.allspark.ops.settings.SettingTable;
+import dev.allspark.ops.settings.SettingValues;
+import dev.allspark.ops.settings.SettingsCommand;
 import dev.allspark.schemas.kafka.TopicCatalog;
 import dev.allspark.schemas.kafka.TopicsInitializer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import org.apache.kafka.clients.admin.Admin;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
 
 /**
  * {@code allspark chaos}: the reliability suite. It starts a standalone KRaft broker and the
@@ -39,42 +41,54 @@ import picocli.CommandLine.Option;
  */
 @Command(
     name = "chaos",
-    mixinStandardHelpOptions = true,
     description = {
       "Reliability suite: real processes on a standalone broker, killed and starved on loopback;",
       "prints counts (sent, committed, lost, duplicated, DLQ reasons, refusals) as JSON and exits",
       "1 on any loss, duplicate, accepted bad input or slow health answer."
     })
-public final class ChaosCommand implements Callable<Integer> {
-  @Option(names = "--kills", defaultValue = "10", description = "SIGKILLs of inference.")
-  int kills;
+public final class ChaosCommand extends SettingsCommand {
+  enum Key implements SettingName {
+    KILLS,
+    FRAMES,
+    DELIVERY_TIMEOUT_MS,
+    LABELS,
+    WORK_DIR,
+    SEED,
+    ONLY_VERSIONS
+  }
 
-  @Option(names = "--frames", defaultValue = "800", description = "Frames the fleet sends.")
-  int frames;
+  static final SettingTable TABLE =
+      SettingTable.of(
+          "chaos",
+          "ALLSPARK_CHAOS",
+          Key.class,
+          """
+          KILLS                10     SIGKILLs of inference
+          FRAMES               800    frames the fleet sends
+          DELIVERY_TIMEOUT_MS  10000  the producers' delivery.timeout.ms; the broker outage lasts
+                                      2.5 times it
+          LABELS               40     labels sent during training
+          WORK_DIR             -      logs and data (unset: a new temporary folder)
+          SEED                 1      random seed of the kill times
+          ONLY_VERSIONS        false  run only the last part (inference start-up with 5 and 200
+                                      versions)
+          """);
 
-  @Option(
-      names = "--delivery-timeout-ms",
-      defaultValue = "10000",
-      description = "The producers' delivery.timeout.ms; the broker outage lasts 2.5 times it.")
-  int deliveryTimeoutMs;
-
-  @Option(names = "--labels", defaultValue = "40", description = "Labels sent during training.")
-  int labels;
-
-  @Option(names = "--work-dir", description = "Logs and data (default: a new temporary folder).")
-  Path workDir;
-
-  @Option(names = "--seed", defaultValue = "1", description = "Random seed of the kill times.")
-  long seed;
-
-  @Option(
-      names = "--only-versions",
-      description = "Run only the last part (inference start-up with 5 and 200 versions).")
-  boolean onlyVersions;
+  public ChaosCommand() {
+    super(TABLE);
+  }
 
   @Override
   public Integer call() throws Exception {
-    ChaosRun run = new ChaosRun(kills, frames, deliveryTimeoutMs, labels, seed);
+    SettingValues p = settingValues();
+    ChaosRun run =
+        new ChaosRun(
+            (int) p.integer(Key.KILLS, 0, 1000),
+            (int) p.integer(Key.FRAMES, 1, 1_000_000),
+            (int) p.integer(Key.DELIVERY_TIMEOUT_MS, 1000, 600_000),
+            (int) p.integer(Key.LABELS, 0, 100_000),
+            p.integer(Key.SEED, Long.MIN_VALUE, Long.MAX_VALUE));
+    Path workDir = p.path(Key.WORK_DIR);
     Path dir =
         workDir != null
             ? Files.createDirectories(workDir)
@@ -89,7 +103,7 @@ public final class ChaosCommand implements Callable<Integer> {
       try (Admin admin = Admin.create(Map.of("bootstrap.servers", run.bootstrap))) {
         new TopicsInitializer(admin, run.topics, (short) 1).run();
       }
-      if (!onlyVersions) {
+      if (!p.bool(Key.ONLY_VERSIONS)) {
         run.publishTinyModel();
         Service inference = new DeliveryFaults(run).delivery(dir, broker);
         new InputFaults(run).slowAndMalformed(dir, inference);

@@ -28,60 +28,7 @@ import org.apache.kafka.clients.admin.Admin;
  * settings are scaled to a laptop.
  */
 public final class LocalStack implements AutoCloseable {
-  /**
-   * @param camvid a CamVid-layout image folder to replay (its annotations in {@code <folder>annot}
-   *     are the labelers' ground truth), or null for the synthetic fleet
-   * @param model {@code tiny} or {@code b0}
-   * @param size frames of the synthetic fleet, WIDTHxHEIGHT
-   * @param modelSize what the trainer and the inference service resize frames to
-   * @param bootstrap an existing broker, or null to start one in this JVM
-   * @param cityscapes a Cityscapes {@code leftImg8bit/<split>} folder to replay with the 19-class
-   *     set (ground truth from {@code gtFine/<split>}), or null
-   */
-  public record Settings(
-      Path camvid,
-      int cameras,
-      double fps,
-      String size,
-      String modelSize,
-      String model,
-      long labelDelayMillis,
-      double labelFraction,
-      int minLabels,
-      int evalEvery,
-      int dashboardPort,
-      Path stateDir,
-      String bootstrap,
-      long seed,
-      Path cityscapes) {
-    public Settings {
-      if (cityscapes != null && camvid != null) {
-        throw new IllegalArgumentException("replay --camvid or --cityscapes, not both");
-      }
-      if (cityscapes != null && !Files.isDirectory(cityscapes)) {
-        throw new IllegalArgumentException("--cityscapes " + cityscapes + " is not a folder");
-      }
-      if (camvid != null && !Files.isDirectory(camvid)) {
-        throw new IllegalArgumentException("--camvid " + camvid + " is not a folder");
-      }
-      if (cameras < 1) {
-        throw new IllegalArgumentException("--cameras must be >= 1, got " + cameras);
-      }
-      if (fps <= 0) {
-        throw new IllegalArgumentException("--fps must be > 0, got " + fps);
-      }
-      if (labelDelayMillis < 0) {
-        throw new IllegalArgumentException("--label-delay must be >= 0");
-      }
-    }
-
-    /** The demo's defaults (synthetic fleet, tiny model), each changed by name. */
-    public static StackSettingsBuilder builder(Path stateDir) {
-      return new StackSettingsBuilder(stateDir);
-    }
-  }
-
-  private final Settings s;
+  private final DemoSettings s;
   private final List<AutoCloseable> started = new ArrayList<>();
   private final EmbeddedKafka broker;
   private Path brokerDir;
@@ -98,7 +45,7 @@ public final class LocalStack implements AutoCloseable {
   private long lastFrames;
   private volatile double framesPerSecond;
 
-  public LocalStack(Settings settings) throws Exception {
+  public LocalStack(DemoSettings settings) throws Exception {
     this.s = settings;
     try {
       if (settings.bootstrap() == null) {

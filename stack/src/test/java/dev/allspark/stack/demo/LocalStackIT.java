@@ -34,15 +34,29 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * and the dashboard in headless Chromium.
  */
 class LocalStackIT {
+  /**
+   * A demo small enough for a test: the tiny model at 96x72, 3 frames per second a camera, the
+   * simulated labelers answering in 0.2 s for 30 % of the frames, the dashboard on a free port.
+   */
+  static DemoSettings.Builder small(Path state) {
+    return DemoSettings.builder(state)
+        .set(DemoSettings.Key.MODEL, "tiny")
+        .set(DemoSettings.Key.MODEL_SIZE, "96x72")
+        .set(DemoSettings.Key.FPS, 3)
+        .set(DemoSettings.Key.LABEL_DELAY, 0.2)
+        .set(DemoSettings.Key.LABEL_FRACTION, 0.3)
+        .set(DemoSettings.Key.PORT, 0);
+  }
+
   @Test
   void framesLabelsCheckpointsAndSwapsMakeOneResultPerFrame(@TempDir Path tmp) throws Exception {
-    LocalStack.Settings settings =
-        LocalStack.Settings.builder(tmp.resolve("state"))
-            .fleet(2, 3, "160x120")
-            .model("tiny", "96x72")
-            .labelers(200, 0.3)
-            .training(6, 20)
-            .seed(7)
+    DemoSettings settings =
+        small(tmp.resolve("state"))
+            .set(DemoSettings.Key.CAMERAS, 2)
+            .set(DemoSettings.Key.SIZE, "160x120")
+            .set(DemoSettings.Key.MIN_LABELS, 6)
+            .set(DemoSettings.Key.EVAL_EVERY, 20)
+            .set(DemoSettings.Key.SEED, 7)
             .build();
     try (LocalStack stack = new LocalStack(settings)) {
       // the loop closes: labels -> published checkpoints -> inference serves a later version

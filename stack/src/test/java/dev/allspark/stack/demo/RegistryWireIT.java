@@ -35,13 +35,13 @@ class RegistryWireIT {
       System.setProperty(SchemaRegistry.URL_PROPERTY, registry.url());
       Map<String, List<ConsumerRecord<String, byte[]>>> topics = new HashMap<>();
       try {
-        LocalStack.Settings settings =
-            LocalStack.Settings.builder(tmp.resolve("state"))
-                .fleet(1, 3, "96x72")
-                .model("tiny", "96x72")
-                .labelers(200, 0.3)
-                .training(4, 10)
-                .seed(11)
+        DemoSettings settings =
+            LocalStackIT.small(tmp.resolve("state"))
+                .set(DemoSettings.Key.CAMERAS, 1)
+                .set(DemoSettings.Key.SIZE, "96x72")
+                .set(DemoSettings.Key.MIN_LABELS, 4)
+                .set(DemoSettings.Key.EVAL_EVERY, 10)
+                .set(DemoSettings.Key.SEED, 11)
                 .build();
         try (LocalStack stack = new LocalStack(settings)) {
           await()

@@ -6,6 +6,10 @@ import dev.allspark.model.AllSparkNet;
 import dev.allspark.model.Checkpoint;
 import dev.allspark.model.ModelConfig;
 import dev.allspark.model.Segmenter;
+import dev.allspark.ops.settings.SettingName;
+import dev.allspark.ops.settings.SettingTable;
+import dev.allspark.ops.settings.SettingValues;
+import dev.allspark.ops.settings.SettingsCommand;
 import dev.allspark.schemas.labels.ClassSet;
 import dev.allspark.trainer.Method;
 import dev.allspark.trainer.RgbImage;
@@ -18,9 +22,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
 
 /** {@code allspark bench}: training and inference speed, as JSON. */
 @Command(
@@ -49,28 +51,36 @@ public final class BenchCommand implements Runnable {
       mixinStandardHelpOptions = true,
       description =
           "Seconds per AllSpark training iteration of the default model (crop 129; 2+2 and 4+4).")
-  static final class TrainStep implements Callable<Integer> {
-    @Option(
-        names = "--iterations",
-        defaultValue = "10",
-        description = "Timed iterations per batch size.")
-    int iterations;
+  static final class TrainStep extends SettingsCommand {
+    enum Key implements SettingName {
+      ITERATIONS,
+      WARMUP,
+      CROP,
+      BATCHES
+    }
 
-    @Option(names = "--warmup", defaultValue = "3", description = "Untimed iterations first.")
-    int warmup;
+    static final SettingTable TABLE =
+        SettingTable.of(
+            "bench train-step",
+            "ALLSPARK_BENCH_TRAIN_STEP",
+            Key.class,
+            """
+            ITERATIONS  10   timed iterations per batch size
+            WARMUP      3    untimed iterations first
+            CROP        129  square training crop
+            BATCHES     2,4  labeled batch sizes (as many unlabeled each), comma-separated
+            """);
 
-    @Option(names = "--crop", defaultValue = "129")
-    int crop;
-
-    @Option(
-        names = "--batches",
-        split = ",",
-        defaultValue = "2,4",
-        description = "Labeled batch sizes.")
-    List<Integer> batches;
+    TrainStep() {
+      super(TABLE);
+    }
 
     @Override
     public Integer call() {
+      SettingValues p = settingValues();
+      int iterations = (int) p.integer(Key.ITERATIONS, 1, Integer.MAX_VALUE);
+      int warmup = (int) p.integer(Key.WARMUP, 0, Integer.MAX_VALUE);
+      int crop = (int) p.integer(Key.CROP, 16, 4096);
       Map<String, Object> out = new LinkedHashMap<>();
       out.put("benchmark", "train-step");
       out.put("model", "b0");
@@ -78,7 +88,7 @@ public final class BenchCommand implements Runnable {
       out.putAll(environment());
       Map<String, Object> results = new LinkedHashMap<>();
       Random rng = new Random(1);
-      for (int batch : batches) {
+      for (int batch : p.integers(Key.BATCHES, 1, 1024)) {
         try (NDManager manager = NDManager.newBaseManager(Engine.getInstance().defaultDevice())) {
           AllSparkNet net =
               AllSparkNet.create(ModelConfig.b0(ClassSet.CAMVID.size()).withCrop(crop), manager, 1);
@@ -113,27 +123,38 @@ public final class BenchCommand implements Runnable {
       mixinStandardHelpOptions = true,
       description =
           "Inference frames/s at 480x360 (model forward + up-sampled class map), batch 1 and 8.")
-  static final class Infer implements Callable<Integer> {
-    @Option(
-        names = "--checkpoint",
-        paramLabel = "FILE",
-        description = "Weights to use (default: random B0).")
-    Path checkpoint;
+  static final class Infer extends SettingsCommand {
+    enum Key implements SettingName {
+      CHECKPOINT,
+      FRAMES,
+      BATCHES,
+      SIZE
+    }
 
-    @Option(names = "--frames", defaultValue = "32", description = "Timed frames per batch size.")
-    int frames;
+    static final SettingTable TABLE =
+        SettingTable.of(
+            "bench infer",
+            "ALLSPARK_BENCH_INFER",
+            Key.class,
+            """
+            CHECKPOINT  -        weights to use (unset: the b0 model with random weights)
+            FRAMES      32       timed frames per batch size
+            BATCHES     1,8      batch sizes, comma-separated
+            SIZE        480x360  WIDTHxHEIGHT of the frames
+            """);
 
-    @Option(names = "--batches", split = ",", defaultValue = "1,8")
-    List<Integer> batches;
-
-    @Option(names = "--width", defaultValue = "480")
-    int width;
-
-    @Option(names = "--height", defaultValue = "360")
-    int height;
+    Infer() {
+      super(TABLE);
+    }
 
     @Override
     public Integer call() throws Exception {
+      SettingValues p = settingValues();
+      Path checkpoint = p.path(Key.CHECKPOINT);
+      int frames = (int) p.integer(Key.FRAMES, 1, Integer.MAX_VALUE);
+      int[] size = p.size(Key.SIZE, 16, 8192);
+      int width = size[0];
+      int height = size[1];
       Map<String, Object> out = new LinkedHashMap<>();
       out.put("benchmark", "infer");
       out.put("resolution", width + "x" + height);
@@ -145,11 +166,11 @@ public final class BenchCommand implements Runnable {
             checkpoint == null
                 ? AllSparkNet.create(ModelConfig.b0(ClassSet.CAMVID.size()), manager, 1)
                 : Checkpoint.read(checkpoint).instantiate(manager);
-        for (int batch : batches) {
+        for (int batch : p.integers(Key.BATCHES, 1, 1024)) {
           int rounds = Math.max(1, frames / batch);
-          runBatches(manager, net, batch, 1); // warm-up
+          runBatches(manager, net, batch, 1, width, height); // warm-up
           long t0 = System.nanoTime();
-          runBatches(manager, net, batch, rounds);
+          runBatches(manager, net, batch, rounds, width, height);
           double seconds = (System.nanoTime() - t0) / 1e9;
           double fps = rounds * batch / seconds;
           results.put(
@@ -168,7 +189,8 @@ public final class BenchCommand implements Runnable {
     }
 
     /** The serving path from normalized frames to class maps: {@link Segmenter#segment}. */
-    private void runBatches(NDManager manager, AllSparkNet net, int batch, int rounds) {
+    private static void runBatches(
+        NDManager manager, AllSparkNet net, int batch, int rounds, int width, int height) {
       Random rng = new Random(batch);
       float[][] chw = new float[batch][3 * height * width];
       int[][] sizes = new int[batch][];

@@ -5,6 +5,10 @@ import ai.djl.ndarray.NDManager;
 import dev.allspark.model.AllSparkNet;
 import dev.allspark.model.Checkpoint;
 import dev.allspark.model.ConfusionMatrix;
+import dev.allspark.ops.settings.SettingName;
+import dev.allspark.ops.settings.SettingTable;
+import dev.allspark.ops.settings.SettingValues;
+import dev.allspark.ops.settings.SettingsCommand;
 import dev.allspark.trainer.CamVidFolder;
 import dev.allspark.trainer.Evaluation;
 import dev.allspark.trainer.ProgressLine;
@@ -16,10 +20,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
 
 /** {@code allspark evaluate}: mIoU and per-class IoU of a checkpoint on a folder pair. */
 @Command(
@@ -27,32 +29,46 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     description = {
       "mIoU and per-class IoU of a checkpoint over every image in --images that has a label map",
-      "of the same name in --labels (full resolution, one confusion matrix, void ignored)."
+      "of the same name in --labels (full resolution, one confusion matrix, void ignored).",
+      "Every option can also be set by the environment variable in brackets."
     })
-public final class EvaluateCommand implements Callable<Integer> {
-  @Option(names = "--checkpoint", required = true, paramLabel = "FILE")
-  Path checkpoint;
+public final class EvaluateCommand extends SettingsCommand {
+  /** The options, by name; {@link #TABLE} gives their defaults and meanings. */
+  public enum Key implements SettingName {
+    CHECKPOINT,
+    IMAGES,
+    LABELS,
+    JSON,
+    INPUT_SCALE
+  }
 
-  @Option(names = "--images", required = true, paramLabel = "DIR")
-  Path images;
+  /** Every option of {@code evaluate}. */
+  public static final SettingTable TABLE =
+      SettingTable.of(
+          "evaluate",
+          "ALLSPARK_EVALUATE",
+          Key.class,
+          """
+          CHECKPOINT   -           the checkpoint file to score
+          IMAGES       -           folder of frames (PNG or JPEG)
+          LABELS       -           folder of label maps, one per frame, of the same name
+          JSON         false       print JSON instead of a table
+          INPUT_SCALE  checkpoint  the network sees each frame resized by the checkpoint's
+                                   training scale (its inputScale: checkpoint) or by a factor in
+                                   (0, 1]
+          """);
 
-  @Option(names = "--labels", required = true, paramLabel = "DIR")
-  Path labels;
-
-  @Option(names = "--json", description = "Print JSON instead of a table.")
-  boolean json;
-
-  @Option(
-      names = "--input-scale",
-      defaultValue = "checkpoint",
-      paramLabel = "checkpoint|S",
-      description =
-          "The network sees each frame resized by the checkpoint's training scale (its"
-              + " inputScale; default) or by S in (0, 1].")
-  String inputScaleOption;
+  public EvaluateCommand() {
+    super(TABLE);
+  }
 
   @Override
   public Integer call() throws IOException {
+    SettingValues p = settingValues();
+    Path checkpoint = Path.of(p.required(Key.CHECKPOINT));
+    Path images = Path.of(p.required(Key.IMAGES));
+    Path labels = Path.of(p.required(Key.LABELS));
+    String inputScaleOption = p.text(Key.INPUT_SCALE);
     Checkpoint ckpt = Checkpoint.read(checkpoint);
     List<String> names = new ArrayList<>();
     try (Stream<Path> files = Files.list(images)) {
@@ -93,8 +109,8 @@ public final class EvaluateCommand implements Callable<Integer> {
           inputScale = Double.NaN;
         }
         if (!(inputScale > 0 && inputScale <= 1)) {
-          throw new IllegalArgumentException(
-              "--input-scale must be 'checkpoint' or in (0, 1], got " + inputScaleOption);
+          throw p.bad(
+              Key.INPUT_SCALE, inputScaleOption, "expected checkpoint or a factor in (0, 1]");
         }
         System.err.printf(
             "frames resized by %s for the network (the checkpoint trained at %s)%n",
@@ -102,7 +118,7 @@ public final class EvaluateCommand implements Callable<Integer> {
       }
       ConfusionMatrix m =
           Evaluation.run(net, manager, frames, inputScale, done -> progress.update(done, ""));
-      if (json) {
+      if (p.bool(Key.JSON)) {
         System.out.println(Json.evaluation(checkpoint.toString(), ckpt.classes(), m, names.size()));
       } else {
         System.out.printf("%-12s %6s%n", "class", "IoU");

@@ -1,7 +1,6 @@
 package dev.allspark.trainer.cli;
 
 import dev.allspark.ops.ServiceCommand;
-import dev.allspark.ops.settings.SettingTable;
 import dev.allspark.trainer.online.OnlineSettings;
 import dev.allspark.trainer.online.OnlineTrainer;
 import java.time.Duration;
@@ -20,9 +19,8 @@ import picocli.CommandLine.Option;
       "here wins."
     })
 public final class TrainerCommand extends ServiceCommand {
-  @Override
-  public SettingTable settings() {
-    return OnlineSettings.TABLE;
+  public TrainerCommand() {
+    super(OnlineSettings.TABLE);
   }
 
   @Option(

@@ -90,6 +90,8 @@ class TrainEvaluateCommandsIT {
                 })
             .execute(atHalf);
     assertThat(code).isNotZero();
-    assertThat(err.toString()).contains("--input-scale must be 'checkpoint' or in (0, 1], got 2");
+    assertThat(err.toString())
+        .contains(
+            "--input-scale / ALLSPARK_EVALUATE_INPUT_SCALE = '2' is invalid: expected checkpoint");
   }
 }
