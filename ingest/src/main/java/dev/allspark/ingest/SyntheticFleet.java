@@ -20,6 +20,10 @@ import java.util.Random;
  * cyclists, with varying layout, lighting and weather. Every shape is drawn twice, once in colour
  * and once with its class id into the label map, without anti-aliasing, so the labels are exact.
  * The same seed and index give the same bytes.
+ *
+ * <p>Why some 320 lines: one drawing, class by class (sky, buildings, road, ... cyclists), each
+ * painting the image and the label map together from the same scene parameters; the drawing helpers
+ * share that pair of canvases and the scene's random draws, which a split would pass around.
  */
 public final class SyntheticFleet {
   public static final int SKY = 0;

@@ -26,6 +26,10 @@ import java.util.Map;
  * RLE strings (pycocotools' {@code rleToString} encoding); import reads compressed and uncompressed
  * RLE and polygons. Pixels no annotation covers are void; a later annotation wins where two
  * overlap. Categories are matched to classes by name.
+ *
+ * <p>Why some 350 lines: the format both ways (export and import must agree on the category ids,
+ * the column-major order and the RLE string encoding, so they live side by side) plus the three
+ * segmentation forms an import meets (compressed and uncompressed RLE, polygons).
  */
 final class Coco {
   private static final ObjectMapper JSON = new ObjectMapper();

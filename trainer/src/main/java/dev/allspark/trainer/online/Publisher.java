@@ -28,6 +28,10 @@ import org.slf4j.LoggerFactory;
  * whatever the old one left open; the checkpoint is tried again after a pause that doubles up to
  * {@link #MAX_PAUSE}. Only a fenced producer (another trainer with the same group took over) ends
  * publication for good: two trainers must not publish under one name.
+ *
+ * <p>Why some 340 lines: the hand-over, the retry loop and the producer's life (open, fence, abort,
+ * reopen) are one state machine on one thread; the version numbering and the retention tombstones
+ * it writes depend on what that machine last committed.
  */
 final class Publisher implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Publisher.class);
