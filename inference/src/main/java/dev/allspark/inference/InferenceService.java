@@ -82,24 +82,20 @@ public final class InferenceService implements AutoCloseable {
             metrics.meters);
     this.pollThread = new Thread(loop::run, "inference-poll");
     this.ops =
-        settings.httpPort() >= 0
-            ? new OpsServer(
-                    settings.httpPort(),
-                    "inference",
-                    metrics.meters::scrape,
-                    () -> {
-                      Health h = health();
-                      return new OpsServer.Health(h.ready(), h.json());
-                    })
-                .liveness(this::live)
-            : null;
+        new OpsServer(
+                settings.httpPort(),
+                "inference",
+                metrics.meters::scrape,
+                () -> {
+                  Health h = health();
+                  return new OpsServer.Health(h.ready(), h.json());
+                })
+            .liveness(this::live);
   }
 
   /** Starts following checkpoints, the HTTP endpoints and, once a model is loaded, consuming. */
   public InferenceService start() {
-    if (ops != null) {
-      ops.start();
-    }
+    ops.start();
     follower.start();
     pollThread.start();
     return this;
@@ -107,7 +103,7 @@ public final class InferenceService implements AutoCloseable {
 
   /** Port of /metrics and /health, or -1 without a server. */
   public int httpPort() {
-    return ops == null ? -1 : ops.port();
+    return ops.port();
   }
 
   /** What the health endpoint reports. */
@@ -226,9 +222,7 @@ public final class InferenceService implements AutoCloseable {
   private void shutdownRest() {
     loop.shutdown();
     follower.close();
-    if (ops != null) {
-      ops.close();
-    }
+    ops.close();
     slot.close();
     metrics.close();
   }

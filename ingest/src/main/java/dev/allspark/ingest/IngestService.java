@@ -86,17 +86,15 @@ public final class IngestService implements AutoCloseable {
             client, settings.topics().name(Topic.CAMERA_FRAMES), limit, settings.decodeEvery());
     meters.bind(producer.kafka()); // closed with the meters, after the producer
     this.ops =
-        settings.httpPort() >= 0
-            ? new OpsServer(
-                settings.httpPort(),
-                "ingest",
-                meters::scrape,
-                () ->
-                    new OpsServer.Health(
-                        fatal == null,
-                        Json.write(Map.of("status", status(), "frames", (long) sent.count()))))
-            : null;
-    if (ops != null && settings.source() == Source.HTTP) {
+        new OpsServer(
+            settings.httpPort(),
+            "ingest",
+            meters::scrape,
+            () ->
+                new OpsServer.Health(
+                    fatal == null,
+                    Json.write(Map.of("status", status(), "frames", (long) sent.count()))));
+    if (settings.source() == Source.HTTP) {
       ops.route(
           "/frames",
           new HttpPush(
@@ -128,15 +126,13 @@ public final class IngestService implements AutoCloseable {
   }
 
   public IngestService start() {
-    if (ops != null) {
-      ops.start();
-    }
+    ops.start();
     thread.start();
     return this;
   }
 
   public int httpPort() {
-    return ops == null ? -1 : ops.port();
+    return ops.port();
   }
 
   public String status() {
@@ -364,9 +360,7 @@ public final class IngestService implements AutoCloseable {
     thread.join(30_000);
     checkers.pool().shutdownNow();
     producer.close();
-    if (ops != null) {
-      ops.close();
-    }
+    ops.close();
     meters.close();
     finished.countDown();
   }

@@ -20,7 +20,17 @@ import java.util.Map;
  * <p>This is the value; its bytes (layout, verification, atomic writing) are {@link
  * CheckpointFormat}'s.
  */
-public final class Checkpoint {
+public record Checkpoint(
+    ModelConfig config,
+    ClassSet classes,
+    long step,
+    Map<String, Double> metrics,
+    Map<String, String> info,
+    Map<String, Tensor> weights,
+    Map<String, Tensor> optimizerState,
+    float[] memoryQueue,
+    int[] memoryPointers,
+    String sha256) {
   public static final String FORMAT = "allspark-ckpt/1";
 
   /**
@@ -69,38 +79,14 @@ public final class Checkpoint {
     }
   }
 
-  private final ModelConfig config;
-  private final ClassSet classes;
-  private final long step;
-  private final Map<String, Double> metrics;
-  private final Map<String, String> info;
-  private final Map<String, Tensor> weights;
-  private final Map<String, Tensor> optimizer;
-  private final float[] memoryQueue;
-  private final int[] memoryPointers;
-  private final String sha256;
-
-  Checkpoint(
-      ModelConfig config,
-      ClassSet classes,
-      long step,
-      Map<String, Double> metrics,
-      Map<String, String> info,
-      Map<String, Tensor> weights,
-      Map<String, Tensor> optimizer,
-      float[] memoryQueue,
-      int[] memoryPointers,
-      String sha256) {
-    this.config = config;
-    this.classes = classes;
-    this.step = step;
-    this.metrics = Map.copyOf(metrics);
-    this.info = Map.copyOf(info);
-    this.weights = weights;
-    this.optimizer = optimizer;
-    this.memoryQueue = memoryQueue;
-    this.memoryPointers = memoryPointers;
-    this.sha256 = sha256;
+  /**
+   * @param weights every parameter and statistic by reference-style name
+   * @param memoryQueue the Semantic Memory's ring buffers, as saved
+   * @param sha256 hex SHA-256 of the file this was read from (null before it is written)
+   */
+  public Checkpoint {
+    metrics = Map.copyOf(metrics);
+    info = Map.copyOf(info);
   }
 
   /** A snapshot of a network (weights, statistics, memory) with training state. */
@@ -136,43 +122,22 @@ public final class Checkpoint {
         null);
   }
 
-  public ModelConfig config() {
-    return config;
-  }
-
-  public ClassSet classes() {
-    return classes;
-  }
-
-  public long step() {
-    return step;
-  }
-
-  public Map<String, Double> metrics() {
-    return metrics;
-  }
-
-  public Map<String, String> info() {
-    return info;
-  }
-
-  public Map<String, Tensor> optimizerState() {
-    return optimizer;
-  }
-
   /** Every parameter and statistic by reference-style name. */
+  @Override
   public Map<String, Tensor> weights() {
     return java.util.Collections.unmodifiableMap(weights);
   }
 
-  /** The Semantic Memory's ring buffers, as saved. */
+  /** The Semantic Memory's ring buffers, as saved (a copy). */
+  @Override
   public float[] memoryQueue() {
     return memoryQueue.clone();
   }
 
-  /** Hex SHA-256 of the file this was read from (null before it is written). */
-  public String sha256() {
-    return sha256;
+  /** The Semantic Memory's write pointers, as saved (a copy). */
+  @Override
+  public int[] memoryPointers() {
+    return memoryPointers.clone();
   }
 
   /** A network on {@code manager}'s device (CPU or GPU) with these weights and this memory. */
@@ -252,12 +217,8 @@ public final class Checkpoint {
     return memoryQueue;
   }
 
-  int[] memoryPointers() {
-    return memoryPointers;
-  }
-
   Map<String, Tensor> optimizerRaw() {
-    return optimizer;
+    return optimizerState;
   }
 
   Map<String, Tensor> weightsRaw() {

@@ -37,6 +37,10 @@ import org.slf4j.LoggerFactory;
  * does that before it picks the route), which the request time limit bounds. JSON bodies are
  * written with Jackson ({@link Json}).
  *
+ * <p><b>No server.</b> Port {@link #NONE} ({@code -1}, the services' "no server" setting) makes a
+ * server that listens nowhere: it takes routes and starts and closes like any other, and its {@link
+ * #port()} is -1, so a service holds one either way.
+ *
  * <p><b>Where it listens.</b> {@code ALLSPARK_HTTP_BIND} (environment, or the system property
  * {@code allspark.http.bind}) names the interface: {@code 0.0.0.0} (every interface, the default in
  * containers) or an address such as {@code 127.0.0.1}; the demo listens on loopback only.
@@ -52,6 +56,9 @@ public final class OpsServer implements AutoCloseable {
 
   /** Seconds a client may take to read a response. */
   public static final int RESPONSE_SECONDS = 60;
+
+  /** The port of a server that listens nowhere. */
+  public static final int NONE = -1;
 
   /** Threads of the routes a service adds. */
   public static final int WORKERS = 32;
@@ -88,6 +95,11 @@ public final class OpsServer implements AutoCloseable {
 
   public OpsServer(
       String bind, int port, String name, Supplier<String> metrics, Supplier<Health> health) {
+    if (port == NONE) {
+      server = null;
+      routes = null;
+      return;
+    }
     InetSocketAddress address;
     try {
       // every interface: the wildcard socket (IPv4 and IPv6 alike), not just 0.0.0.0's IPv4
@@ -208,6 +220,9 @@ public final class OpsServer implements AutoCloseable {
    * own threads: the server's threads hand the exchange over and are free for the next probe.
    */
   public OpsServer route(String path, HttpHandler handler) {
+    if (server == null) {
+      return this;
+    }
     server.createContext(
         path,
         ex ->
@@ -228,21 +243,26 @@ public final class OpsServer implements AutoCloseable {
   }
 
   public void start() {
-    server.start();
+    if (server != null) {
+      server.start();
+    }
   }
 
-  /** The interface it listens on. */
+  /** The interface it listens on, or null when it listens nowhere. */
   public java.net.InetAddress address() {
-    return server.getAddress().getAddress();
+    return server == null ? null : server.getAddress().getAddress();
   }
 
+  /** The port it listens on, or {@link #NONE}. */
   public int port() {
-    return server.getAddress().getPort();
+    return server == null ? NONE : server.getAddress().getPort();
   }
 
   @Override
   public void close() {
-    server.stop(0);
-    routes.shutdownNow();
+    if (server != null) {
+      server.stop(0);
+      routes.shutdownNow();
+    }
   }
 }

@@ -3,6 +3,7 @@ package dev.allspark.ops;
 import dev.allspark.ops.settings.SettingTable;
 import dev.allspark.ops.settings.SettingsCommand;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.IntSupplier;
@@ -17,9 +18,39 @@ import picocli.CommandLine.Option;
  * subclass names itself and its description in its own {@code @Command}; the attributes here are
  * inherited.
  */
-public abstract class ServiceCommand extends SettingsCommand {
-  protected ServiceCommand(SettingTable settings) {
+public abstract class ServiceCommand<S> extends SettingsCommand {
+  private final String name;
+  private final Duration grace;
+  private final Duration every;
+
+  /**
+   * @param name the service, in its status lines
+   * @param grace how long a signal waits for the service to close (commit, save, leave its group)
+   * @param every how often the status is printed when it has changed
+   */
+  protected ServiceCommand(SettingTable settings, String name, Duration grace, Duration every) {
     super(settings);
+    this.name = name;
+    this.grace = grace;
+    this.every = every;
+  }
+
+  /** The service's validated settings from environment-style values. */
+  protected abstract S parse(Map<String, String> values);
+
+  /** Starts the service with its settings; called after the shutdown signal is registered. */
+  protected abstract Running start(S settings) throws Exception;
+
+  /** The settings in force: {@code env}, then the options given on the command line. */
+  public final S settings(Map<String, String> env) {
+    return parse(values(env));
+  }
+
+  /** Runs the service until Ctrl-C / SIGTERM, {@code --minutes} or its own end. */
+  @Override
+  public final Integer call() throws Exception {
+    S settings = settings(System.getenv());
+    return serve(() -> start(settings));
   }
 
   @Option(
@@ -54,20 +85,26 @@ public abstract class ServiceCommand extends SettingsCommand {
     }
   }
 
-  /** Starts a service; called after the shutdown signal is registered. */
+  /** Starts a service. */
   @FunctionalInterface
-  public interface Starter {
+  private interface Starter {
     Running start() throws Exception;
   }
 
   /**
    * Starts the service and prints its status every {@code every} when it has changed, until a
-   * signal, {@code --minutes} or its own end; then closes it (within {@code grace} of a signal).
+   * signal, {@code --minutes} or its own end; then closes it (within {@code grace} of a signal). A
+   * service that fails to start lets the JVM exit at once: nothing is left to close.
    */
-  protected final int serve(String name, Duration grace, Duration every, Starter starter)
-      throws Exception {
+  private int serve(Starter starter) throws Exception {
     ShutdownSignal stop = ShutdownSignal.register(name, grace);
-    Running running = starter.start();
+    Running running;
+    try {
+      running = starter.start();
+    } catch (Exception | Error e) {
+      stop.closed();
+      throw e;
+    }
     try (AutoCloseable service = running.service()) {
       System.err.println(name + ": " + running.banner());
       long deadline =

@@ -152,6 +152,16 @@ class OpsServerTest {
     }
   }
 
+  @Test
+  void portMinusOneIsAServerThatListensNowhereYetTakesRoutesStartsAndCloses() {
+    try (OpsServer none =
+        new OpsServer(OpsServer.NONE, "none", () -> "", () -> new OpsServer.Health(true, "{}"))) {
+      none.route("/x", ex -> OpsServer.json(ex, 200, "{}")).liveness(() -> true).start();
+      assertThat(none.port()).isEqualTo(OpsServer.NONE);
+      assertThat(none.address()).isNull();
+    }
+  }
+
   private static int status(int port) throws IOException {
     return status(port, 0);
   }

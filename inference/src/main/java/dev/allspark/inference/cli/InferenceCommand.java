@@ -4,6 +4,7 @@ import dev.allspark.inference.InferenceService;
 import dev.allspark.inference.InferenceSettings;
 import dev.allspark.ops.ServiceCommand;
 import java.time.Duration;
+import java.util.Map;
 import picocli.CommandLine.Command;
 
 /**
@@ -16,34 +17,32 @@ import picocli.CommandLine.Command;
       "Segment every frame of camera.frames exactly once, following model.checkpoints.",
       "Each option can also be set by the environment variable in brackets."
     })
-public final class InferenceCommand extends ServiceCommand {
+public final class InferenceCommand extends ServiceCommand<InferenceSettings> {
   public InferenceCommand() {
-    super(InferenceSettings.TABLE);
+    super(InferenceSettings.TABLE, "inference", Duration.ofSeconds(60), Duration.ofSeconds(2));
   }
 
   @Override
-  public Integer call() throws Exception {
-    InferenceSettings settings = InferenceSettings.from(values(System.getenv()));
+  protected InferenceSettings parse(Map<String, String> values) {
+    return InferenceSettings.from(values);
+  }
+
+  @Override
+  protected Running start(InferenceSettings settings) throws Exception {
     // Ctrl-C / SIGTERM: stop, and hold the JVM until the batch in hand is committed
-    return serve(
-        "inference",
-        Duration.ofSeconds(60),
-        Duration.ofSeconds(2),
-        () -> {
-          InferenceService service = new InferenceService(settings);
-          service.start();
-          return Running.of(
-              service,
-              String.format(
-                  "%s, model %s, http://localhost:%d/health and /metrics",
-                  settings.bootstrap(),
-                  settings.modelVersion().isPresent()
-                      ? "pinned to " + settings.modelVersion().getAsLong()
-                      : "latest",
-                  service.httpPort()),
-              () ->
-                  String.format(
-                      "%s | %.0f frames", service.health().status(), service.framesProcessed()));
-        });
+    InferenceService service = new InferenceService(settings);
+    service.start();
+    return Running.of(
+        service,
+        String.format(
+            "%s, model %s, http://localhost:%d/health and /metrics",
+            settings.bootstrap(),
+            settings.modelVersion().isPresent()
+                ? "pinned to " + settings.modelVersion().getAsLong()
+                : "latest",
+            service.httpPort()),
+        () ->
+            String.format(
+                "%s | %.0f frames", service.health().status(), service.framesProcessed()));
   }
 }

@@ -15,32 +15,25 @@ import picocli.CommandLine.Command;
       "Cityscapes layout) or HTTP push (POST /frames).",
       "Each option can also be set by the environment variable in brackets."
     })
-public final class IngestCommand extends ServiceCommand {
+public final class IngestCommand extends ServiceCommand<IngestSettings> {
   public IngestCommand() {
-    super(IngestSettings.TABLE);
-  }
-
-  /** The service's settings: the environment, then the options given here. */
-  IngestSettings settings(Map<String, String> env) {
-    return IngestSettings.from(values(env));
+    super(IngestSettings.TABLE, "ingest", Duration.ofSeconds(30), Duration.ofSeconds(10));
   }
 
   @Override
-  public Integer call() throws Exception {
-    IngestSettings s = settings(System.getenv());
+  protected IngestSettings parse(Map<String, String> values) {
+    return IngestSettings.from(values);
+  }
+
+  @Override
+  protected Running start(IngestSettings s) throws Exception {
     // Ctrl-C / SIGTERM: stop, and hold the JVM until the producer has flushed
-    return serve(
-        "ingest",
-        Duration.ofSeconds(30),
-        Duration.ofSeconds(10),
-        () -> {
-          IngestService service = new IngestService(s, System.err).start();
-          // a folder or synthetic run ends on its own (--max-frames, no --loop)
-          return Running.of(
-                  service,
-                  service.status() + " into " + s.bootstrap(),
-                  () -> service.status() + " | " + service.framesSent() + " frames sent")
-              .endingWhen(service::finished, () -> service.status().startsWith("failed") ? 1 : 0);
-        });
+    IngestService service = new IngestService(s, System.err).start();
+    // a folder or synthetic run ends on its own (--max-frames, no --loop)
+    return Running.of(
+            service,
+            service.status() + " into " + s.bootstrap(),
+            () -> service.status() + " | " + service.framesSent() + " frames sent")
+        .endingWhen(service::finished, () -> service.status().startsWith("failed") ? 1 : 0);
   }
 }

@@ -16,32 +16,24 @@ import picocli.CommandLine.Command;
       "frames.to-label into frames.labeled.",
       "Each option can also be set by the environment variable in brackets."
     })
-public final class LabelingBridgeCommand extends ServiceCommand {
+public final class LabelingBridgeCommand extends ServiceCommand<BridgeSettings> {
   public LabelingBridgeCommand() {
-    super(BridgeSettings.TABLE);
-  }
-
-  /** The bridge's settings: the environment, then the options given here. */
-  public BridgeSettings settings(Map<String, String> env) {
-    return BridgeSettings.from(values(env));
+    super(BridgeSettings.TABLE, "labeling-bridge", Duration.ofSeconds(60), Duration.ofSeconds(30));
   }
 
   @Override
-  public Integer call() throws Exception {
-    BridgeSettings s = settings(System.getenv());
+  protected BridgeSettings parse(Map<String, String> values) {
+    return BridgeSettings.from(values);
+  }
+
+  @Override
+  protected Running start(BridgeSettings s) throws Exception {
     // Ctrl-C / SIGTERM: stop, and hold the JVM until the topology has committed and closed
-    return serve(
-        "labeling-bridge",
-        Duration.ofSeconds(60),
-        Duration.ofSeconds(30),
-        () -> {
-          LabelingBridge bridge = new LabelingBridge(s).start();
-          return Running.of(
-              bridge,
-              String.format(
-                  "page and API on http://localhost:%d/ (Kafka %s)",
-                  bridge.httpPort(), s.bootstrap()),
-              () -> String.valueOf(bridge.state()));
-        });
+    LabelingBridge bridge = new LabelingBridge(s).start();
+    return Running.of(
+        bridge,
+        String.format(
+            "page and API on http://localhost:%d/ (Kafka %s)", bridge.httpPort(), s.bootstrap()),
+        () -> String.valueOf(bridge.state()));
   }
 }

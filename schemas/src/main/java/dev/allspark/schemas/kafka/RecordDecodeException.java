@@ -13,26 +13,25 @@ import org.apache.kafka.common.errors.SerializationException;
 public final class RecordDecodeException extends SerializationException {
   private static final long serialVersionUID = 1L;
 
-  private final String topic;
-  private final int partition;
-  private final long offset;
+  /** Where a record is: its topic, partition and offset (-1 where unknown). */
+  public record Where(String topic, int partition, long offset) {
+    @Override
+    public String toString() {
+      return topic + "-" + (partition < 0 ? "?" : partition) + "@" + (offset < 0 ? "?" : offset);
+    }
+  }
+
+  private final Where where;
   private final String reason;
 
   public RecordDecodeException(
       String topic, int partition, long offset, String reason, Throwable cause) {
-    super(
-        "cannot decode record at "
-            + topic
-            + "-"
-            + (partition < 0 ? "?" : partition)
-            + "@"
-            + (offset < 0 ? "?" : offset)
-            + ": "
-            + reason,
-        cause);
-    this.topic = topic;
-    this.partition = partition;
-    this.offset = offset;
+    this(new Where(topic, partition, offset), reason, cause);
+  }
+
+  private RecordDecodeException(Where where, String reason, Throwable cause) {
+    super("cannot decode record at " + where + ": " + reason, cause);
+    this.where = where;
     this.reason = reason;
   }
 
@@ -43,7 +42,7 @@ public final class RecordDecodeException extends SerializationException {
 
   /** The same failure, now placed at the record's partition and offset. */
   public RecordDecodeException at(int partition, long offset) {
-    return new RecordDecodeException(topic, partition, offset, reason, getCause());
+    return new RecordDecodeException(where.topic(), partition, offset, reason, getCause());
   }
 
   /** The same failure, placed at the given record. */
@@ -67,18 +66,9 @@ public final class RecordDecodeException extends SerializationException {
         e.getCause() != null ? e.getCause() : e);
   }
 
-  public String topic() {
-    return topic;
-  }
-
-  /** Partition, or -1 when unknown. */
-  public int partition() {
-    return partition;
-  }
-
-  /** Offset, or -1 when unknown. */
-  public long offset() {
-    return offset;
+  /** Where the record is; partition and offset are -1 where unknown. */
+  public Where where() {
+    return where;
   }
 
   /** Why the record could not be decoded, without the location. */

@@ -79,8 +79,8 @@ class AvroSerdeTest {
         .isInstanceOfSatisfying(
             RecordDecodeException.class,
             e -> {
-              assertThat(e.topic()).isEqualTo("camera.frames");
-              assertThat(e.partition()).isEqualTo(-1);
+              assertThat(e.where().topic()).isEqualTo("camera.frames");
+              assertThat(e.where().partition()).isEqualTo(-1);
               assertThat(e.reason()).contains("corrupt CameraFrame");
             });
 

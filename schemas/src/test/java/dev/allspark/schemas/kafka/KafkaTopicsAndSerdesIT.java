@@ -208,9 +208,9 @@ class KafkaTopicsAndSerdesIT {
           .isInstanceOfSatisfying(
               RecordDecodeException.class,
               e -> {
-                assertThat(e.topic()).isEqualTo(topic);
-                assertThat(e.partition()).isEqualTo(4);
-                assertThat(e.offset()).isEqualTo(corruptAt.offset());
+                assertThat(e.where().topic()).isEqualTo(topic);
+                assertThat(e.where().partition()).isEqualTo(4);
+                assertThat(e.where().offset()).isEqualTo(corruptAt.offset());
                 assertThat(e.reason()).contains("CameraFrame");
                 assertThat(e.getMessage()).contains(topic + "-4@" + corruptAt.offset());
               });
@@ -235,9 +235,9 @@ class KafkaTopicsAndSerdesIT {
       }
       assertThat(thrown).isNotNull();
       RecordDecodeException typed = RecordDecodeException.from(thrown);
-      assertThat(typed.topic()).isEqualTo(topic);
-      assertThat(typed.partition()).isEqualTo(4);
-      assertThat(typed.offset()).isEqualTo(corruptAt.offset());
+      assertThat(typed.where().topic()).isEqualTo(topic);
+      assertThat(typed.where().partition()).isEqualTo(4);
+      assertThat(typed.where().offset()).isEqualTo(corruptAt.offset());
       assertThat(typed.reason()).contains("corrupt CameraFrame");
     }
   }

@@ -204,7 +204,7 @@ class SchemaEvolutionTest {
         .isInstanceOfSatisfying(
             RecordDecodeException.class,
             e -> {
-              assertThat(e.topic()).isEqualTo("camera.frames");
+              assertThat(e.where().topic()).isEqualTo("camera.frames");
               assertThat(e.reason()).contains("not a released schema");
             });
   }

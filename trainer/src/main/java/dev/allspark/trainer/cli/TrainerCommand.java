@@ -18,9 +18,14 @@ import picocli.CommandLine.Option;
       "Every option also comes from the environment variable in brackets; an option given",
       "here wins."
     })
-public final class TrainerCommand extends ServiceCommand {
+public final class TrainerCommand extends ServiceCommand<OnlineSettings> {
   public TrainerCommand() {
-    super(OnlineSettings.TABLE);
+    super(OnlineSettings.TABLE, "trainer", Duration.ofSeconds(120), Duration.ofSeconds(5));
+  }
+
+  @Override
+  protected OnlineSettings parse(Map<String, String> values) {
+    return OnlineSettings.from(values);
   }
 
   @Option(
@@ -48,26 +53,17 @@ public final class TrainerCommand extends ServiceCommand {
   }
 
   @Override
-  public Integer call() throws Exception {
-    OnlineSettings settings = OnlineSettings.from(values(System.getenv()));
+  protected Running start(OnlineSettings settings) throws Exception {
     // Ctrl-C / SIGTERM: stop, and hold the JVM until the state is saved
-    return serve(
-        "trainer",
-        Duration.ofSeconds(120),
-        Duration.ofSeconds(5),
-        () -> {
-          OnlineTrainer trainer = new OnlineTrainer(settings).start();
-          return Running.of(
-                  trainer,
-                  String.format(
-                      "%s, state in %s, http://localhost:%d/health and /metrics",
-                      settings.bootstrap(), settings.stateDir(), trainer.httpPort()),
-                  () -> trainer.status() + " | published version " + trainer.publishedVersion())
-              .endingWhen(
-                  () ->
-                      trainer.status().startsWith("failed")
-                          || trainer.status().startsWith("stopped"),
-                  () -> trainer.status().startsWith("failed") ? 1 : 0);
-        });
+    OnlineTrainer trainer = new OnlineTrainer(settings).start();
+    return Running.of(
+            trainer,
+            String.format(
+                "%s, state in %s, http://localhost:%d/health and /metrics",
+                settings.bootstrap(), settings.stateDir(), trainer.httpPort()),
+            () -> trainer.status() + " | published version " + trainer.publishedVersion())
+        .endingWhen(
+            () -> trainer.status().startsWith("failed") || trainer.status().startsWith("stopped"),
+            () -> trainer.status().startsWith("failed") ? 1 : 0);
   }
 }

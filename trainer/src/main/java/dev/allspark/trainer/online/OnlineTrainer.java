@@ -74,14 +74,12 @@ public final class OnlineTrainer implements AutoCloseable {
             new TrainerClients(settings, metrics.meters));
     this.thread = new Thread(loop::run, "online-trainer");
     this.ops =
-        settings.httpPort() >= 0
-            ? new OpsServer(
-                    settings.httpPort(),
-                    "trainer",
-                    metrics.meters::scrape,
-                    () -> new OpsServer.Health(live(), healthJson()))
-                .liveness(this::live)
-            : null;
+        new OpsServer(
+                settings.httpPort(),
+                "trainer",
+                metrics.meters::scrape,
+                () -> new OpsServer.Health(live(), healthJson()))
+            .liveness(this::live);
   }
 
   /**
@@ -108,15 +106,13 @@ public final class OnlineTrainer implements AutoCloseable {
   }
 
   public OnlineTrainer start() {
-    if (ops != null) {
-      ops.start();
-    }
+    ops.start();
     thread.start();
     return this;
   }
 
   public int httpPort() {
-    return ops == null ? -1 : ops.port();
+    return ops.port();
   }
 
   /** What the trainer is doing, for logs and health. */
@@ -235,9 +231,7 @@ public final class OnlineTrainer implements AutoCloseable {
   }
 
   private void shutdown() {
-    if (ops != null) {
-      ops.close();
-    }
+    ops.close();
     metrics.close();
   }
 }
