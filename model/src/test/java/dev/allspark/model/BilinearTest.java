@@ -35,4 +35,35 @@ class BilinearTest {
       assertThat(half[3]).isEqualTo(1f);
     }
   }
+
+  /**
+   * Up-sampling runs libtorch's kernel; it must agree with the matrix form, values and gradient.
+   */
+  @Test
+  void upSamplingByTorchsKernelEqualsTheMatrixFormInValuesAndGradients() {
+    try (NDManager m = NDManager.newBaseManager()) {
+      for (boolean align : new boolean[] {false, true}) {
+        NDArray x = m.randomNormal(new ai.djl.ndarray.types.Shape(2, 3, 5, 7));
+        x.setRequiresGradient(true);
+        NDArray weights = m.randomNormal(new ai.djl.ndarray.types.Shape(2, 3, 13, 16));
+        NDArray kernel;
+        try (ai.djl.training.GradientCollector c =
+            ai.djl.engine.Engine.getInstance().newGradientCollector()) {
+          kernel = Bilinear.resize(x, 13, 16, align);
+          c.backward(kernel.mul(weights).sum());
+        }
+        float[] kernelGrad = x.getGradient().toFloatArray();
+        // the matrix form: R_h x X x R_w^T with the reference's weights
+        NDArray rows = Bilinear.weights(m, 5, 13, align);
+        NDArray cols = Bilinear.weights(m, 7, 16, align);
+        NDArray matrix = rows.matMul(x.stopGradient()).matMul(cols.transpose());
+        assertThat(kernel.sub(matrix).abs().max().getFloat()).isLessThan(1e-5f);
+        // d(sum(R X C^T * W))/dX = R^T W C
+        float[] matrixGrad = rows.transpose().matMul(weights).matMul(cols).toFloatArray();
+        for (int i = 0; i < matrixGrad.length; i++) {
+          assertThat(kernelGrad[i]).isCloseTo(matrixGrad[i], within(1e-4f));
+        }
+      }
+    }
+  }
 }
