@@ -4,6 +4,7 @@ import dev.allspark.ops.settings.SettingName;
 import dev.allspark.ops.settings.SettingTable;
 import dev.allspark.ops.settings.SettingValues;
 import dev.allspark.ops.settings.SettingsBuilder;
+import dev.allspark.schemas.labels.ClassSet;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -104,9 +105,59 @@ public record DemoSettings(
         throw new IllegalArgumentException(k.label() + " " + folder + " is not a folder");
       }
     }
+    if (cityscapes != null) {
+      gtFine(cityscapes); // its labels must be there before anything starts
+    }
     if (stateDir == null) {
       throw new IllegalArgumentException(Key.STATE_DIR.label() + " is required");
     }
+  }
+
+  /** The folder the fleet replays ({@link #camvid} or {@link #cityscapes}), or null. */
+  public Path replay() {
+    return camvid != null ? camvid : cityscapes;
+  }
+
+  /** The class set of what is replayed: Cityscapes' 19 train ids, else CamVid's 11 classes. */
+  public ClassSet classes() {
+    return cityscapes != null ? ClassSet.CITYSCAPES : ClassSet.CAMVID;
+  }
+
+  /** What the simulated labelers answer with: the replay's ground truth, or the fleet's own. */
+  SimulatedLabelers.GroundTruth groundTruth() {
+    if (cityscapes != null) {
+      return SimulatedLabelers.cityscapes(gtFine(cityscapes), classes());
+    }
+    if (camvid != null) {
+      return SimulatedLabelers.camvid(camvid.resolveSibling(camvid.getFileName() + "annot"));
+    }
+    String[] wh = size.split("x");
+    return SimulatedLabelers.synthetic(seed, Integer.parseInt(wh[0]), Integer.parseInt(wh[1]));
+  }
+
+  /** {@code .../leftImg8bit/<split>} -> {@code .../gtFine/<split>}. */
+  static Path gtFine(Path leftImg8bitSplit) {
+    Path split = leftImg8bitSplit.toAbsolutePath().normalize();
+    Path root = split.getParent();
+    if (root == null || !root.getFileName().toString().equals("leftImg8bit")) {
+      throw new IllegalArgumentException(
+          Key.CITYSCAPES.flag()
+              + " "
+              + leftImg8bitSplit
+              + " is not a Cityscapes leftImg8bit/<split> folder (its labels are looked for in"
+              + " gtFine/<split>)");
+    }
+    Path gt = root.resolveSibling("gtFine").resolve(split.getFileName());
+    if (!Files.isDirectory(gt)) {
+      throw new IllegalArgumentException(
+          Key.CITYSCAPES.flag()
+              + " "
+              + leftImg8bitSplit
+              + ": its labels folder "
+              + gt
+              + " does not exist");
+    }
+    return gt;
   }
 
   /** Validated settings from environment-style values; errors name the setting. */

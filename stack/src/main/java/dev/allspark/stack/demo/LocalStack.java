@@ -63,8 +63,8 @@ public final class LocalStack implements AutoCloseable {
       }
       Files.createDirectories(settings.stateDir());
       String[] wh = settings.size().split("x");
-      Path images = settings.camvid() != null ? settings.camvid() : settings.cityscapes();
-      ClassSet classes = settings.cityscapes() != null ? ClassSet.CITYSCAPES : ClassSet.CAMVID;
+      Path images = settings.replay();
+      ClassSet classes = settings.classes();
 
       // the simulated labelers share one token; a person trying the page gets their own, as
       // labeler "you" (the demo prints it), a reviewer where review is on
@@ -134,13 +134,7 @@ public final class LocalStack implements AutoCloseable {
       inference = new InferenceService(inferenceSettings).start();
       started.add(inference);
 
-      SimulatedLabelers.GroundTruth truth =
-          images == null
-              ? SimulatedLabelers.synthetic(
-                  settings.seed(), Integer.parseInt(wh[0]), Integer.parseInt(wh[1]))
-              : settings.cityscapes() != null
-                  ? SimulatedLabelers.cityscapes(gtFine(settings.cityscapes()), classes)
-                  : SimulatedLabelers.camvid(images.resolveSibling(images.getFileName() + "annot"));
+      SimulatedLabelers.GroundTruth truth = settings.groundTruth();
       labelers =
           new SimulatedLabelers(
                   bootstrap,
@@ -220,25 +214,6 @@ public final class LocalStack implements AutoCloseable {
     urls.put("trainer", "http://localhost:" + trainer.httpPort() + "/metrics");
     urls.put("inference", "http://localhost:" + inference.httpPort() + "/metrics");
     return urls;
-  }
-
-  /** {@code .../leftImg8bit/<split>} -> {@code .../gtFine/<split>}. */
-  static Path gtFine(Path leftImg8bitSplit) {
-    Path split = leftImg8bitSplit.toAbsolutePath().normalize();
-    Path root = split.getParent();
-    if (root == null || !root.getFileName().toString().equals("leftImg8bit")) {
-      throw new IllegalArgumentException(
-          "--cityscapes "
-              + leftImg8bitSplit
-              + " is not a Cityscapes leftImg8bit/<split> folder (its labels are looked for in"
-              + " gtFine/<split>)");
-    }
-    Path gt = root.resolveSibling("gtFine").resolve(split.getFileName());
-    if (!Files.isDirectory(gt)) {
-      throw new IllegalArgumentException(
-          "--cityscapes " + leftImg8bitSplit + ": its labels folder " + gt + " does not exist");
-    }
-    return gt;
   }
 
   /** The token of the demo's one human labeler, "you". */

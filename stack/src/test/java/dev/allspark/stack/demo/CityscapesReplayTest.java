@@ -51,7 +51,7 @@ class CityscapesReplayTest {
     SourceFrame first = replay.pass(0, 0).next();
     assertThat(first.frameId()).isEqualTo("aachen_000000/aachen_000000_000019_leftImg8bit");
 
-    Path gt = LocalStack.gtFine(root.resolve("leftImg8bit/train"));
+    Path gt = DemoSettings.gtFine(root.resolve("leftImg8bit/train"));
     assertThat(gt).isEqualTo(labels.getParent().toAbsolutePath().normalize());
     byte[] png = SimulatedLabelers.cityscapes(gt, ClassSet.CITYSCAPES).maskPng(first.frameId());
     LabelMaps.LabelMap m = LabelMaps.read(png, ClassSet.CITYSCAPES);
@@ -65,7 +65,7 @@ class CityscapesReplayTest {
             SimulatedLabelers.cityscapes(gt, ClassSet.CITYSCAPES)
                 .maskPng("aachen_000000/aachen_000000_000099_leftImg8bit"))
         .isNull();
-    assertThatThrownBy(() -> LocalStack.gtFine(images))
+    assertThatThrownBy(() -> DemoSettings.gtFine(images))
         .hasMessageContaining("is not a Cityscapes leftImg8bit/<split> folder");
   }
 }
