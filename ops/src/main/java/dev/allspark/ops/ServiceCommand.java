@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import java.util.function.Function;
 import java.util.function.IntSupplier;
 import java.util.function.Supplier;
 import picocli.CommandLine.Option;
@@ -19,31 +20,36 @@ import picocli.CommandLine.Option;
  * inherited.
  */
 public abstract class ServiceCommand<S> extends SettingsCommand {
+  private final Function<Map<String, String>, S> parse;
   private final String name;
   private final Duration grace;
   private final Duration every;
 
   /**
-   * @param name the service, in its status lines
-   * @param grace how long a signal waits for the service to close (commit, save, leave its group)
-   * @param every how often the status is printed when it has changed
+   * @param settings the service's table; its name names the service in status lines
+   * @param parse the service's validated settings from environment-style values ({@code from})
+   * @param graceSeconds how long a signal waits for the service to close (commit, save, leave its
+   *     group) before the JVM exits anyway
+   * @param statusSeconds how often the status is printed when it has changed
    */
-  protected ServiceCommand(SettingTable settings, String name, Duration grace, Duration every) {
+  protected ServiceCommand(
+      SettingTable settings,
+      Function<Map<String, String>, S> parse,
+      int graceSeconds,
+      int statusSeconds) {
     super(settings);
-    this.name = name;
-    this.grace = grace;
-    this.every = every;
+    this.parse = parse;
+    this.name = settings.service();
+    this.grace = Duration.ofSeconds(graceSeconds);
+    this.every = Duration.ofSeconds(statusSeconds);
   }
-
-  /** The service's validated settings from environment-style values. */
-  protected abstract S parse(Map<String, String> values);
 
   /** Starts the service with its settings; called after the shutdown signal is registered. */
   protected abstract Running start(S settings) throws Exception;
 
   /** The settings in force: {@code env}, then the options given on the command line. */
   public final S settings(Map<String, String> env) {
-    return parse(values(env));
+    return parse.apply(values(env));
   }
 
   /** Runs the service until Ctrl-C / SIGTERM, {@code --minutes} or its own end. */

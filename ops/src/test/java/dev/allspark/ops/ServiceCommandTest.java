@@ -6,9 +6,7 @@ import dev.allspark.ops.settings.SettingName;
 import dev.allspark.ops.settings.SettingTable;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
@@ -26,12 +24,11 @@ class ServiceCommandTest {
         SettingTable.of("failing", "FAILING", Key.class, "WHY  busy  why the start fails\n");
 
     Failing() {
-      super(TABLE, "failing", Duration.ofSeconds(120), Duration.ofSeconds(1));
-    }
-
-    @Override
-    protected String parse(Map<String, String> values) {
-      return new dev.allspark.ops.settings.SettingValues(values).text(Key.WHY);
+      super(
+          TABLE,
+          values -> new dev.allspark.ops.settings.SettingValues(values).text(Key.WHY),
+          120,
+          1);
     }
 
     @Override

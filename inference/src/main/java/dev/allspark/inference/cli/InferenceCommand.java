@@ -3,8 +3,6 @@ package dev.allspark.inference.cli;
 import dev.allspark.inference.InferenceService;
 import dev.allspark.inference.InferenceSettings;
 import dev.allspark.ops.ServiceCommand;
-import java.time.Duration;
-import java.util.Map;
 import picocli.CommandLine.Command;
 
 /**
@@ -14,17 +12,11 @@ import picocli.CommandLine.Command;
 @Command(
     name = "inference",
     description = {
-      "Segment every frame of camera.frames exactly once, following model.checkpoints.",
-      "Each option can also be set by the environment variable in brackets."
+      "Segment every frame of camera.frames exactly once, following model.checkpoints."
     })
 public final class InferenceCommand extends ServiceCommand<InferenceSettings> {
   public InferenceCommand() {
-    super(InferenceSettings.TABLE, "inference", Duration.ofSeconds(60), Duration.ofSeconds(2));
-  }
-
-  @Override
-  protected InferenceSettings parse(Map<String, String> values) {
-    return InferenceSettings.from(values);
+    super(InferenceSettings.TABLE, InferenceSettings::from, 60, 2);
   }
 
   @Override

@@ -3,8 +3,6 @@ package dev.allspark.ingest.cli;
 import dev.allspark.ingest.IngestService;
 import dev.allspark.ingest.IngestSettings;
 import dev.allspark.ops.ServiceCommand;
-import java.time.Duration;
-import java.util.Map;
 import picocli.CommandLine.Command;
 
 /** {@code allspark ingest}: frames from a source into camera.frames. */
@@ -12,17 +10,11 @@ import picocli.CommandLine.Command;
     name = "ingest",
     description = {
       "Send frames to camera.frames: the synthetic fleet, a folder replay (CamVid or",
-      "Cityscapes layout) or HTTP push (POST /frames).",
-      "Each option can also be set by the environment variable in brackets."
+      "Cityscapes layout) or HTTP push (POST /frames)."
     })
 public final class IngestCommand extends ServiceCommand<IngestSettings> {
   public IngestCommand() {
-    super(IngestSettings.TABLE, "ingest", Duration.ofSeconds(30), Duration.ofSeconds(10));
-  }
-
-  @Override
-  protected IngestSettings parse(Map<String, String> values) {
-    return IngestSettings.from(values);
+    super(IngestSettings.TABLE, IngestSettings::from, 30, 10);
   }
 
   @Override

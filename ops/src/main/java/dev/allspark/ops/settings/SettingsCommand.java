@@ -17,7 +17,9 @@ import picocli.CommandLine.Spec;
 @Command(
     mixinStandardHelpOptions = true,
     modelTransformer = SettingOptions.Transformer.class,
-    sortOptions = false)
+    sortOptions = false,
+    footer =
+        "Every option can also be set by the environment variable in brackets; an option given here wins.")
 public abstract class SettingsCommand implements Callable<Integer>, SettingOptions.Command {
   @Spec protected CommandSpec spec;
 

@@ -29,8 +29,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     description = {
       "mIoU and per-class IoU of a checkpoint over every image in --images that has a label map",
-      "of the same name in --labels (full resolution, one confusion matrix, void ignored).",
-      "Every option can also be set by the environment variable in brackets."
+      "of the same name in --labels (full resolution, one confusion matrix, void ignored)."
     })
 public final class EvaluateCommand extends SettingsCommand {
   /** The options, by name; {@link #TABLE} gives their defaults and meanings. */

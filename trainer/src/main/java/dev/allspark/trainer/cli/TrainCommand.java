@@ -19,8 +19,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     description = {
       "Train offline on a CamVid-layout folder (train/, trainannot/, val/, valannot/, splits/),",
-      "evaluate on val/ every --eval-every iterations and at the end, write a checkpoint.",
-      "Every option can also be set by the environment variable in brackets."
+      "evaluate on val/ every --eval-every iterations and at the end, write a checkpoint."
     })
 public final class TrainCommand extends SettingsCommand {
   /** The options, by name; {@link #TABLE} gives their defaults and meanings. */

@@ -3,7 +3,6 @@ package dev.allspark.trainer.cli;
 import dev.allspark.ops.ServiceCommand;
 import dev.allspark.trainer.online.OnlineSettings;
 import dev.allspark.trainer.online.OnlineTrainer;
-import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import picocli.CommandLine.Command;
@@ -14,18 +13,11 @@ import picocli.CommandLine.Option;
     name = "trainer",
     description = {
       "Train AllSpark continuously on camera.frames and frames.labeled; publish checkpoints",
-      "that do not regress to model.checkpoints; resume from --state-dir after a restart.",
-      "Every option also comes from the environment variable in brackets; an option given",
-      "here wins."
+      "that do not regress to model.checkpoints; resume from --state-dir after a restart."
     })
 public final class TrainerCommand extends ServiceCommand<OnlineSettings> {
   public TrainerCommand() {
-    super(OnlineSettings.TABLE, "trainer", Duration.ofSeconds(120), Duration.ofSeconds(5));
-  }
-
-  @Override
-  protected OnlineSettings parse(Map<String, String> values) {
-    return OnlineSettings.from(values);
+    super(OnlineSettings.TABLE, OnlineSettings::from, 120, 5);
   }
 
   @Option(
