@@ -47,29 +47,32 @@ public final class SegFormerHead extends Layer {
     NDList slices = owned(fuseWeight.reshape(fuseWeight.getShape().get(0), -1), step).split(4, 1);
     slices.attach(step);
     NDArray sum = null;
+    NDArray biasSum = null;
     for (int i = 3; i >= 0; i--) {
       NDArray f = features.get(i);
       long b = f.getShape().get(0);
       long fh = f.getShape().get(2);
       long fw = f.getShape().get(3);
-      // 1. the stage's projection and its slice of the fusing conv as one linear map
+      // 1. the stage's projection and its slice of the fusing conv as one linear map, applied to
+      // the channels-first map as it is: [E, C] x [B, C, h*w] -> [B, E, h*w], no transposes
       NDArray slice = slices.get(3 - i);
       NDArray weight = owned(slice.matMul(linear[i].weightArray()), step);
+      NDArray map = weight.matMul(f.reshape(b, f.getShape().get(1), -1)).reshape(b, -1, fh, fw);
+      // its bias is a constant per channel, which up-sampling leaves as it is (bilinear weights
+      // add up to 1): the four are added once, after the sum
       NDArray bias = linear[i].biasArray();
-      NDArray combinedBias =
-          bias == null
-              ? null
-              : owned(slice.matMul(owned(bias.reshape(-1, 1), step)).reshape(-1), step);
-      NDArray tokens =
-          ai.djl.nn.core.Linear.linear(
-                  f.reshape(b, f.getShape().get(1), -1).transpose(0, 2, 1), weight, combinedBias)
-              .singletonOrThrow();
-      NDArray map = tokens.transpose(0, 2, 1).reshape(b, -1, fh, fw);
-      // 2. to stride 4, added up: the fusing conv's output
+      if (bias != null) {
+        NDArray combined = owned(slice.matMul(owned(bias.reshape(-1, 1), step)), step);
+        biasSum = biasSum == null ? combined : owned(biasSum.add(combined), step);
+      }
+      // 2. to stride 4, added up in place: the fusing conv's output
       if (fh != h || fw != w) {
         map = Bilinear.resize(map, h, w, false);
       }
-      sum = sum == null ? map : sum.add(map);
+      sum = sum == null ? map : sum.addi(map);
+    }
+    if (biasSum != null) {
+      sum = sum.addi(biasSum.reshape(1, -1, 1, 1));
     }
     // 3. BatchNorm, ReLU
     NDArray fused = fuse.normAndRelu(sum, training);
