@@ -65,8 +65,9 @@ public final class MixTransformer extends Layer {
       for (Block block : blocks.get(s)) {
         tokens = block.apply(tokens, h, w, training);
       }
-      // 3. stage norm, back to a feature map for the next stage and the head
-      x = norms.get(s).apply(tokens).transpose(0, 2, 1).reshape(b, c, h, w);
+      // 3. stage norm, back to a feature map for the next stage and the head: the tokens viewed
+      // as [B, C, H, W] in channels-last order, no copy (the convolutions take that layout)
+      x = norms.get(s).apply(tokens).reshape(b, h, w, c).transpose(0, 3, 1, 2);
       out.add(x);
     }
     return out;
@@ -171,7 +172,7 @@ public final class MixTransformer extends Layer {
       // 2. keys/values from the spatially reduced grid: [B, heads, M, d] each
       NDArray source = x;
       if (sr != null) {
-        NDArray grid = x.transpose(0, 2, 1).reshape(b, c, h, w);
+        NDArray grid = x.reshape(b, h, w, c).transpose(0, 3, 1, 2); // channels-last view
         // The strided conv ignores the rows and columns past the last full window; they are cut
         // first (same result). An earlier session blamed libtorch's convolution backward for
         // uninitialised gradients there; the likelier cause was the Number-operand hazard (see
@@ -212,7 +213,9 @@ public final class MixTransformer extends Layer {
       long b = hidden.getShape().get(0);
       long c = hidden.getShape().get(2);
       // 2. depth-wise conv gives the positional information
-      NDArray grid = hidden.transpose(0, 2, 1).reshape(b, c, h, w);
+      // (the tokens viewed channels-last: no copy in, and the conv's channels-last output is
+      // [B, N, C] again without one either; a [B, C, H, W] copy each way cost 3.4 ms a frame)
+      NDArray grid = hidden.reshape(b, h, w, c).transpose(0, 3, 1, 2);
       NDArray mixed = dwconv.apply(grid).reshape(b, c, -1).transpose(0, 2, 1);
       // 3. GELU, project back
       return fc2.apply(Activation.gelu(mixed));
