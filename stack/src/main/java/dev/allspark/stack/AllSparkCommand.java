@@ -44,10 +44,13 @@ public final class AllSparkCommand implements Runnable {
   /** The command line with the project's error handling: messages, not stack traces. */
   static CommandLine commandLine() {
     CommandLine cli = new CommandLine(new AllSparkCommand());
-    // the inference benchmark needs a broker, which only this module can start
-    cli.getSubcommands().get("bench").addSubcommand("inference", new BenchInferenceCommand());
-    cli.getSubcommands().get("bench").addSubcommand("ingest", new BenchIngestCommand());
-    cli.getSubcommands().get("bench").addSubcommand("online", new BenchOnlineCommand());
+    // the benchmarks through a broker need one, which only this module can start; each is built
+    // as a CommandLine of its own so that its settings table becomes its options (picocli applies
+    // a command's model transformer there, not to an object handed to addSubcommand)
+    CommandLine bench = cli.getSubcommands().get("bench");
+    bench.addSubcommand("inference", new CommandLine(new BenchInferenceCommand()));
+    bench.addSubcommand("ingest", new CommandLine(new BenchIngestCommand()));
+    bench.addSubcommand("online", new CommandLine(new BenchOnlineCommand()));
     cli.setExecutionExceptionHandler(
         (e, commandLine, parseResult) -> {
           commandLine.getErr().println("allspark: " + e.getMessage());

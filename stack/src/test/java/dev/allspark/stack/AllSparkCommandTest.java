@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
@@ -130,6 +133,34 @@ class AllSparkCommandTest {
         .contains("infer")
         .contains("inference")
         .contains("ingest");
+  }
+
+  /**
+   * Every command's settings table is its options. Found by running it: the benchmarks this module
+   * adds to {@code bench} had none ({@code bench inference --frames 60}: "Unknown options").
+   */
+  @Test
+  void everyCommandWithASettingsTableTakesItsOptions() {
+    Map<String, String> option =
+        Map.of(
+            "train", "--lr-warmup",
+            "evaluate", "--input-scale",
+            "demo", "--label-delay",
+            "chaos", "--delivery-timeout-ms",
+            "bench train-step", "--batches",
+            "bench infer", "--checkpoint",
+            "bench inference", "--max-batch",
+            "bench ingest", "--passes",
+            "bench online", "--holdout-fraction",
+            "inference", "--max-wait-ms");
+    option.forEach(
+        (command, flag) -> {
+          List<String> args = new ArrayList<>(List.of(command.split(" ")));
+          args.add("--help");
+          Run run = run(args.toArray(String[]::new));
+          assertThat(run.exitCode()).as(command).isZero();
+          assertThat(run.out()).as(command).contains(flag).contains("[ALLSPARK_");
+        });
   }
 
   @Test

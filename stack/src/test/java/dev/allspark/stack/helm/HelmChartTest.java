@@ -117,19 +117,19 @@ class HelmChartTest {
 
   /** The config checksum on the ingest Deployment's pod template (what rolls its pods). */
   private static String ingestConfigChecksum(List<JsonNode> docs) {
-    return find(docs, "Deployment", "rel-allspark-stream-ingest")
-        .path("spec")
-        .path("template")
-        .path("metadata")
-        .path("annotations")
-        .path("checksum/config")
-        .asText();
+    return text(
+        find(docs, "Deployment", "rel-allspark-stream-ingest"),
+        "spec",
+        "template",
+        "metadata",
+        "annotations",
+        "checksum/config");
   }
 
   private static JsonNode find(List<JsonNode> docs, String kind, String name) {
     return docs.stream()
         .filter(d -> d.path("kind").asText().equals(kind))
-        .filter(d -> d.path("metadata").path("name").asText().equals(name))
+        .filter(d -> text(d, "metadata", "name").equals(name))
         .findFirst()
         .orElse(MissingNode.getInstance());
   }
@@ -177,7 +177,7 @@ class HelmChartTest {
     assertThat(count(docs, "Ingress")).isZero();
 
     JsonNode config = find(docs, "ConfigMap", "rel-allspark-stream");
-    assertThat(config.path("data").path("ALLSPARK_BOOTSTRAP").asText())
+    assertThat(text(config, "data", "ALLSPARK_BOOTSTRAP"))
         .isEqualTo("kafka-0.kafka:9092,kafka-1.kafka:9092");
 
     for (String service : List.of("ingest", "bridge", "trainer", "inference")) {
@@ -218,14 +218,14 @@ class HelmChartTest {
 
     JsonNode trainer = find(docs, "Deployment", "rel-allspark-stream-trainer");
     assertThat(trainer.path("spec").path("replicas").asInt()).isEqualTo(1);
-    assertThat(trainer.path("spec").path("strategy").path("type").asText()).isEqualTo("Recreate");
+    assertThat(text(trainer, "spec", "strategy", "type")).isEqualTo("Recreate");
     assertThat(container(trainer).path("resources").path("limits").has("nvidia.com/gpu")).isFalse();
     assertThat(
-            find(docs, "PersistentVolumeClaim", "rel-allspark-stream-trainer-state")
-                .path("metadata")
-                .path("annotations")
-                .path("helm.sh/resource-policy")
-                .asText())
+            text(
+                find(docs, "PersistentVolumeClaim", "rel-allspark-stream-trainer-state"),
+                "metadata",
+                "annotations",
+                "helm.sh/resource-policy"))
         .isEqualTo("keep");
 
     // the bridge's token comes from the chart's Secret; it asks for the first labels
@@ -233,12 +233,11 @@ class HelmChartTest {
     assertThat(env(container(bridge), "ALLSPARK_BRIDGE_COLD_START")).isEqualTo("50");
     assertThat(env(container(bridge), "ALLSPARK_BRIDGE_TOKEN"))
         .contains("rel-allspark-stream-bridge");
-    assertThat(
-            find(docs, "Secret", "rel-allspark-stream-bridge").path("data").path("token").asText())
+    assertThat(text(find(docs, "Secret", "rel-allspark-stream-bridge"), "data", "token"))
         .isNotEmpty();
     // topics are created before install and upgrade
     JsonNode job = find(docs, "Job", "rel-allspark-stream-topics");
-    assertThat(job.path("metadata").path("annotations").path("helm.sh/hook").asText())
+    assertThat(text(job, "metadata", "annotations", "helm.sh/hook"))
         .isEqualTo("pre-install,pre-upgrade");
     assertThat(container(job).path("args").toString()).contains("topics", "create");
   }
@@ -249,12 +248,7 @@ class HelmChartTest {
     List<JsonNode> pinned = template("default-values.yaml", "inference.model.version=12");
     JsonNode inference = find(pinned, "Deployment", "rel-allspark-stream-inference");
     assertThat(env(container(inference), "ALLSPARK_INFERENCE_MODEL_VERSION")).isEqualTo("12");
-    assertThat(
-            inference
-                .path("metadata")
-                .path("annotations")
-                .path("allspark.dev/model-version")
-                .asText())
+    assertThat(text(inference, "metadata", "annotations", "allspark.dev/model-version"))
         .isEqualTo("12");
     // the pinned file gives the same
     JsonNode fromFile =
@@ -293,11 +287,11 @@ class HelmChartTest {
     JsonNode trainer = find(docs, "Deployment", "rel-allspark-stream-trainer");
     JsonNode c = container(trainer);
     assertThat(c.path("resources").path("limits").path("nvidia.com/gpu").asInt()).isEqualTo(1);
-    assertThat(c.path("resources").path("limits").path("memory").asText()).isEqualTo("8Gi");
+    assertThat(text(c, "resources", "limits", "memory")).isEqualTo("8Gi");
     assertThat(c.path("image").asText()).endsWith("allspark-trainer:0.1.0-gpu");
     assertThat(env(c, "ALLSPARK_TRAINER_DEVICE")).isEqualTo("gpu");
     JsonNode spec = trainer.path("spec").path("template").path("spec");
-    assertThat(spec.path("nodeSelector").path("accelerator").asText()).isEqualTo("nvidia-l4");
+    assertThat(text(spec, "nodeSelector", "accelerator")).isEqualTo("nvidia-l4");
     assertThat(spec.path("tolerations").path(0).path("key").asText()).isEqualTo("nvidia.com/gpu");
     JsonNode inference = container(find(docs, "Deployment", "rel-allspark-stream-inference"));
     assertThat(inference.path("resources").path("limits").path("nvidia.com/gpu").asInt())
@@ -317,7 +311,7 @@ class HelmChartTest {
     JsonNode hpa = find(docs, "HorizontalPodAutoscaler", "rel-allspark-stream-inference");
     assertThat(hpa.path("spec").path("minReplicas").asInt()).isEqualTo(2);
     assertThat(hpa.path("spec").path("maxReplicas").asInt()).isEqualTo(6);
-    assertThat(hpa.path("spec").path("scaleTargetRef").path("name").asText())
+    assertThat(text(hpa, "spec", "scaleTargetRef", "name"))
         .isEqualTo("rel-allspark-stream-inference");
     assertThat(
             hpa.path("spec")
@@ -339,10 +333,10 @@ class HelmChartTest {
     assertThat(env(c, "ALLSPARK_KAFKA_SSL_TRUSTSTORE_LOCATION"))
         .isEqualTo("/etc/allspark/kafka-tls/truststore.p12");
     assertThat(
-            find(docs, "ConfigMap", "rel-allspark-stream")
-                .path("data")
-                .path("ALLSPARK_KAFKA_SECURITY_PROTOCOL")
-                .asText())
+            text(
+                find(docs, "ConfigMap", "rel-allspark-stream"),
+                "data",
+                "ALLSPARK_KAFKA_SECURITY_PROTOCOL"))
         .isEqualTo("SASL_SSL");
     // the bridge behind an Ingress with TLS, its token from the operator's Secret
     JsonNode ingress = find(docs, "Ingress", "rel-allspark-stream-bridge");
@@ -408,7 +402,7 @@ class HelmChartTest {
             "schemaRegistry.url=http://registry:8081",
             "schemaRegistry.basicAuth.existingSecret=registry-auth");
     JsonNode config = find(docs, "ConfigMap", "rel-allspark-stream");
-    assertThat(config.path("data").path("ALLSPARK_SCHEMA_REGISTRY_URL").asText())
+    assertThat(text(config, "data", "ALLSPARK_SCHEMA_REGISTRY_URL"))
         .isEqualTo("http://registry:8081");
     for (String service : List.of("ingest", "bridge", "trainer", "inference")) {
       JsonNode c = container(find(docs, "Deployment", "rel-allspark-stream-" + service));
@@ -442,7 +436,7 @@ class HelmChartTest {
             template("default-values.yaml", "classes=cityscapes"),
             "ConfigMap",
             "rel-allspark-stream");
-    assertThat(config.path("data").path("ALLSPARK_CLASSES").asText()).isEqualTo("cityscapes");
+    assertThat(text(config, "data", "ALLSPARK_CLASSES")).isEqualTo("cityscapes");
     assertThat(
             find(template("default-values.yaml"), "ConfigMap", "rel-allspark-stream")
                 .path("data")
@@ -540,24 +534,18 @@ class HelmChartTest {
               .filter(d -> d.path("kind").asText().equals("Service"))
               .filter(
                   d ->
-                      d.path("metadata")
-                          .path("labels")
-                          .path("app.kubernetes.io/component")
-                          .asText()
+                      text(d, "metadata", "labels", "app.kubernetes.io/component")
                           .equals(component))
               .findFirst()
               .orElseThrow(() -> new AssertionError("no Service for " + component));
       assertThat(svc.path("spec").path("ports").path(0).path("name").asText()).isEqualTo("http");
     }
     for (JsonNode d : deployments(docs)) {
-      String name = d.path("metadata").path("name").asText();
+      String name = text(d, "metadata", "name");
       JsonNode c = container(d);
-      assertThat(c.path("startupProbe").path("httpGet").path("path").asText())
-          .as(name)
-          .isEqualTo("/health/live");
+      assertThat(text(c, "startupProbe", "httpGet", "path")).as(name).isEqualTo("/health/live");
       assertThat(c.path("startupProbe").path("failureThreshold").asInt()).isEqualTo(36);
-      assertThat(c.path("readinessProbe").path("httpGet").path("path").asText())
-          .isEqualTo("/health");
+      assertThat(text(c, "readinessProbe", "httpGet", "path")).isEqualTo("/health");
       assertThat(podSpec(d).path("serviceAccountName").asText())
           .as(name)
           .isEqualTo("rel-allspark-stream");
@@ -576,14 +564,14 @@ class HelmChartTest {
     assertThat(count(docs, "ServiceMonitor") + count(docs, "ScaledObject")).isZero();
     assertThat(count(docs, "KafkaTopic") + count(docs, "KafkaUser")).isZero();
     JsonNode config = find(docs, "ConfigMap", "rel-allspark-stream");
-    assertThat(config.path("data").path("ALLSPARK_LOG_FORMAT").asText()).isEqualTo("text");
+    assertThat(text(config, "data", "ALLSPARK_LOG_FORMAT")).isEqualTo("text");
     // the generated token is read back on upgrades and kept on uninstall
     assertThat(
-            find(docs, "Secret", "rel-allspark-stream-bridge")
-                .path("metadata")
-                .path("annotations")
-                .path("helm.sh/resource-policy")
-                .asText())
+            text(
+                find(docs, "Secret", "rel-allspark-stream-bridge"),
+                "metadata",
+                "annotations",
+                "helm.sh/resource-policy"))
         .isEqualTo("keep");
   }
 
@@ -592,8 +580,7 @@ class HelmChartTest {
     List<JsonNode> docs = template("operator-values.yaml");
     // Prometheus Operator: every service's http port, the pod name kept as instance
     JsonNode sm = find(docs, "ServiceMonitor", "rel-allspark-stream");
-    assertThat(sm.path("metadata").path("labels").path("release").asText())
-        .isEqualTo("kube-prometheus-stack");
+    assertThat(text(sm, "metadata", "labels", "release")).isEqualTo("kube-prometheus-stack");
     assertThat(sm.path("spec").path("selector").path("matchExpressions").path(0).path("values"))
         .extracting(JsonNode::asText)
         .containsExactlyInAnyOrderElementsOf(COMPONENTS);
@@ -610,12 +597,11 @@ class HelmChartTest {
     assertThat(so.path("spec").path("maxReplicaCount").asInt()).isEqualTo(12);
     JsonNode kafkaTrigger = so.path("spec").path("triggers").path(0);
     assertThat(kafkaTrigger.path("type").asText()).isEqualTo("kafka");
-    assertThat(kafkaTrigger.path("metadata").path("consumerGroup").asText())
+    assertThat(text(kafkaTrigger, "metadata", "consumerGroup"))
         .isEqualTo(env(container(inference), "ALLSPARK_INFERENCE_GROUP"));
-    assertThat(kafkaTrigger.path("metadata").path("topic").asText()).isEqualTo("fleet-a.frames");
-    assertThat(kafkaTrigger.path("metadata").path("lagThreshold").asText()).isEqualTo("40");
-    assertThat(kafkaTrigger.path("authenticationRef").path("name").asText())
-        .isEqualTo("keda-kafka-scram");
+    assertThat(text(kafkaTrigger, "metadata", "topic")).isEqualTo("fleet-a.frames");
+    assertThat(text(kafkaTrigger, "metadata", "lagThreshold")).isEqualTo("40");
+    assertThat(text(kafkaTrigger, "authenticationRef", "name")).isEqualTo("keda-kafka-scram");
     assertThat(so.path("spec").path("triggers").path(1).path("type").asText()).isEqualTo("cpu");
 
     // Strimzi: the catalog's topics instead of the job, and one user per service
@@ -627,11 +613,10 @@ class HelmChartTest {
       JsonNode kt =
           docs.stream()
               .filter(d -> d.path("kind").asText().equals("KafkaTopic"))
-              .filter(d -> d.path("spec").path("topicName").asText().equals(catalog.name(topic)))
+              .filter(d -> text(d, "spec", "topicName").equals(catalog.name(topic)))
               .findFirst()
               .orElseThrow(() -> new AssertionError("no KafkaTopic for " + topic));
-      assertThat(kt.path("metadata").path("labels").path("strimzi.io/cluster").asText())
-          .isEqualTo("fleet");
+      assertThat(text(kt, "metadata", "labels", "strimzi.io/cluster")).isEqualTo("fleet");
       int partitions =
           topic == Topic.CAMERA_FRAMES || topic == Topic.SEGMENTATIONS
               ? 12
@@ -650,8 +635,7 @@ class HelmChartTest {
     }
     assertThat(count(docs, "KafkaUser")).isEqualTo(4);
     JsonNode user = find(docs, "KafkaUser", "rel-allspark-stream-inference");
-    assertThat(user.path("spec").path("authentication").path("type").asText())
-        .isEqualTo("scram-sha-512");
+    assertThat(text(user, "spec", "authentication", "type")).isEqualTo("scram-sha-512");
     List<String> acls = new ArrayList<>();
     for (JsonNode acl : user.path("spec").path("authorization").path("acls")) {
       JsonNode r = acl.path("resource");
@@ -673,8 +657,7 @@ class HelmChartTest {
             "transactionalId:allspark-inference-:prefix=[\"Write\",\"Describe\"]");
     for (JsonNode d : deployments(docs)) {
       JsonNode c = container(d);
-      String component =
-          d.path("metadata").path("labels").path("app.kubernetes.io/component").asText();
+      String component = text(d, "metadata", "labels", "app.kubernetes.io/component");
       // each service signs in as its own user, from the Secret Strimzi writes
       assertThat(env(c, "ALLSPARK_KAFKA_SASL_JAAS_CONFIG"))
           .as(component)
@@ -686,22 +669,13 @@ class HelmChartTest {
       assertThat(spec.path("affinity").path("nodeAffinity").isObject()).isTrue();
       JsonNode spread = spec.path("topologySpreadConstraints").path(0);
       assertThat(spread.path("topologyKey").asText()).isEqualTo("topology.kubernetes.io/zone");
-      assertThat(
-              spread
-                  .path("labelSelector")
-                  .path("matchLabels")
-                  .path("app.kubernetes.io/component")
-                  .asText())
+      assertThat(text(spread, "labelSelector", "matchLabels", "app.kubernetes.io/component"))
           .isEqualTo(component);
     }
     JsonNode sa = find(docs, "ServiceAccount", "rel-allspark-stream");
-    assertThat(sa.path("metadata").path("annotations").path("eks.amazonaws.com/role-arn").asText())
+    assertThat(text(sa, "metadata", "annotations", "eks.amazonaws.com/role-arn"))
         .startsWith("arn:aws:iam::");
-    assertThat(
-            find(docs, "ConfigMap", "rel-allspark-stream")
-                .path("data")
-                .path("ALLSPARK_LOG_FORMAT")
-                .asText())
+    assertThat(text(find(docs, "ConfigMap", "rel-allspark-stream"), "data", "ALLSPARK_LOG_FORMAT"))
         .isEqualTo("json");
   }
 
@@ -709,10 +683,8 @@ class HelmChartTest {
   void theGrafanaDashboardShipsAndAsksOnlyForSeriesTheServicesExport() throws Exception {
     List<JsonNode> docs = template("operator-values.yaml");
     JsonNode cm = find(docs, "ConfigMap", "rel-allspark-stream-dashboard");
-    assertThat(cm.path("metadata").path("labels").path("grafana_dashboard").asText())
-        .isEqualTo("1");
-    JsonNode dashboard =
-        new ObjectMapper().readTree(cm.path("data").path("allspark-stream.json").asText());
+    assertThat(text(cm, "metadata", "labels", "grafana_dashboard")).isEqualTo("1");
+    JsonNode dashboard = new ObjectMapper().readTree(text(cm, "data", "allspark-stream.json"));
     assertThat(dashboard.path("uid").asText()).isEqualTo("allspark-stream");
     List<String> exprs = new ArrayList<>();
     for (JsonNode panel : dashboard.path("panels")) {
@@ -776,6 +748,14 @@ class HelmChartTest {
     collect(tree, "", values, missing);
     assertThat(missing).as("values without a ## @param line").isEmpty();
     assertThat(CHART.resolve("values.schema.json")).exists();
+  }
+
+  /** The text at {@code path} below {@code node} ("" where there is none). */
+  private static String text(JsonNode node, String... path) {
+    for (String key : path) {
+      node = node.path(key);
+    }
+    return node.asText();
   }
 
   private static void collect(JsonNode node, String prefix, String text, List<String> missing) {
