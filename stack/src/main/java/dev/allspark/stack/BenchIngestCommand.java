@@ -58,7 +58,7 @@ public final class BenchIngestCommand extends SettingsCommand {
           BOOTSTRAP  -      an existing broker (unset: start one in this JVM)
           JPEG       false  re-encode frames as JPEG on the way
           PASSES     3      times each run replays the folder
-          ROUNDS     2      rounds of (ours, ours decoding all, Kafka's); the best of each counts
+          ROUNDS     4      rounds of (ours, ours decoding all, Kafka's); the best of each counts
           """);
 
   private Path folder;
