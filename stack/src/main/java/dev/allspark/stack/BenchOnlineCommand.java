@@ -36,7 +36,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 
 /**
  * The online trainer on a CamVid label budget through a real broker: the split's unlabeled frames
@@ -79,17 +79,14 @@ public final class BenchOnlineCommand extends SettingsCommand {
     super(TABLE);
   }
 
-  @Option(
-      names = "--set",
-      paramLabel = "ALLSPARK_TRAINER_X=V",
-      description =
-          "Any trainer setting (repeatable), e.g. ALLSPARK_TRAINER_OPTIMIZER=adamw,"
-              + " ALLSPARK_TRAINER_LR=0.0006, ALLSPARK_TRAINER_LR_DECAY=poly.")
-  Map<String, String> set = new LinkedHashMap<>();
+  @Mixin
+  dev.allspark.trainer.cli.TrainerSettingOverrides overrides =
+      new dev.allspark.trainer.cli.TrainerSettingOverrides();
 
   @Override
   public Integer call() throws Exception {
     SettingValues p = settingValues();
+    overrides.over(Map.of()); // an unknown --set is refused before the broker and the data load
     Path data = p.path(Key.DATA);
     String split = p.text(Key.SPLIT);
     int steps = (int) p.integer(Key.STEPS, 1, Integer.MAX_VALUE);
@@ -179,8 +176,7 @@ public final class BenchOnlineCommand extends SettingsCommand {
       settings.put("ALLSPARK_TRAINER_EVAL_EVERY", Integer.toString(Math.max(1, steps / 4)));
       settings.put("ALLSPARK_TRAINER_SAVE_EVERY", "500");
       settings.put("ALLSPARK_TRAINER_HTTP_PORT", "-1");
-      settings.putAll(set);
-      OnlineSettings parsed = OnlineSettings.from(settings);
+      OnlineSettings parsed = OnlineSettings.from(overrides.over(settings));
 
       long t0 = System.nanoTime();
       double refused;

@@ -77,6 +77,10 @@ class AllSparkCommandTest {
     assertThat(run.err()).contains("--batch / ALLSPARK_TRAINER_BATCH = '0' is invalid");
     run = run("trainer", "--bootstrap", "127.0.0.1:1", "--set", "ALLSPARK_TRAINER_BACTH=2");
     assertThat(run.err()).contains("ALLSPARK_TRAINER_BACTH: not a trainer setting");
+    // bench online took any --set and ignored a misspelt one
+    run = run("bench", "online", "--set", "ALLSPARK_TRAINER_BACTH=2");
+    assertThat(run.exitCode()).isEqualTo(1);
+    assertThat(run.err()).contains("--set ALLSPARK_TRAINER_BACTH: not a trainer setting");
   }
 
   @Test

@@ -3,10 +3,9 @@ package dev.allspark.trainer.cli;
 import dev.allspark.ops.ServiceCommand;
 import dev.allspark.trainer.online.OnlineSettings;
 import dev.allspark.trainer.online.OnlineTrainer;
-import java.util.HashMap;
 import java.util.Map;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 
 /** {@code allspark trainer}: the online trainer service, until Ctrl-C or --minutes. */
 @Command(
@@ -20,28 +19,12 @@ public final class TrainerCommand extends ServiceCommand<OnlineSettings> {
     super(OnlineSettings.TABLE, OnlineSettings::from, 120, 5);
   }
 
-  @Option(
-      names = "--set",
-      description =
-          "Any setting by its environment variable, topic names and Kafka client settings too:"
-              + " --set ALLSPARK_KAFKA_SECURITY_PROTOCOL=SASL_SSL")
-  Map<String, String> set = new HashMap<>();
+  @Mixin TrainerSettingOverrides overrides = new TrainerSettingOverrides();
 
   /** The values in force: the environment, then {@code --set}, then the options given here. */
   @Override
   protected Map<String, String> values(Map<String, String> env) {
-    Map<String, String> v = new HashMap<>(env);
-    for (Map.Entry<String, String> e : set.entrySet()) {
-      boolean known =
-          e.getKey().startsWith(OnlineSettings.KAFKA_PREFIX)
-              || e.getKey().startsWith("ALLSPARK_TOPIC_")
-              || OnlineSettings.TABLE.byEnv(e.getKey()) != null;
-      if (!known) {
-        throw new IllegalArgumentException("--set " + e.getKey() + ": not a trainer setting");
-      }
-      v.put(e.getKey(), e.getValue());
-    }
-    return super.values(v);
+    return super.values(overrides.over(env));
   }
 
   @Override
