@@ -2,7 +2,6 @@ package dev.allspark.ops.settings;
 
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -43,7 +42,6 @@ public final class SettingTable {
       String service, String envPrefix, Class<E> names, String rows) {
     Map<String, String[]> parsed = parse(service, rows);
     SettingTable table = new SettingTable(service, envPrefix);
-    Map<E, SettingKey> keys = new EnumMap<>(names);
     for (E name : names.getEnumConstants()) {
       String[] row = parsed.remove(name.name());
       SettingKey key;
@@ -56,7 +54,7 @@ public final class SettingTable {
       } else {
         key = table.key(name.name(), row[0], row[1]);
       }
-      keys.put(name, key);
+      table.byName.put(name, key);
     }
     if (!parsed.isEmpty()) {
       throw new IllegalStateException(
@@ -66,7 +64,6 @@ public final class SettingTable {
               + ": "
               + parsed.keySet());
     }
-    table.byName.putAll(keys);
     if (TABLES.putIfAbsent(names, table) != null) {
       throw new IllegalStateException(service + ": " + names.getName() + " has a table already");
     }
