@@ -10,6 +10,7 @@ import dev.allspark.schemas.ImageEncoding;
 import dev.allspark.schemas.Segmentation;
 import dev.allspark.schemas.kafka.AvroSerde;
 import dev.allspark.schemas.kafka.CheckpointPublisher;
+import dev.allspark.schemas.kafka.ConsumerLoop;
 import dev.allspark.schemas.kafka.Topic;
 import dev.allspark.schemas.kafka.TopicsInitializer;
 import dev.allspark.schemas.labels.ClassSet;
@@ -24,7 +25,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -304,12 +304,8 @@ public final class InferenceBenchmark {
   }
 
   private KafkaConsumer<String, byte[]> reader(String topic) {
-    Map<String, Object> config = new HashMap<>();
-    config.put("bootstrap.servers", s.bootstrap());
-    config.put("group.id", "bench-reader-" + UUID.randomUUID());
-    config.put("auto.offset.reset", "earliest");
-    config.put("isolation.level", "read_committed");
-    config.put("max.partition.fetch.bytes", 16 << 20);
+    Map<String, Object> config =
+        ConsumerLoop.config(s.bootstrap(), "bench-reader-" + UUID.randomUUID(), "earliest", true);
     KafkaConsumer<String, byte[]> c =
         new KafkaConsumer<>(config, new StringDeserializer(), new ByteArrayDeserializer());
     c.subscribe(List.of(topic));

@@ -3,8 +3,10 @@ package dev.allspark.inference;
 import dev.allspark.ops.Json;
 import dev.allspark.ops.OpsServer;
 import dev.allspark.ops.ServiceMeters;
+import dev.allspark.ops.ServiceThread;
 import dev.allspark.schemas.images.FrameDecoder;
 import dev.allspark.schemas.kafka.Topic;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -42,8 +44,7 @@ public final class InferenceService implements AutoCloseable {
   private final ModelFollower follower;
   private final ModelSlot slot;
   private final PollLoop loop;
-  private final Thread pollThread;
-  private final OpsServer ops;
+  private final ServiceThread thread;
 
   public InferenceService(InferenceSettings settings) {
     this.settings = settings;
@@ -80,8 +81,7 @@ public final class InferenceService implements AutoCloseable {
             settings.classes(),
             slot,
             metrics.meters);
-    this.pollThread = new Thread(loop::run, "inference-poll");
-    this.ops =
+    OpsServer ops =
         new OpsServer(
                 settings.httpPort(),
                 "inference",
@@ -91,19 +91,29 @@ public final class InferenceService implements AutoCloseable {
                   return new OpsServer.Health(h.ready(), h.json());
                 })
             .liveness(this::live);
+    this.thread =
+        new ServiceThread(
+            "inference-poll",
+            loop::run,
+            ops,
+            loop::stop,
+            Duration.ofSeconds(60),
+            loop::shutdown,
+            follower,
+            slot,
+            metrics);
   }
 
   /** Starts following checkpoints, the HTTP endpoints and, once a model is loaded, consuming. */
   public InferenceService start() {
-    ops.start();
     follower.start();
-    pollThread.start();
+    thread.start();
     return this;
   }
 
   /** Port of /metrics and /health, or -1 without a server. */
   public int httpPort() {
-    return ops.port();
+    return thread.httpPort();
   }
 
   /** What the health endpoint reports. */
@@ -198,32 +208,12 @@ public final class InferenceService implements AutoCloseable {
    * safety.
    */
   public void halt() {
-    loop.stop(true);
-    join();
-    shutdownRest();
+    thread.halt();
   }
 
   /** Clean stop: the batch in hand is finished and committed. */
   @Override
   public void close() {
-    loop.stop(false);
-    join();
-    shutdownRest();
-  }
-
-  private void join() {
-    try {
-      pollThread.join(60_000);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-  }
-
-  private void shutdownRest() {
-    loop.shutdown();
-    follower.close();
-    ops.close();
-    slot.close();
-    metrics.close();
+    thread.close();
   }
 }

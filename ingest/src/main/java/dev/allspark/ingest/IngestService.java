@@ -4,12 +4,14 @@ import dev.allspark.ops.Json;
 import dev.allspark.ops.LogContext;
 import dev.allspark.ops.OpsServer;
 import dev.allspark.ops.ServiceMeters;
+import dev.allspark.ops.ServiceThread;
 import dev.allspark.schemas.CameraFrame;
 import dev.allspark.schemas.ImageEncoding;
 import dev.allspark.schemas.kafka.Topic;
 import io.micrometer.core.instrument.Counter;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.HashMap;
@@ -54,8 +56,7 @@ public final class IngestService implements AutoCloseable {
       Counter.builder("allspark.ingest.bytes")
           .description("image bytes written to camera.frames")
           .register(meters.registry());
-  private final OpsServer ops;
-  private final Thread thread;
+  private final ServiceThread thread;
   private final PrintStream progress;
   private final CountDownLatch finished = new CountDownLatch(1);
   private volatile boolean running = true;
@@ -85,7 +86,7 @@ public final class IngestService implements AutoCloseable {
         new FrameProducer(
             client, settings.topics().name(Topic.CAMERA_FRAMES), limit, settings.decodeEvery());
     meters.bind(producer.kafka()); // closed with the meters, after the producer
-    this.ops =
+    OpsServer ops =
         new OpsServer(
             settings.httpPort(),
             "ingest",
@@ -122,17 +123,26 @@ public final class IngestService implements AutoCloseable {
               bytes.increment(frame.getImage().remaining());
             },
             problem -> outage = problem);
-    this.thread = new Thread(this::run, "ingest-source");
+    this.thread =
+        new ServiceThread(
+            "ingest-source",
+            this::run,
+            ops,
+            now -> running = false,
+            Duration.ofSeconds(30),
+            () -> checkers.pool().shutdownNow(),
+            producer,
+            meters,
+            finished::countDown);
   }
 
   public IngestService start() {
-    ops.start();
     thread.start();
     return this;
   }
 
   public int httpPort() {
-    return ops.port();
+    return thread.httpPort();
   }
 
   public String status() {
@@ -355,13 +365,7 @@ public final class IngestService implements AutoCloseable {
   }
 
   @Override
-  public void close() throws InterruptedException {
-    running = false;
-    thread.join(30_000);
-    checkers.pool().shutdownNow();
-    producer.close();
-    ops.close();
-    meters.close();
-    finished.countDown();
+  public void close() {
+    thread.close();
   }
 }

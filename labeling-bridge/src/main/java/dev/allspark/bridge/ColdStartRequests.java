@@ -5,6 +5,7 @@ import dev.allspark.schemas.LabelReason;
 import dev.allspark.schemas.LabelRequest;
 import dev.allspark.schemas.kafka.AvroSerde;
 import dev.allspark.schemas.kafka.Backoff;
+import dev.allspark.schemas.kafka.ConsumerLoop;
 import dev.allspark.schemas.kafka.Partitions;
 import dev.allspark.schemas.kafka.Topic;
 import dev.allspark.schemas.kafka.TopicCatalog;
@@ -19,9 +20,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,14 +35,12 @@ import org.slf4j.LoggerFactory;
 public final class ColdStartRequests implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ColdStartRequests.class);
 
-  private final KafkaConsumer<String, byte[]> consumer;
+  private final ConsumerLoop loop;
   private final KafkaProducer<String, byte[]> producer;
   private final TopicCatalog topics;
   private final int every;
   private final int limit;
   private final BooleanSupplier modelPublished;
-  private final Thread thread;
-  private volatile boolean running = true;
   private volatile int requested;
   private volatile long skipped;
   private volatile boolean failed;
@@ -65,11 +62,6 @@ public final class ColdStartRequests implements AutoCloseable {
     if (every < 1 || limit < 0) {
       throw new IllegalArgumentException("cold start: every must be >= 1 and limit >= 0");
     }
-    Map<String, Object> c = new HashMap<>(kafka);
-    c.put("group.id", group);
-    c.put("auto.offset.reset", "earliest");
-    c.put("max.partition.fetch.bytes", 16 << 20);
-    this.consumer = new KafkaConsumer<>(c, new StringDeserializer(), new ByteArrayDeserializer());
     Map<String, Object> p = new HashMap<>(kafka);
     p.put("acks", "all");
     p.put("enable.idempotence", true);
@@ -78,12 +70,14 @@ public final class ColdStartRequests implements AutoCloseable {
     this.topics = topics;
     this.every = every;
     this.limit = limit;
-    this.modelPublished = modelPublished != null ? modelPublished : this::checkpointOnTopic;
-    this.thread = new Thread(this::run, "cold-start-requests");
+    this.modelPublished = modelPublished;
+    this.loop =
+        new ConsumerLoop(
+            "cold-start-requests", ConsumerLoop.config(kafka, group, "earliest", false), this::run);
   }
 
   /** True once model.checkpoints holds any record (checked at most every 5 s). */
-  private boolean checkpointOnTopic() {
+  private boolean checkpointOnTopic(KafkaConsumer<String, byte[]> consumer) {
     long now = System.nanoTime();
     if (checkpointSeen || now - lastCheck < 5_000_000_000L) {
       return checkpointSeen;
@@ -94,7 +88,7 @@ public final class ColdStartRequests implements AutoCloseable {
   }
 
   public ColdStartRequests start() {
-    thread.start();
+    loop.start();
     return this;
   }
 
@@ -102,19 +96,21 @@ public final class ColdStartRequests implements AutoCloseable {
     return requested;
   }
 
-  private void run() {
+  private void run(KafkaConsumer<String, byte[]> consumer, BooleanSupplier running) {
+    BooleanSupplier published =
+        modelPublished != null ? modelPublished : () -> checkpointOnTopic(consumer);
     AvroSerde<CameraFrame> frames = new AvroSerde<>(CameraFrame.class);
     AvroSerde<LabelRequest> requests = new AvroSerde<>(LabelRequest.class);
     long seen = 0;
     Backoff backoff = Backoff.standard();
     boolean subscribed = false;
-    while (running && requested < limit) {
+    while (running.getAsBoolean() && requested < limit) {
       try {
         if (!subscribed) {
           consumer.subscribe(List.of(topics.name(Topic.CAMERA_FRAMES)));
           subscribed = true;
         }
-        if (modelPublished.getAsBoolean()) {
+        if (published.getAsBoolean()) {
           break;
         }
         for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(500))) {
@@ -203,10 +199,7 @@ public final class ColdStartRequests implements AutoCloseable {
 
   @Override
   public void close() throws InterruptedException {
-    running = false;
-    consumer.wakeup();
-    thread.join(10_000);
-    consumer.close();
+    loop.close();
     producer.close();
   }
 }

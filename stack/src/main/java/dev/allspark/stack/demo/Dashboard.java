@@ -9,6 +9,7 @@ import dev.allspark.schemas.ImageEncoding;
 import dev.allspark.schemas.Segmentation;
 import dev.allspark.schemas.kafka.AvroSerde;
 import dev.allspark.schemas.kafka.CheckpointTopic;
+import dev.allspark.schemas.kafka.ConsumerLoop;
 import dev.allspark.schemas.kafka.Topic;
 import dev.allspark.schemas.kafka.TopicCatalog;
 import dev.allspark.schemas.labels.ClassSet;
@@ -25,13 +26,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import javax.imageio.ImageIO;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -56,11 +55,10 @@ final class Dashboard implements AutoCloseable {
   record Version(long version, long createdAt, Double miou, Long firstServedAt) {}
 
   private final ClassSet classes;
-  private final KafkaConsumer<String, byte[]> consumer;
   private final TopicCatalog topics;
   private final Supplier<StackStatus> status;
   private final OpsServer http;
-  private final Thread reader;
+  private final ConsumerLoop reader;
   private final AvroSerde<CameraFrame> frameSerde = new AvroSerde<>(CameraFrame.class);
   private final AvroSerde<Segmentation> segSerde = new AvroSerde<>(Segmentation.class);
   private final CheckpointTopic.Reader checkpoints = CheckpointTopic.Reader.manifests();
@@ -77,7 +75,6 @@ final class Dashboard implements AutoCloseable {
   private final Map<Long, Version> versions = new TreeMap<>();
   private final Deque<long[]> throughput = new ArrayDeque<>(); // {time, frames}
   private long resultsSeen;
-  private volatile boolean running = true;
 
   Dashboard(
       String bootstrap,
@@ -88,24 +85,14 @@ final class Dashboard implements AutoCloseable {
     this.topics = topics;
     this.classes = classes;
     this.status = status;
-    this.consumer =
-        new KafkaConsumer<>(
-            Map.of(
-                "bootstrap.servers",
-                bootstrap,
-                "group.id",
-                "allspark-demo-dashboard-" + System.nanoTime(),
-                "auto.offset.reset",
-                "latest",
-                "isolation.level",
-                "read_committed",
-                "max.partition.fetch.bytes",
-                16 << 20),
-            new StringDeserializer(),
-            new ByteArrayDeserializer());
+    this.reader =
+        new ConsumerLoop(
+            "demo-dashboard",
+            ConsumerLoop.config(
+                bootstrap, "allspark-demo-dashboard-" + System.nanoTime(), "latest", true),
+            this::read);
     this.http = new OpsServer(port, "dashboard", () -> "", () -> new OpsServer.Health(true, "{}"));
     http.route("/", this::serve);
-    this.reader = new Thread(this::read, "demo-dashboard");
   }
 
   Dashboard start() {
@@ -118,53 +105,48 @@ final class Dashboard implements AutoCloseable {
     return http.port();
   }
 
-  private void read() {
+  private void read(KafkaConsumer<String, byte[]> consumer, BooleanSupplier running) {
     String framesTopic = topics.name(Topic.CAMERA_FRAMES);
     String segTopic = topics.name(Topic.SEGMENTATIONS);
     String ckptTopic = topics.name(Topic.MODEL_CHECKPOINTS);
-    try {
-      consumer.subscribe(List.of(framesTopic, segTopic, ckptTopic));
-      boolean rewound = false;
-      while (running) {
-        var records = consumer.poll(Duration.ofMillis(500));
-        if (!rewound && !consumer.assignment().isEmpty()) {
-          // the whole version history, but only new frames and results
-          consumer.assignment().stream()
-              .filter(tp -> tp.topic().equals(ckptTopic))
-              .forEach(tp -> consumer.seek(tp, 0));
-          rewound = true;
-        }
-        for (ConsumerRecord<String, byte[]> r : records) {
-          try {
-            if (r.topic().equals(framesTopic)) {
-              CameraFrame f = frameSerde.decode(r);
-              synchronized (this) {
-                frames.put(f.getFrameId(), f);
-              }
-            } else if (r.topic().equals(segTopic)) {
-              accept(segSerde.decode(r));
-            } else if (checkpoints.accept(r) instanceof CheckpointTopic.Listed listed) {
-              CheckpointManifest m = listed.manifest();
-              synchronized (this) {
-                Version old = versions.get(m.getVersion());
-                versions.put(
-                    m.getVersion(),
-                    new Version(
-                        m.getVersion(),
-                        m.getCreatedAt().toEpochMilli(),
-                        m.getMetrics().get("val.mIoU"),
-                        old == null ? null : old.firstServedAt()));
-              }
-            }
-          } catch (RuntimeException e) {
-            log.debug(
-                "dashboard skipped a record at {}/{}@{}", r.topic(), r.partition(), r.offset());
-          }
-        }
-        sampleThroughput();
+    consumer.subscribe(List.of(framesTopic, segTopic, ckptTopic));
+    boolean rewound = false;
+    while (running.getAsBoolean()) {
+      var records = consumer.poll(Duration.ofMillis(500));
+      if (!rewound && !consumer.assignment().isEmpty()) {
+        // the whole version history, but only new frames and results
+        consumer.assignment().stream()
+            .filter(tp -> tp.topic().equals(ckptTopic))
+            .forEach(tp -> consumer.seek(tp, 0));
+        rewound = true;
       }
-    } catch (WakeupException e) {
-      // closing
+      for (ConsumerRecord<String, byte[]> r : records) {
+        try {
+          if (r.topic().equals(framesTopic)) {
+            CameraFrame f = frameSerde.decode(r);
+            synchronized (this) {
+              frames.put(f.getFrameId(), f);
+            }
+          } else if (r.topic().equals(segTopic)) {
+            accept(segSerde.decode(r));
+          } else if (checkpoints.accept(r) instanceof CheckpointTopic.Listed listed) {
+            CheckpointManifest m = listed.manifest();
+            synchronized (this) {
+              Version old = versions.get(m.getVersion());
+              versions.put(
+                  m.getVersion(),
+                  new Version(
+                      m.getVersion(),
+                      m.getCreatedAt().toEpochMilli(),
+                      m.getMetrics().get("val.mIoU"),
+                      old == null ? null : old.firstServedAt()));
+            }
+          }
+        } catch (RuntimeException e) {
+          log.debug("dashboard skipped a record at {}/{}@{}", r.topic(), r.partition(), r.offset());
+        }
+      }
+      sampleThroughput();
     }
   }
 
@@ -330,10 +312,7 @@ final class Dashboard implements AutoCloseable {
 
   @Override
   public void close() throws InterruptedException {
-    running = false;
-    consumer.wakeup();
-    reader.join(10_000);
-    consumer.close();
+    reader.close();
     http.close();
   }
 }

@@ -3,6 +3,7 @@ package dev.allspark.stack.demo;
 import dev.allspark.ingest.SyntheticFleet;
 import dev.allspark.schemas.LabelRequest;
 import dev.allspark.schemas.kafka.AvroSerde;
+import dev.allspark.schemas.kafka.ConsumerLoop;
 import dev.allspark.schemas.kafka.Topic;
 import dev.allspark.schemas.kafka.TopicCatalog;
 import dev.allspark.schemas.labels.ClassSet;
@@ -18,18 +19,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -115,7 +113,6 @@ final class SimulatedLabelers implements AutoCloseable {
     };
   }
 
-  private final KafkaConsumer<String, byte[]> consumer;
   private final String topic;
   private final GroundTruth truth;
   private final long delayMillis;
@@ -125,11 +122,10 @@ final class SimulatedLabelers implements AutoCloseable {
   private final AvroSerde<LabelRequest> serde = new AvroSerde<>(LabelRequest.class);
   private final ScheduledExecutorService answers =
       Executors.newSingleThreadScheduledExecutor(dev.allspark.ops.Threads.daemons("demo-labelers"));
-  private final Thread reader;
+  private final ConsumerLoop reader;
   private final AtomicLong requested = new AtomicLong();
   private final AtomicLong sent = new AtomicLong();
   private final AtomicLong refused = new AtomicLong();
-  private volatile boolean running = true;
 
   SimulatedLabelers(
       String bootstrap,
@@ -138,25 +134,16 @@ final class SimulatedLabelers implements AutoCloseable {
       long delayMillis,
       String bridgeUrl,
       String token) {
-    this.consumer =
-        new KafkaConsumer<>(
-            Map.of(
-                "bootstrap.servers",
-                bootstrap,
-                "group.id",
-                "allspark-demo-labelers",
-                "auto.offset.reset",
-                "earliest",
-                "max.partition.fetch.bytes",
-                16 << 20),
-            new StringDeserializer(),
-            new ByteArrayDeserializer());
     this.topic = topics.name(Topic.FRAMES_TO_LABEL);
     this.truth = truth;
     this.delayMillis = delayMillis;
     this.bridgeUrl = bridgeUrl;
     this.token = token;
-    this.reader = new Thread(this::read, "demo-labelers-queue");
+    this.reader =
+        new ConsumerLoop(
+            "demo-labelers-queue",
+            ConsumerLoop.config(bootstrap, "allspark-demo-labelers", "earliest", false),
+            this::read);
   }
 
   SimulatedLabelers start() {
@@ -176,20 +163,14 @@ final class SimulatedLabelers implements AutoCloseable {
     return refused.get();
   }
 
-  private void read() {
-    try {
-      consumer.subscribe(List.of(topic));
-      while (running) {
-        for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(500))) {
-          requested.incrementAndGet();
-          String frameId = r.key() != null ? r.key() : serde.decode(r).getFrameId();
-          answers.schedule(() -> answer(frameId, 0), delayMillis, TimeUnit.MILLISECONDS);
-        }
+  private void read(KafkaConsumer<String, byte[]> consumer, BooleanSupplier running) {
+    consumer.subscribe(List.of(topic));
+    while (running.getAsBoolean()) {
+      for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(500))) {
+        requested.incrementAndGet();
+        String frameId = r.key() != null ? r.key() : serde.decode(r).getFrameId();
+        answers.schedule(() -> answer(frameId, 0), delayMillis, TimeUnit.MILLISECONDS);
       }
-    } catch (WakeupException e) {
-      // closing
-    } catch (RuntimeException e) {
-      log.error("simulated labelers stopped", e);
     }
   }
 
@@ -215,7 +196,9 @@ final class SimulatedLabelers implements AutoCloseable {
               HttpResponse.BodyHandlers.ofString());
       if (res.statusCode() == 202) {
         sent.incrementAndGet();
-      } else if ((res.statusCode() == 503 || res.statusCode() == 404) && attempt < 10 && running) {
+      } else if ((res.statusCode() == 503 || res.statusCode() == 404)
+          && attempt < 10
+          && reader.running()) {
         // the bridge is still restoring its stores, or its table has not seen the request yet
         answers.schedule(() -> answer(frameId, attempt + 1), 1, TimeUnit.SECONDS);
       } else if (res.statusCode() == 409) {
@@ -235,10 +218,7 @@ final class SimulatedLabelers implements AutoCloseable {
 
   @Override
   public void close() throws InterruptedException {
-    running = false;
-    consumer.wakeup();
-    reader.join(10_000);
-    consumer.close();
+    reader.close();
     answers.shutdownNow();
   }
 }

@@ -3,9 +3,11 @@ package dev.allspark.trainer.online;
 import dev.allspark.model.ModelConfig;
 import dev.allspark.ops.Json;
 import dev.allspark.ops.OpsServer;
+import dev.allspark.ops.ServiceThread;
 import dev.allspark.schemas.labels.ClassSet;
 import dev.allspark.trainer.Method;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -43,8 +45,7 @@ public final class OnlineTrainer implements AutoCloseable {
 
   private final OnlineSettings settings;
   private final ClassSet classes;
-  private final Thread thread;
-  private final OpsServer ops;
+  private final ServiceThread thread;
   private final LabeledSet labeled;
   private final FrameWindow window;
   private final TrainerMetrics metrics;
@@ -72,14 +73,19 @@ public final class OnlineTrainer implements AutoCloseable {
             window,
             metrics,
             new TrainerClients(settings, metrics.meters));
-    this.thread = new Thread(loop::run, "online-trainer");
-    this.ops =
-        new OpsServer(
-                settings.httpPort(),
-                "trainer",
-                metrics.meters::scrape,
-                () -> new OpsServer.Health(live(), healthJson()))
-            .liveness(this::live);
+    this.thread =
+        new ServiceThread(
+            "online-trainer",
+            loop::run,
+            new OpsServer(
+                    settings.httpPort(),
+                    "trainer",
+                    metrics.meters::scrape,
+                    () -> new OpsServer.Health(live(), healthJson()))
+                .liveness(this::live),
+            loop::stop,
+            Duration.ofSeconds(120),
+            metrics);
   }
 
   /**
@@ -106,13 +112,12 @@ public final class OnlineTrainer implements AutoCloseable {
   }
 
   public OnlineTrainer start() {
-    ops.start();
     thread.start();
     return this;
   }
 
   public int httpPort() {
-    return ops.port();
+    return thread.httpPort();
   }
 
   /** What the trainer is doing, for logs and health. */
@@ -209,29 +214,12 @@ public final class OnlineTrainer implements AutoCloseable {
 
   /** Stops at once, as a killed process would: nothing is saved. For crash tests. */
   public void halt() {
-    loop.stop(true);
-    join();
-    shutdown();
+    thread.halt();
   }
 
   /** Clean stop: the state is saved. */
   @Override
   public void close() {
-    loop.stop(false);
-    join();
-    shutdown();
-  }
-
-  private void join() {
-    try {
-      thread.join(120_000);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-  }
-
-  private void shutdown() {
-    ops.close();
-    metrics.close();
+    thread.close();
   }
 }
