@@ -14,7 +14,8 @@ import java.util.function.IntConsumer;
 /**
  * mIoU of a network over a whole split, by the CamVid protocol: every frame at its full resolution,
  * scores up-sampled to the label map before the argmax, one confusion matrix for all frames, void
- * ignored.
+ * ignored. The network's own output (a quarter of what it sees) is up-sampled once, straight to the
+ * label map, as the inference service does ({@link Segmenter#decode}).
  */
 public final class Evaluation {
   private Evaluation() {}
@@ -51,7 +52,7 @@ public final class Evaluation {
         NDArray input =
             HostArrays.floats(
                 scope, image.normalizedChw(), new Shape(1, 3, image.height(), image.width()));
-        Segmenter.Result result = Segmenter.decode(net.predict(input), h, w)[0];
+        Segmenter.Result result = Segmenter.decode(net.predictCoarse(input), h, w)[0];
         matrix.add(result.classes(), frame.labels());
       }
       progress.accept(++done);
