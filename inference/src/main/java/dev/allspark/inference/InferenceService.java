@@ -4,7 +4,6 @@ import dev.allspark.ops.Json;
 import dev.allspark.ops.OpsServer;
 import dev.allspark.ops.ServiceMeters;
 import dev.allspark.ops.ServiceThread;
-import dev.allspark.schemas.images.FrameDecoder;
 import dev.allspark.schemas.kafka.Topic;
 import java.time.Duration;
 import java.util.HashMap;
@@ -52,19 +51,7 @@ public final class InferenceService implements AutoCloseable {
         new InferenceMetrics(
             new ServiceMeters("inference"), settings.topics().name(Topic.CAMERA_FRAMES_DLQ));
     this.slot = new ModelSlot(metrics);
-    MicroBatch microBatch =
-        new MicroBatch(
-            new FrameDecoder(settings.maxFrameBytes(), settings.maxFramePixels()),
-            new LabelRequestPolicy(
-                settings.labelRequestsPerMinute(),
-                settings.labelFraction(),
-                settings.auditFraction(),
-                settings.seed(),
-                System::currentTimeMillis),
-            metrics,
-            settings.topics().name(Topic.SEGMENTATIONS),
-            settings.topics().name(Topic.CAMERA_FRAMES_DLQ),
-            settings.topics().name(Topic.FRAMES_TO_LABEL));
+    MicroBatch microBatch = new MicroBatch(settings, metrics);
     this.loop = new PollLoop(settings, metrics, slot, microBatch);
     Map<String, Object> followerConfig = loop.clientConfig();
     followerConfig.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
@@ -72,15 +59,7 @@ public final class InferenceService implements AutoCloseable {
     followerConfig.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 4 << 20);
     followerConfig.put(
         ConsumerConfig.CLIENT_ID_CONFIG, "allspark-inference-models-" + settings.instanceId());
-    this.follower =
-        new ModelFollower(
-            settings.topics().name(Topic.MODEL_CHECKPOINTS),
-            followerConfig,
-            settings.modelVersion(),
-            new InputSize(settings.inputWidth(), settings.inputHeight(), settings.inputScale()),
-            settings.classes(),
-            slot,
-            metrics.meters);
+    this.follower = new ModelFollower(settings, followerConfig, slot, metrics.meters);
     OpsServer ops =
         new OpsServer(
                 settings.httpPort(),

@@ -43,6 +43,11 @@ public record InferenceSettings(
     long seed,
     dev.allspark.schemas.labels.ClassSet classes) {
 
+  /** What the model sees: {@code INPUT_SIZE}, scaled by {@code INPUT_SCALE} or the checkpoint's. */
+  InputSize inputSize() {
+    return new InputSize(inputWidth, inputHeight, inputScale);
+  }
+
   /** The settings, by name; {@link #TABLE} gives their defaults and meanings. */
   public enum Key implements SettingName {
     BOOTSTRAP,

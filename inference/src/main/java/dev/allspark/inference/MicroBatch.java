@@ -12,6 +12,7 @@ import dev.allspark.schemas.images.Images;
 import dev.allspark.schemas.kafka.AvroSerde;
 import dev.allspark.schemas.kafka.DeadLetters;
 import dev.allspark.schemas.kafka.RecordDecodeException;
+import dev.allspark.schemas.kafka.Topic;
 import java.awt.image.BufferedImage;
 import java.awt.image.DataBufferByte;
 import java.nio.ByteBuffer;
@@ -104,19 +105,20 @@ final class MicroBatch {
       Map<String, Integer> requests,
       Clock clock) {}
 
-  MicroBatch(
-      FrameDecoder decoder,
-      LabelRequestPolicy policy,
-      InferenceMetrics metrics,
-      String segmentationsTopic,
-      String dlqTopic,
-      String toLabelTopic) {
-    this.decoder = decoder;
-    this.policy = policy;
+  /** The deployment's frame limits, label-request policy and output topics, from its settings. */
+  MicroBatch(InferenceSettings settings, InferenceMetrics metrics) {
+    this.decoder = new FrameDecoder(settings.maxFrameBytes(), settings.maxFramePixels());
+    this.policy =
+        new LabelRequestPolicy(
+            settings.labelRequestsPerMinute(),
+            settings.labelFraction(),
+            settings.auditFraction(),
+            settings.seed(),
+            System::currentTimeMillis);
     this.metrics = metrics;
-    this.segmentationsTopic = segmentationsTopic;
-    this.dlqTopic = dlqTopic;
-    this.toLabelTopic = toLabelTopic;
+    this.segmentationsTopic = settings.topics().name(Topic.SEGMENTATIONS);
+    this.dlqTopic = settings.topics().name(Topic.CAMERA_FRAMES_DLQ);
+    this.toLabelTopic = settings.topics().name(Topic.FRAMES_TO_LABEL);
   }
 
   Batch run(List<Received> batch, ServingModel model) {
@@ -142,8 +144,8 @@ final class MicroBatch {
       } catch (RecordDecodeException e) {
         // only the record's own faults: a registry that cannot answer (SchemaRegistry.Unavailable)
         // fails the batch, uncommitted, to be tried again
-        out.add(deadLetter(rec, DeadLetters.Reason.UNREADABLE, e.getMessage()));
-        dlq.merge(DeadLetters.Reason.UNREADABLE, 1, Integer::sum);
+        out.add(deadLetter(rec, DeadLetters.Reason.UNREADABLE_RECORD, e.getMessage()));
+        dlq.merge(DeadLetters.Reason.UNREADABLE_RECORD, 1, Integer::sum);
         continue;
       }
       try {

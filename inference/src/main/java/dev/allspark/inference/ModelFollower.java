@@ -8,6 +8,7 @@ import dev.allspark.schemas.kafka.Backoff;
 import dev.allspark.schemas.kafka.CheckpointTopic;
 import dev.allspark.schemas.kafka.Errors;
 import dev.allspark.schemas.kafka.Partitions;
+import dev.allspark.schemas.kafka.Topic;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -70,21 +71,22 @@ final class ModelFollower implements AutoCloseable {
   private volatile KafkaConsumer<String, byte[]> consumer;
   private final ServiceMeters meters;
 
+  /**
+   * @param settings the deployment's checkpoint topic, pinned version, input size and class set
+   * @param consumerConfig the checkpoint reader's client settings
+   */
   ModelFollower(
-      String topic,
+      InferenceSettings settings,
       Map<String, Object> consumerConfig,
-      OptionalLong pinned,
-      InputSize inputSize,
-      dev.allspark.schemas.labels.ClassSet classes,
       ModelSlot slot,
       ServiceMeters meters) {
+    this.topic = settings.topics().name(Topic.MODEL_CHECKPOINTS);
+    this.pinned = settings.modelVersion();
+    this.inputSize = settings.inputSize();
+    this.classes = settings.classes();
+    this.consumerConfig = consumerConfig;
     this.slot = slot;
     this.meters = meters;
-    this.classes = classes;
-    this.topic = topic;
-    this.consumerConfig = consumerConfig;
-    this.pinned = pinned;
-    this.inputSize = inputSize;
     this.thread = Threads.daemon(this::run, "model-follower");
   }
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.allspark.ops.ServiceMeters;
+import dev.allspark.schemas.kafka.TopicCatalog;
 import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.HashMap;
@@ -66,7 +67,7 @@ class ModelFollowerTest {
     c.put("bootstrap.servers", "127.0.0.1:" + port);
     c.put("default.api.timeout.ms", 1000);
     c.put("request.timeout.ms", 1000);
-    try (ModelFollower f = follower("nowhere.model.checkpoints", c)) {
+    try (ModelFollower f = follower("nowhere.", c)) {
       f.start();
       await()
           .atMost(Duration.ofSeconds(30))
@@ -82,7 +83,7 @@ class ModelFollowerTest {
     c.put("bootstrap.servers", "127.0.0.1:9");
     c.put("security.protocol", "SASL_PLAINTEXT");
     c.put("sasl.mechanism", "PLAIN"); // and no sasl.jaas.config
-    try (ModelFollower f = follower("any.model.checkpoints", c)) {
+    try (ModelFollower f = follower("any.", c)) {
       assertThat(f.alive()).isTrue();
       f.start();
       await().atMost(Duration.ofSeconds(20)).until(() -> !f.alive());
@@ -90,15 +91,14 @@ class ModelFollowerTest {
     }
   }
 
-  /** A follower of {@code topic} with these consumer settings, no pin, a 64x48 input. */
-  private static ModelFollower follower(String topic, Map<String, Object> consumer) {
+  /** A follower of {@code <prefix>model.checkpoints} with these consumer settings, no pin. */
+  private static ModelFollower follower(String prefix, Map<String, Object> consumer) {
+    InferenceSettings settings =
+        InferenceSettings.builder("localhost:9")
+            .topics(TopicCatalog.prefixed(prefix))
+            .set(InferenceSettings.Key.INPUT_SIZE, "64x48")
+            .build();
     return new ModelFollower(
-        topic,
-        consumer,
-        OptionalLong.empty(),
-        InputSize.fixed(64, 48),
-        dev.allspark.schemas.labels.ClassSet.CAMVID,
-        new ModelSlot(new InferenceMetrics()),
-        new ServiceMeters("inference"));
+        settings, consumer, new ModelSlot(new InferenceMetrics()), new ServiceMeters("inference"));
   }
 }

@@ -199,11 +199,11 @@ public final class LabelJoinTopology {
     try {
       mask = maskSerde.decode(masksTopic, bytes);
     } catch (RecordDecodeException e) {
-      return Outcome.refused(DeadLetters.Reason.UNREADABLE, e.reason(), bytes);
+      return Outcome.refused(DeadLetters.Reason.UNREADABLE_RECORD, e.reason(), bytes);
     }
     if (request == null) {
       return Outcome.refused(
-          DeadLetters.Reason.NO_REQUEST,
+          DeadLetters.Reason.NO_LABEL_REQUEST,
           "frame "
               + frameId
               + " has no label request on frames.to-label (unknown frame, or a mask sent before"

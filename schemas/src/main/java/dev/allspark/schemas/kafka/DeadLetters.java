@@ -1,6 +1,7 @@
 package dev.allspark.schemas.kafka;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Locale;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Header;
@@ -24,48 +25,43 @@ public final class DeadLetters {
   public static final String SOURCE_HEADER = "allspark.dlq.source";
 
   /**
-   * Every reason a record goes to a dead-letter topic. The code never changes once released; the
-   * text names what is wrong with this record in particular (the detail).
+   * Every reason a record goes to a dead-letter topic. The code (from the constant's name) never
+   * changes once released, so neither does the name; the text names what is wrong with this record
+   * in particular (the detail).
    */
   public enum Reason {
-    UNREADABLE(
-        "unreadable-record",
+    UNREADABLE_RECORD(
         "unreadable record: ",
         "the value is not the topic's Avro record (single-object encoding with a known schema)"),
-    TOMBSTONE(
-        "tombstone",
-        "a record without a value (a tombstone): ",
-        "the record has a key but no value"),
-    NO_KEY("no-key", "the record has no key: ", "a mask's key must be the frame id it labels"),
+    TOMBSTONE("a record without a value (a tombstone): ", "the record has a key but no value"),
+    NO_KEY("the record has no key: ", "a mask's key must be the frame id it labels"),
     BAD_FRAME(
-        "bad-frame",
         "",
         "the frame breaks a frame rule (FrameRules): id, declared size, size limits, encoding, the"
             + " image's signature and decoding"),
     BAD_MASK(
-        "bad-mask",
         "",
         "the mask breaks a mask rule (MaskCheck): frame id, class set, PNG of known class ids, the"
             + " frame's size"),
-    NO_REQUEST(
-        "no-label-request",
+    NO_LABEL_REQUEST(
         "",
         "a mask for a frame that has no label request on frames.to-label (unknown frame, or sent"
             + " before its request)");
 
-    private final String code;
     private final String prefix;
     private final String meaning;
 
-    Reason(String code, String prefix, String meaning) {
-      this.code = code;
+    Reason(String prefix, String meaning) {
       this.prefix = prefix;
       this.meaning = meaning;
     }
 
-    /** The stable code carried in {@link #CODE_HEADER}. */
+    /**
+     * The stable code carried in {@link #CODE_HEADER}: the constant's name in lower case with
+     * hyphens ({@code NO_LABEL_REQUEST} is {@code no-label-request}), so the two cannot drift.
+     */
     public String code() {
-      return code;
+      return name().toLowerCase(Locale.ROOT).replace('_', '-');
     }
 
     /** What the reason means, for the README's table. */

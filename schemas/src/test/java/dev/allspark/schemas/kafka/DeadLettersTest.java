@@ -36,6 +36,19 @@ class DeadLettersTest {
   }
 
   @Test
+  void releasedCodesNeverChange() {
+    // alerts and dashboards match these: renaming a constant must not change its code
+    assertThat(java.util.Arrays.stream(DeadLetters.Reason.values()).map(DeadLetters.Reason::code))
+        .containsExactly(
+            "unreadable-record",
+            "tombstone",
+            "no-key",
+            "bad-frame",
+            "bad-mask",
+            "no-label-request");
+  }
+
+  @Test
   void aDeadLetterKeepsTheOriginalBytesAndHeadersAndSaysWhyAndWhere() {
     RecordHeaders original = new RecordHeaders();
     original.add("trace", new byte[] {7});
@@ -43,7 +56,8 @@ class DeadLettersTest {
         new ConsumerRecord<>("camera.frames", 3, 42L, "cam/1", new byte[] {1, 2, 3});
     original.forEach(h -> in.headers().add(h));
     ProducerRecord<String, byte[]> out =
-        DeadLetters.record("camera.frames.dlq", in, DeadLetters.Reason.UNREADABLE, "bad magic");
+        DeadLetters.record(
+            "camera.frames.dlq", in, DeadLetters.Reason.UNREADABLE_RECORD, "bad magic");
     assertThat(out.topic()).isEqualTo("camera.frames.dlq");
     assertThat(out.key()).isEqualTo("cam/1");
     assertThat(out.value()).containsExactly(1, 2, 3);

@@ -16,14 +16,14 @@ import org.slf4j.LoggerFactory;
  * Samples}); one that breaks a rule goes to {@code frames.labeled.dlq} with its reason, and the
  * counts of both are kept in the trainer's metrics. Runs on the labels {@link Intake} thread.
  */
-final class LabelIntake {
+record LabelIntake(
+    Samples samples,
+    LabeledSet labeled,
+    TrainerMetrics metrics,
+    Producer<String, byte[]> dlq,
+    String dlqTopic,
+    AvroSerde<LabeledFrame> serde) {
   private static final Logger log = LoggerFactory.getLogger(LabelIntake.class);
-  private final AvroSerde<LabeledFrame> serde = new AvroSerde<>(LabeledFrame.class);
-  private final Samples samples;
-  private final LabeledSet labeled;
-  private final TrainerMetrics metrics;
-  private final Producer<String, byte[]> dlq;
-  private final String dlqTopic;
 
   LabelIntake(
       Samples samples,
@@ -31,11 +31,7 @@ final class LabelIntake {
       TrainerMetrics metrics,
       Producer<String, byte[]> dlq,
       String dlqTopic) {
-    this.samples = samples;
-    this.labeled = labeled;
-    this.metrics = metrics;
-    this.dlq = dlq;
-    this.dlqTopic = dlqTopic;
+    this(samples, labeled, metrics, dlq, dlqTopic, new AvroSerde<>(LabeledFrame.class));
   }
 
   void accept(ConsumerRecord<String, byte[]> r) {
@@ -59,7 +55,7 @@ final class LabelIntake {
     } catch (dev.allspark.schemas.kafka.SchemaRegistry.Unavailable e) {
       throw e; // the registry is away, not the record at fault: no dead letter, tried again
     } catch (RuntimeException e) {
-      reason = DeadLetters.Reason.UNREADABLE;
+      reason = DeadLetters.Reason.UNREADABLE_RECORD;
       detail = e.getMessage();
     }
     metrics.deadLettered(reason, dlqTopic);

@@ -1,11 +1,9 @@
 package dev.allspark.trainer.online;
 
-import dev.allspark.model.ModelConfig;
 import dev.allspark.ops.Json;
 import dev.allspark.ops.OpsServer;
 import dev.allspark.ops.ServiceThread;
 import dev.allspark.schemas.labels.ClassSet;
-import dev.allspark.trainer.Method;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -55,24 +53,10 @@ public final class OnlineTrainer implements AutoCloseable {
   public OnlineTrainer(OnlineSettings settings) {
     this.settings = settings;
     this.classes = settings.classes();
-    // supervised is the reference's baseline network: no AllSpark block
-    ModelConfig config =
-        ModelConfig.named(settings.model(), classes.size(), settings.crop())
-            .withBottleneck(settings.method() != Method.SUPERVISED);
-    this.labeled = new LabeledSet(classes.size(), settings.holdoutFraction());
-    this.window =
-        new FrameWindow(settings.windowSize(), settings.windowSampleFraction(), settings.seed());
-    this.metrics = new TrainerMetrics(window, labeled, this::publisher);
-    this.loop =
-        new TrainingLoop(
-            settings,
-            config,
-            classes,
-            new Samples(classes, settings.trainWidth(), settings.trainHeight()),
-            labeled,
-            window,
-            metrics,
-            new TrainerClients(settings, metrics.meters));
+    this.loop = new TrainingLoop(settings);
+    this.labeled = loop.labeled;
+    this.window = loop.window;
+    this.metrics = loop.metrics;
     this.thread =
         new ServiceThread(
             "online-trainer",
@@ -94,11 +78,6 @@ public final class OnlineTrainer implements AutoCloseable {
    */
   public boolean live() {
     return loop.live();
-  }
-
-  /** The loop's publisher, once it runs; null before. */
-  private Publisher publisher() {
-    return loop == null ? null : loop.publisher;
   }
 
   /** Labeled frames the trainer has read from {@code frames.labeled}, good or bad. */

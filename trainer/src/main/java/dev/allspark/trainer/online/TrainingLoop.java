@@ -67,10 +67,10 @@ final class TrainingLoop {
   private final ModelConfig config;
   private final ClassSet classes;
   private final Samples samples;
-  private final LabeledSet labeled;
-  private final FrameWindow window;
+  final LabeledSet labeled;
+  final FrameWindow window;
   private final PublicationGate gate;
-  private final TrainerMetrics metrics;
+  final TrainerMetrics metrics;
   private final TrainerClients clients;
   private final AvroSerde<CameraFrame> frameSerde = new AvroSerde<>(CameraFrame.class);
 
@@ -91,24 +91,21 @@ final class TrainingLoop {
   final List<OnlineTrainer.Validation> validations = new CopyOnWriteArrayList<>();
   private Map<Integer, Long> savedFrameOffsets = Map.of();
 
-  TrainingLoop(
-      OnlineSettings settings,
-      ModelConfig config,
-      ClassSet classes,
-      Samples samples,
-      LabeledSet labeled,
-      FrameWindow window,
-      TrainerMetrics metrics,
-      TrainerClients clients) {
+  /** The loop and what it trains on (labeled set, frame window) and reports to, from settings. */
+  TrainingLoop(OnlineSettings settings) {
     this.settings = settings;
-    this.config = config;
-    this.classes = classes;
-    this.samples = samples;
-    this.labeled = labeled;
-    this.window = window;
+    this.classes = settings.classes();
+    // supervised is the reference's baseline network: no AllSpark block
+    this.config =
+        ModelConfig.named(settings.model(), classes.size(), settings.crop())
+            .withBottleneck(settings.method() != Method.SUPERVISED);
+    this.samples = new Samples(classes, settings.trainWidth(), settings.trainHeight());
+    this.labeled = new LabeledSet(classes.size(), settings.holdoutFraction());
+    this.window =
+        new FrameWindow(settings.windowSize(), settings.windowSampleFraction(), settings.seed());
     this.gate = new PublicationGate(settings.margin());
-    this.metrics = metrics;
-    this.clients = clients;
+    this.metrics = new TrainerMetrics(window, labeled, () -> publisher);
+    this.clients = new TrainerClients(settings, metrics.meters);
   }
 
   String status() {
