@@ -205,19 +205,7 @@ public record InferenceSettings(
     }
   }
 
-  public static Builder builder(String bootstrap) {
-    return new Builder().set(Key.BOOTSTRAP, bootstrap);
-  }
-
-  /** Settings in code, each by its key: {@code builder(b).set(Key.GROUP, "g").build()}. */
-  public static final class Builder extends SettingsBuilder<Builder, InferenceSettings> {
-    public Builder topics(TopicCatalog topics) {
-      return putAll(topics.environment());
-    }
-
-    @Override
-    public InferenceSettings build() {
-      return from(values());
-    }
+  public static SettingsBuilder<InferenceSettings> builder(String bootstrap) {
+    return new SettingsBuilder<>(InferenceSettings::from).set(Key.BOOTSTRAP, bootstrap);
   }
 }

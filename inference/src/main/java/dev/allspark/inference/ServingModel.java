@@ -15,22 +15,17 @@ import java.util.List;
  * One loaded checkpoint, ready to segment: the network on its own NDManager (CPU or GPU, the
  * engine's default device) and the version it came from. Only the inference worker thread calls
  * {@link #segment}; {@link #close()} frees its native memory once no batch uses it.
+ *
+ * @param classSet the class set the checkpoint predicts (its id)
  */
-final class ServingModel implements AutoCloseable {
-  private final long version;
-  private final NDManager manager;
-  private final AllSparkNet net;
-  private final int inputWidth;
-  private final int inputHeight;
-
-  private ServingModel(
-      long version, NDManager manager, AllSparkNet net, int inputWidth, int inputHeight) {
-    this.version = version;
-    this.manager = manager;
-    this.net = net;
-    this.inputWidth = inputWidth;
-    this.inputHeight = inputHeight;
-  }
+record ServingModel(
+    long version,
+    NDManager manager,
+    AllSparkNet net,
+    int inputWidth,
+    int inputHeight,
+    String classSet)
+    implements AutoCloseable {
 
   /**
    * Loads a verified checkpoint file; the first model of its shape in this process runs one warm-up
@@ -63,8 +58,9 @@ final class ServingModel implements AutoCloseable {
     NDManager manager = NDManager.newBaseManager(Engine.getInstance().defaultDevice());
     try {
       AllSparkNet net = checkpoint.instantiate(manager);
-      ServingModel model = new ServingModel(version, manager, net, inputWidth, inputHeight);
-      model.classSet = checkpoint.classes().id();
+      ServingModel model =
+          new ServingModel(
+              version, manager, net, inputWidth, inputHeight, checkpoint.classes().id());
       // libtorch's first pass at a new shape sets up its kernels (+130 ms for a 480x360 frame);
       // a later model of the same shape starts as fast as the one it replaces (measured, ~0 ms),
       // so only the first of a shape is warmed: a swap then costs serving no second forward pass
@@ -82,20 +78,9 @@ final class ServingModel implements AutoCloseable {
   private static final java.util.Set<String> WARMED =
       java.util.concurrent.ConcurrentHashMap.newKeySet();
 
-  private String classSet = "camvid-11";
-
-  long version() {
-    return version;
-  }
-
   /** The network's input, {@code WIDTHxHEIGHT}. */
   String inputSize() {
     return inputWidth + "x" + inputHeight;
-  }
-
-  /** The class set the checkpoint predicts (its id). */
-  String classSet() {
-    return classSet;
   }
 
   int numClasses() {

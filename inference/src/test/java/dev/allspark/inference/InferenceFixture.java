@@ -94,6 +94,11 @@ final class InferenceFixture implements AutoCloseable {
     }
   }
 
+  /** Publishes version {@code v} made from seed {@code v}: the usual way a test adds a model. */
+  void publishVersion(long v) throws Exception {
+    publish(v, checkpointFile(v));
+  }
+
   void publish(long version, byte[] file) throws Exception {
     CheckpointPublisher out =
         new CheckpointPublisher(producer, topics.name(Topic.MODEL_CHECKPOINTS), 64 << 10);

@@ -41,7 +41,7 @@ class InferencePipelineIT {
     try (InferenceFixture f = new InferenceFixture(kafka);
         KafkaConsumer<String, byte[]> reader = f.reader(Topic.SEGMENTATIONS);
         Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
-      f.publish(1, InferenceFixture.checkpointFile(1));
+      f.publishVersion(1);
       // results cannot be written: every transaction fails at commit (RecordTooLargeException);
       // the limit still takes a transaction marker (~80 bytes), so the aborts complete
       maxMessageBytes(admin, f.topics.name(Topic.SEGMENTATIONS), 120);
@@ -70,7 +70,7 @@ class InferencePipelineIT {
       throws Exception {
     try (InferenceFixture f = new InferenceFixture(kafka);
         KafkaConsumer<String, byte[]> reader = f.reader(Topic.SEGMENTATIONS)) {
-      f.publish(1, InferenceFixture.checkpointFile(1));
+      f.publishVersion(1);
       Map<String, String> settings = f.settings("pipeline-b");
       settings.put(InferenceSettings.Key.MAX_WAIT_MS.env(), "0");
       try (InferenceService service = f.start(settings)) {

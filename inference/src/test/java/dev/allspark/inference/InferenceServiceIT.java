@@ -57,7 +57,7 @@ class InferenceServiceIT {
   void everyFrameGetsExactlyOneResultAlsoAcrossAnAbruptStop(KafkaBroker kafka) throws Exception {
     try (InferenceFixture f = new InferenceFixture(kafka);
         KafkaConsumer<String, byte[]> reader = f.reader(Topic.SEGMENTATIONS)) {
-      f.publish(1, InferenceFixture.checkpointFile(1));
+      f.publishVersion(1);
       f.sendFrames(0, 500, 5, new Random(1));
       InferenceService first = f.start(f.settings("replica-a"));
       // let it commit part of the stream, then stop it without any clean shutdown
@@ -131,7 +131,7 @@ class InferenceServiceIT {
       throws Exception {
     try (InferenceFixture f = new InferenceFixture(kafka);
         KafkaConsumer<String, byte[]> reader = f.reader(Topic.SEGMENTATIONS)) {
-      f.publish(1, InferenceFixture.checkpointFile(1));
+      f.publishVersion(1);
       List<byte[]> files = new ArrayList<>();
       for (int v = 2; v <= 6; v++) {
         files.add(InferenceFixture.checkpointFile(v));
@@ -244,9 +244,9 @@ class InferenceServiceIT {
         assertThat(InferenceFixture.drain(reader, 1, Duration.ofSeconds(2), Duration.ZERO))
             .isEmpty();
 
-        f.publish(1, InferenceFixture.checkpointFile(1));
-        f.publish(2, InferenceFixture.checkpointFile(2));
-        f.publish(3, InferenceFixture.checkpointFile(3));
+        f.publishVersion(1);
+        f.publishVersion(2);
+        f.publishVersion(3);
         await().atMost(Duration.ofSeconds(60)).until(() -> service.health().modelVersion() == 2);
         await().atMost(Duration.ofSeconds(60)).until(() -> following.health().modelVersion() == 3);
         // version 4: sha256 of the chunks does not match the manifest
@@ -327,7 +327,7 @@ class InferenceServiceIT {
   @Test
   void aPinnedVersionThatDoesNotExistIsReported(KafkaBroker kafka) throws Exception {
     try (InferenceFixture f = new InferenceFixture(kafka)) {
-      f.publish(1, InferenceFixture.checkpointFile(1));
+      f.publishVersion(1);
       Map<String, String> s = f.settings("pinned-missing");
       s.put(InferenceSettings.Key.MODEL_VERSION.env(), "9");
       try (InferenceService service = f.start(s)) {
@@ -346,7 +346,7 @@ class InferenceServiceIT {
     try (InferenceFixture f = new InferenceFixture(kafka);
         KafkaConsumer<String, byte[]> reader = f.reader(Topic.SEGMENTATIONS);
         KafkaConsumer<String, byte[]> dlq = f.reader(Topic.CAMERA_FRAMES_DLQ)) {
-      f.publish(1, InferenceFixture.checkpointFile(1));
+      f.publishVersion(1);
       Random rng = new Random(5);
       byte[] good = InferenceFixture.png(InferenceFixture.scene(rng, 80, 60));
       f.sendRaw("cam0", "not avro at all".getBytes(StandardCharsets.UTF_8));

@@ -126,27 +126,7 @@ public record IngestSettings(
         (int) p.integer(Key.DECODE_EVERY, 0, Integer.MAX_VALUE));
   }
 
-  public static Builder builder(String bootstrap) {
-    return new Builder().set(Key.BOOTSTRAP, bootstrap);
-  }
-
-  /** Settings in code, each by its name: {@code builder(b).source(FOLDER).folder(dir).build()}. */
-  public static final class Builder extends SettingsBuilder<Builder, IngestSettings> {
-    public Builder topics(TopicCatalog topics) {
-      return putAll(topics.environment());
-    }
-
-    public Builder kafka(Map<String, ?> clientSettings) {
-      return putAll(KafkaOverrides.environment(clientSettings));
-    }
-
-    public Builder size(int width, int height) {
-      return set(Key.SIZE, width + "x" + height);
-    }
-
-    @Override
-    public IngestSettings build() {
-      return from(values());
-    }
+  public static SettingsBuilder<IngestSettings> builder(String bootstrap) {
+    return new SettingsBuilder<>(IngestSettings::from).set(Key.BOOTSTRAP, bootstrap);
   }
 }

@@ -168,23 +168,7 @@ public record BridgeSettings(
         ClassSet.named(p.text(Key.CLASSES), Key.CLASSES.label()));
   }
 
-  public static Builder builder(String bootstrap) {
-    return new Builder().set(Key.BOOTSTRAP, bootstrap);
-  }
-
-  /** Settings in code, each by its name. */
-  public static final class Builder extends SettingsBuilder<Builder, BridgeSettings> {
-    public Builder topics(TopicCatalog topics) {
-      return putAll(topics.environment());
-    }
-
-    public Builder kafka(Map<String, ?> clientSettings) {
-      return putAll(KafkaOverrides.environment(clientSettings));
-    }
-
-    @Override
-    public BridgeSettings build() {
-      return from(values());
-    }
+  public static SettingsBuilder<BridgeSettings> builder(String bootstrap) {
+    return new SettingsBuilder<>(BridgeSettings::from).set(Key.BOOTSTRAP, bootstrap);
   }
 }

@@ -1,5 +1,6 @@
 package dev.allspark.bridge;
 
+import dev.allspark.ops.settings.SettingsBuilder;
 import dev.allspark.schemas.LabelRequest;
 import dev.allspark.schemas.LabeledFrame;
 import dev.allspark.schemas.kafka.AvroSerde;
@@ -49,15 +50,15 @@ final class BridgeTestSupport {
       String applicationId,
       Path labelersFile,
       java.time.Clock clock,
-      java.util.function.UnaryOperator<BridgeSettings.Builder> more) {
-    BridgeSettings.Builder settings =
+      java.util.function.UnaryOperator<SettingsBuilder<BridgeSettings>> more) {
+    SettingsBuilder<BridgeSettings> settings =
         settings(kafka, topics, state, applicationId)
             .set(BridgeSettings.Key.LABELERS_FILE, labelersFile);
     return new LabelingBridge(more.apply(settings).build(), clock).start();
   }
 
   /** What every test bridge shares: the test broker, its topics, any free port, fast commits. */
-  private static BridgeSettings.Builder settings(
+  private static SettingsBuilder<BridgeSettings> settings(
       KafkaBroker kafka, TopicCatalog topics, Path state, String applicationId) {
     return BridgeSettings.builder(kafka.bootstrapServers())
         .kafka(Map.of("commit.interval.ms", "100"))

@@ -57,22 +57,23 @@ public record ModelConfig(
         true);
   }
 
-  /** A small network for tests and soaks. */
+  /** A small network for tests and soaks: b0's shape, narrower and one block per stage. */
   public static ModelConfig tiny(int numClasses, int trainingCrop) {
+    ModelConfig b0 = b0(numClasses);
     return new ModelConfig(
         numClasses,
         new int[] {8, 16, 24, 32},
         new int[] {1, 1, 1, 1},
         new int[] {1, 1, 2, 2},
-        new int[] {8, 4, 2, 1},
+        b0.reductions(),
         2,
-        0.1f,
+        b0.dropPath(),
         32,
-        2,
-        0.1f,
-        0.1f,
+        b0.allsparkHeads(),
+        b0.allsparkDropout(),
+        b0.headDropout(),
         trainingCrop,
-        true);
+        b0.bottleneck());
   }
 
   public ModelConfig {

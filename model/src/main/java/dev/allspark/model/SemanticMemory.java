@@ -48,14 +48,6 @@ public final class SemanticMemory {
     }
   }
 
-  public int classes() {
-    return classes;
-  }
-
-  public int slots() {
-    return slots;
-  }
-
   public int tokens() {
     return tokens;
   }

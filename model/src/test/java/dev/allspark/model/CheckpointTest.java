@@ -21,12 +21,7 @@ class CheckpointTest {
       new ClassSet(
           "test-5",
           List.of("a", "b", "c", "d", "e"),
-          List.of(
-              new int[] {1, 2, 3},
-              new int[] {4, 5, 6},
-              new int[] {7, 8, 9},
-              new int[] {0, 0, 0},
-              new int[] {9, 9, 9}),
+          ClassSet.colors("010203 040506 070809 000000 090909"),
           255);
 
   /** A network whose weights, statistics and memory differ from a fresh one. */

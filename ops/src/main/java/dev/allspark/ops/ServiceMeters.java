@@ -57,8 +57,6 @@ public final class ServiceMeters implements AutoCloseable {
 
   private final PrometheusMeterRegistry registry =
       new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-  private final String service;
-  private final String instance;
   private final List<AutoCloseable> bound = new CopyOnWriteArrayList<>();
   private final ScheduledExecutorService kafkaRefresh =
       Executors.newSingleThreadScheduledExecutor(Threads.daemons("meters-kafka-refresh"));
@@ -69,9 +67,13 @@ public final class ServiceMeters implements AutoCloseable {
   }
 
   public ServiceMeters(String service, String instance) {
-    this.service = Objects.requireNonNull(service, "service");
-    this.instance = Objects.requireNonNull(instance, "instance");
-    registry.config().commonTags("service", service, "instance", instance);
+    registry
+        .config()
+        .commonTags(
+            "service",
+            Objects.requireNonNull(service, "service"),
+            "instance",
+            Objects.requireNonNull(instance, "instance"));
     JvmGcMetrics gc = new JvmGcMetrics();
     bound.add(gc);
     for (MeterBinder b :
@@ -101,14 +103,6 @@ public final class ServiceMeters implements AutoCloseable {
     } catch (Exception e) {
       return "unknown";
     }
-  }
-
-  public String service() {
-    return service;
-  }
-
-  public String instance() {
-    return instance;
   }
 
   /** The registry, for the service's own meters. */

@@ -1,38 +1,55 @@
 package dev.allspark.ops.settings;
 
+import dev.allspark.schemas.kafka.KafkaOverrides;
+import dev.allspark.schemas.kafka.TopicCatalog;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * Builds a service's settings in code (tests, the one-JVM demo, benchmarks) the way a deployment
  * does: as environment-style values, validated by the service's own {@code from(Map)}. So code
- * names each setting it changes, and every other one keeps its documented default.
+ * names each setting it changes, and every other one keeps its documented default. Each service's
+ * {@code builder(...)} returns one: {@code InferenceSettings.builder(b).set(Key.GROUP,
+ * "g").build()}.
  *
- * @param <B> the service's builder, for chaining
  * @param <S> the service's settings
  */
-public abstract class SettingsBuilder<B extends SettingsBuilder<B, S>, S> {
+public final class SettingsBuilder<S> {
   private final Map<String, String> values = new LinkedHashMap<>();
+  private final Function<Map<String, String>, S> parse;
 
-  @SuppressWarnings("unchecked")
-  private B self() {
-    return (B) this;
+  /**
+   * @param parse the service's validated settings from environment-style values
+   */
+  public SettingsBuilder(Function<Map<String, String>, S> parse) {
+    this.parse = parse;
   }
 
   /** Sets one setting; {@code null} removes it (its default applies). */
-  public B set(SettingName key, Object value) {
+  public SettingsBuilder<S> set(SettingName key, Object value) {
     if (value == null) {
       values.remove(key.env());
     } else {
       values.put(key.env(), String.valueOf(value));
     }
-    return self();
+    return this;
   }
 
-  /** Adds environment-style values as they are (topic names, Kafka client settings). */
-  public B putAll(Map<String, String> environment) {
+  /** Adds environment-style values as they are. */
+  public SettingsBuilder<S> putAll(Map<String, String> environment) {
     values.putAll(environment);
-    return self();
+    return this;
+  }
+
+  /** Every topic's name from {@code topics} ({@code ALLSPARK_TOPIC_*}). */
+  public SettingsBuilder<S> topics(TopicCatalog topics) {
+    return putAll(topics.environment());
+  }
+
+  /** Kafka client settings (security, timeouts) as {@code ALLSPARK_KAFKA_*} overrides. */
+  public SettingsBuilder<S> kafka(Map<String, ?> clientSettings) {
+    return putAll(KafkaOverrides.environment(clientSettings));
   }
 
   /** The values so far. */
@@ -41,5 +58,7 @@ public abstract class SettingsBuilder<B extends SettingsBuilder<B, S>, S> {
   }
 
   /** Validated settings, or an error naming the setting. */
-  public abstract S build();
+  public S build() {
+    return parse.apply(values());
+  }
 }

@@ -25,6 +25,16 @@ import java.util.Map;
 public record ClassSet(
     String id, List<String> names, List<int[]> colors, int voidLabel, int[] rawToTrain) {
 
+  /** Display colours written as hex RGB separated by spaces: {@code "808080 800000"}. */
+  public static List<int[]> colors(String hex) {
+    List<int[]> out = new ArrayList<>();
+    for (String c : hex.strip().split("\\s+")) {
+      int rgb = Integer.parseInt(c, 16);
+      out.add(new int[] {rgb >> 16, (rgb >> 8) & 0xff, rgb & 0xff});
+    }
+    return out;
+  }
+
   /** A class set whose raw label ids are its class ids. */
   public ClassSet(String id, List<String> names, List<int[]> colors, int voidLabel) {
     this(id, names, colors, voidLabel, null);
@@ -46,18 +56,8 @@ public record ClassSet(
               "Car",
               "Pedestrian",
               "Bicyclist"),
-          List.of(
-              new int[] {128, 128, 128},
-              new int[] {128, 0, 0},
-              new int[] {192, 192, 128},
-              new int[] {128, 64, 128},
-              new int[] {0, 0, 192},
-              new int[] {128, 128, 0},
-              new int[] {192, 128, 128},
-              new int[] {64, 64, 128},
-              new int[] {64, 0, 128},
-              new int[] {64, 64, 0},
-              new int[] {0, 128, 192}),
+          colors(
+              "808080 800000 c0c080 804080 0000c0 808000 c08080 404080 " + "400080 404000 0080c0"),
           11);
 
   /**
@@ -92,26 +92,10 @@ public record ClassSet(
               "train",
               "motorcycle",
               "bicycle"),
-          List.of(
-              new int[] {128, 64, 128},
-              new int[] {244, 35, 232},
-              new int[] {70, 70, 70},
-              new int[] {102, 102, 156},
-              new int[] {190, 153, 153},
-              new int[] {153, 153, 153},
-              new int[] {250, 170, 30},
-              new int[] {220, 220, 0},
-              new int[] {107, 142, 35},
-              new int[] {152, 251, 152},
-              new int[] {70, 130, 180},
-              new int[] {220, 20, 60},
-              new int[] {255, 0, 0},
-              new int[] {0, 0, 142},
-              new int[] {0, 0, 70},
-              new int[] {0, 60, 100},
-              new int[] {0, 80, 100},
-              new int[] {0, 0, 230},
-              new int[] {119, 11, 32}),
+          colors(
+              "804080 f423e8 464646 66669c be9999 999999 faaa1e dcdc00 "
+                  + "6b8e23 98fb98 4682b4 dc143c ff0000 00008e 000046 003c64 "
+                  + "005064 0000e6 770b20"),
           255,
           mapping(
               255,

@@ -189,15 +189,7 @@ public record DemoSettings(
   }
 
   /** The demo's defaults (synthetic fleet, tiny model) with its state in {@code stateDir}. */
-  public static Builder builder(Path stateDir) {
-    return new Builder().set(Key.STATE_DIR, stateDir);
-  }
-
-  /** Settings in code, each by its name. */
-  public static final class Builder extends SettingsBuilder<Builder, DemoSettings> {
-    @Override
-    public DemoSettings build() {
-      return from(values());
-    }
+  public static SettingsBuilder<DemoSettings> builder(Path stateDir) {
+    return new SettingsBuilder<>(DemoSettings::from).set(Key.STATE_DIR, stateDir);
   }
 }

@@ -3,6 +3,7 @@ package dev.allspark.stack.demo;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.allspark.ops.settings.SettingsBuilder;
 import dev.allspark.schemas.CameraFrame;
 import dev.allspark.schemas.Segmentation;
 import dev.allspark.schemas.kafka.AvroSerde;
@@ -38,7 +39,7 @@ class LocalStackIT {
    * A demo small enough for a test: the tiny model at 96x72, 3 frames per second a camera, the
    * simulated labelers answering in 0.2 s for 30 % of the frames, the dashboard on a free port.
    */
-  static DemoSettings.Builder small(Path state) {
+  static SettingsBuilder<DemoSettings> small(Path state) {
     return DemoSettings.builder(state)
         .set(DemoSettings.Key.MODEL, "tiny")
         .set(DemoSettings.Key.MODEL_SIZE, "96x72")

@@ -232,19 +232,7 @@ public record OnlineSettings(
     return file;
   }
 
-  public static Builder builder(String bootstrap) {
-    return new Builder().set(Key.BOOTSTRAP, bootstrap);
-  }
-
-  /** Settings in code, each by its key: {@code builder(b).set(Key.GROUP, "g").build()}. */
-  public static final class Builder extends SettingsBuilder<Builder, OnlineSettings> {
-    public Builder topics(TopicCatalog topics) {
-      return putAll(topics.environment());
-    }
-
-    @Override
-    public OnlineSettings build() {
-      return from(values());
-    }
+  public static SettingsBuilder<OnlineSettings> builder(String bootstrap) {
+    return new SettingsBuilder<>(OnlineSettings::from).set(Key.BOOTSTRAP, bootstrap);
   }
 }
