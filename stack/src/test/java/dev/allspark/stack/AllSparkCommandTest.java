@@ -62,38 +62,72 @@ class AllSparkCommandTest {
     assertThat(run.err()).contains("Missing required option: '--bootstrap=HOST:PORT'");
   }
 
+  /** Runs the command line and asserts it exits with 1 and an error that says {@code message}. */
+  private static void refused(String message, String... args) {
+    Run run = run(args);
+    assertThat(run.exitCode()).as(String.join(" ", args)).isEqualTo(1);
+    assertThat(run.err()).contains(message);
+  }
+
   @Test
   void inferenceRefusesABadSettingNamingIt() {
-    Run run = run("inference", "--bootstrap", "127.0.0.1:1", "--model-version", "newest");
-    assertThat(run.exitCode()).isEqualTo(1);
-    assertThat(run.err())
-        .contains("--model-version / ALLSPARK_INFERENCE_MODEL_VERSION = 'newest' is invalid");
+    refused(
+        "--model-version / ALLSPARK_INFERENCE_MODEL_VERSION = 'newest' is invalid",
+        "inference",
+        "--bootstrap",
+        "127.0.0.1:1",
+        "--model-version",
+        "newest");
   }
 
   @Test
   void trainerRefusesABadSettingNamingIt() {
-    Run run = run("trainer", "--bootstrap", "127.0.0.1:1", "--set", "ALLSPARK_TRAINER_BATCH=0");
-    assertThat(run.exitCode()).isEqualTo(1);
-    assertThat(run.err()).contains("--batch / ALLSPARK_TRAINER_BATCH = '0' is invalid");
-    run = run("trainer", "--bootstrap", "127.0.0.1:1", "--set", "ALLSPARK_TRAINER_BACTH=2");
-    assertThat(run.err()).contains("ALLSPARK_TRAINER_BACTH: not a trainer setting");
+    refused(
+        "--batch / ALLSPARK_TRAINER_BATCH = '0' is invalid",
+        "trainer",
+        "--bootstrap",
+        "127.0.0.1:1",
+        "--set",
+        "ALLSPARK_TRAINER_BATCH=0");
+    refused(
+        "ALLSPARK_TRAINER_BACTH: not a trainer setting",
+        "trainer",
+        "--bootstrap",
+        "127.0.0.1:1",
+        "--set",
+        "ALLSPARK_TRAINER_BACTH=2");
     // bench online took any --set and ignored a misspelt one
-    run = run("bench", "online", "--set", "ALLSPARK_TRAINER_BACTH=2");
-    assertThat(run.exitCode()).isEqualTo(1);
-    assertThat(run.err()).contains("--set ALLSPARK_TRAINER_BACTH: not a trainer setting");
+    refused(
+        "--set ALLSPARK_TRAINER_BACTH: not a trainer setting",
+        "bench",
+        "online",
+        "--set",
+        "ALLSPARK_TRAINER_BACTH=2");
   }
 
   @Test
   void ingestAndBridgeRefuseBadSettingsNamingThem() {
-    Run run = run("ingest", "--bootstrap", "127.0.0.1:1", "--source", "camera");
-    assertThat(run.exitCode()).isEqualTo(1);
-    assertThat(run.err()).contains("--source / ALLSPARK_INGEST_SOURCE = 'camera'");
-    run = run("ingest", "--bootstrap", "127.0.0.1:1", "--source", "folder");
-    assertThat(run.err()).contains("--source folder needs --folder / ALLSPARK_INGEST_FOLDER");
-    run = run("labeling-bridge", "--bootstrap", "127.0.0.1:1", "--token", "short");
-    assertThat(run.exitCode()).isEqualTo(1);
-    assertThat(run.err())
-        .contains("--token / ALLSPARK_BRIDGE_TOKEN must have at least 8 characters");
+    refused(
+        "--source / ALLSPARK_INGEST_SOURCE = 'camera'",
+        "ingest",
+        "--bootstrap",
+        "127.0.0.1:1",
+        "--source",
+        "camera");
+    refused(
+        "--source folder needs --folder / ALLSPARK_INGEST_FOLDER",
+        "ingest",
+        "--bootstrap",
+        "127.0.0.1:1",
+        "--source",
+        "folder");
+    refused(
+        "--token / ALLSPARK_BRIDGE_TOKEN must have at least 8 characters",
+        "labeling-bridge",
+        "--bootstrap",
+        "127.0.0.1:1",
+        "--token",
+        "short");
   }
 
   @Test

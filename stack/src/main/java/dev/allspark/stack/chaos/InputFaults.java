@@ -210,28 +210,10 @@ final class InputFaults {
     bad.put("decompression bomb", fs.encode(frame("bad/bomb", bomb(), 64, 48, ImageEncoding.PNG)));
     bad.put(
         "undecodable PNG", fs.encode(frame("bad/png", truncated(png), 64, 48, ImageEncoding.PNG)));
-    try (KafkaProducer<String, byte[]> p = run.producer()) {
-      for (Map.Entry<String, byte[]> e : bad.entrySet()) {
-        p.send(
-                new ProducerRecord<>(
-                    run.topics.name(Topic.CAMERA_FRAMES), "chaos-bad", e.getValue()))
-            .get();
-      }
-    }
-    Map<String, String> reasons = new LinkedHashMap<>();
-    long end = System.nanoTime() + 120_000_000_000L;
-    List<ConsumerRecord<String, byte[]>> dead = List.of();
-    while (System.nanoTime() < end) {
-      dead = run.readAll(Topic.CAMERA_FRAMES_DLQ);
-      if (dead.size() >= before + bad.size()) {
-        break;
-      }
-      Thread.sleep(1000);
-    }
+    Map<String, String> reasons =
+        deadLetterReasons(
+            Topic.CAMERA_FRAMES, "chaos-bad", bad, Topic.CAMERA_FRAMES_DLQ, before, 120);
     List<String> names = new ArrayList<>(bad.keySet());
-    for (int i = before; i < dead.size() && i - before < names.size(); i++) {
-      reasons.put(names.get(i - before), reason(dead.get(i)));
-    }
     m.put("framesToDlq", reasons);
     for (String n : names) {
       String r = reasons.get(n);
@@ -259,28 +241,9 @@ final class InputFaults {
                 .setLabeler("chaos")
                 .setLabeledAt(Instant.now())
                 .build()));
-    try (KafkaProducer<String, byte[]> p = run.producer()) {
-      for (Map.Entry<String, byte[]> e : badMasks.entrySet()) {
-        p.send(
-                new ProducerRecord<>(
-                    run.topics.name(Topic.LABELS_MASKS), "chaos/mask", e.getValue()))
-            .get();
-      }
-    }
-    Map<String, String> maskReasons = new LinkedHashMap<>();
-    end = System.nanoTime() + 90_000_000_000L;
-    List<ConsumerRecord<String, byte[]>> deadMasks = List.of();
-    while (System.nanoTime() < end) {
-      deadMasks = run.readAll(Topic.LABELS_MASKS_DLQ);
-      if (deadMasks.size() >= beforeMasks + badMasks.size()) {
-        break;
-      }
-      Thread.sleep(1000);
-    }
-    List<String> maskNames = new ArrayList<>(badMasks.keySet());
-    for (int i = beforeMasks; i < deadMasks.size() && i - beforeMasks < maskNames.size(); i++) {
-      maskReasons.put(maskNames.get(i - beforeMasks), reason(deadMasks.get(i)));
-    }
+    Map<String, String> maskReasons =
+        deadLetterReasons(
+            Topic.LABELS_MASKS, "chaos/mask", badMasks, Topic.LABELS_MASKS_DLQ, beforeMasks, 90);
     m.put("masksToDlq", maskReasons);
     if (maskReasons.size() < badMasks.size()) {
       run.failures.add(
@@ -291,6 +254,36 @@ final class InputFaults {
               + " reached labels.masks.dlq");
     }
     run.report.put("malformed", m);
+  }
+
+  /**
+   * Sends each of {@code bad} to {@code topic} under {@code key}, waits up to {@code seconds} for
+   * as many new dead letters on {@code dlq} (which held {@code before}), and returns each record's
+   * name with its dead letter's reason, in the order sent (missing where none came).
+   */
+  private Map<String, String> deadLetterReasons(
+      Topic topic, String key, Map<String, byte[]> bad, Topic dlq, int before, long seconds)
+      throws Exception {
+    try (KafkaProducer<String, byte[]> p = run.producer()) {
+      for (byte[] value : bad.values()) {
+        p.send(new ProducerRecord<>(run.topics.name(topic), key, value)).get();
+      }
+    }
+    long end = System.nanoTime() + seconds * 1_000_000_000L;
+    List<ConsumerRecord<String, byte[]>> dead = List.of();
+    while (System.nanoTime() < end) {
+      dead = run.readAll(dlq);
+      if (dead.size() >= before + bad.size()) {
+        break;
+      }
+      Thread.sleep(1000);
+    }
+    List<String> names = new ArrayList<>(bad.keySet());
+    Map<String, String> reasons = new LinkedHashMap<>();
+    for (int i = before; i < dead.size() && i - before < names.size(); i++) {
+      reasons.put(names.get(i - before), reason(dead.get(i)));
+    }
+    return reasons;
   }
 
   // ------------------------------------------------------------------ 4. labels during training
