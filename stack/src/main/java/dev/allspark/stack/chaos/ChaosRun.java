@@ -13,6 +13,7 @@ import dev.allspark.schemas.LabelMask;
 import dev.allspark.schemas.LabeledFrame;
 import dev.allspark.schemas.kafka.AvroSerde;
 import dev.allspark.schemas.kafka.CheckpointPublisher;
+import dev.allspark.schemas.kafka.ConsumerLoop;
 import dev.allspark.schemas.kafka.Topic;
 import dev.allspark.schemas.kafka.TopicCatalog;
 import dev.allspark.schemas.labels.ClassSet;
@@ -120,7 +121,7 @@ final class ChaosRun {
                 "isolation.level",
                 "read_committed",
                 "max.partition.fetch.bytes",
-                16 << 20,
+                ConsumerLoop.MAX_FETCH_BYTES,
                 "enable.auto.commit",
                 false),
             new StringDeserializer(),

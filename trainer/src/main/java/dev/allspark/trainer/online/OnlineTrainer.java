@@ -3,7 +3,6 @@ package dev.allspark.trainer.online;
 import dev.allspark.ops.Json;
 import dev.allspark.ops.OpsServer;
 import dev.allspark.ops.ServiceThread;
-import dev.allspark.schemas.labels.ClassSet;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -42,21 +41,14 @@ public final class OnlineTrainer implements AutoCloseable {
   public static final String STATE_FILE = TrainerState.FILE;
 
   private final OnlineSettings settings;
-  private final ClassSet classes;
   private final ServiceThread thread;
-  private final LabeledSet labeled;
-  private final FrameWindow window;
-  private final TrainerMetrics metrics;
 
   private final TrainingLoop loop;
 
   public OnlineTrainer(OnlineSettings settings) {
     this.settings = settings;
-    this.classes = settings.classes();
     this.loop = new TrainingLoop(settings);
-    this.labeled = loop.labeled;
-    this.window = loop.window;
-    this.metrics = loop.metrics;
+    TrainerMetrics metrics = loop.metrics;
     this.thread =
         new ServiceThread(
             "online-trainer",
@@ -82,12 +74,12 @@ public final class OnlineTrainer implements AutoCloseable {
 
   /** Labeled frames the trainer has read from {@code frames.labeled}, good or bad. */
   public long labelsSeen() {
-    return (long) metrics.labelsSeen.count();
+    return (long) loop.metrics.labelsSeen.count();
   }
 
   /** Labeled frames sent to the DLQ so far. */
   public long labelsRejected() {
-    return (long) metrics.labelsRejected.count();
+    return (long) loop.metrics.labelsRejected.count();
   }
 
   public OnlineTrainer start() {
@@ -105,7 +97,7 @@ public final class OnlineTrainer implements AutoCloseable {
   }
 
   public long step() {
-    return metrics.step.get();
+    return loop.metrics.step.get();
   }
 
   /** The step the trainer resumed at, or -1 when it started from scratch. */
@@ -119,7 +111,7 @@ public final class OnlineTrainer implements AutoCloseable {
   }
 
   public long publishedVersion() {
-    return metrics.publishedVersion;
+    return loop.metrics.publishedVersion;
   }
 
   /**
@@ -148,15 +140,15 @@ public final class OnlineTrainer implements AutoCloseable {
 
   public TrainingProgress progress() {
     return new TrainingProgress(
-        metrics.step.get(),
-        metrics.lastSupervised,
-        metrics.lastUnsupervised,
-        metrics.stepsPerSecond,
-        metrics.lastMiou,
-        metrics.publishedVersion,
-        labeled.trainSize(),
-        labeled.holdoutSize(),
-        window.size());
+        loop.metrics.step.get(),
+        loop.metrics.lastSupervised,
+        loop.metrics.lastUnsupervised,
+        loop.metrics.stepsPerSecond,
+        loop.metrics.lastMiou,
+        loop.metrics.publishedVersion,
+        loop.labeled.trainSize(),
+        loop.labeled.holdoutSize(),
+        loop.window.size());
   }
 
   /** Versions this run published. */
@@ -166,11 +158,11 @@ public final class OnlineTrainer implements AutoCloseable {
 
   /** Updates the gradient guard refused so far ({@code allspark_trainer_steps_refused_total}). */
   public double refusedCount() {
-    return metrics.refused.count();
+    return loop.metrics.refused.count();
   }
 
   public double withheldCount() {
-    return metrics.withheld.count();
+    return loop.metrics.withheld.count();
   }
 
   public Path stateFile() {
@@ -181,12 +173,12 @@ public final class OnlineTrainer implements AutoCloseable {
     Publisher p = loop.publisher;
     Map<String, Object> h = new LinkedHashMap<>();
     h.put("status", status());
-    h.put("step", metrics.step.get());
-    h.put("publishedVersion", metrics.publishedVersion);
-    h.put("validationMiou", metrics.lastMiou);
-    h.put("labelsTrain", labeled.trainSize());
-    h.put("labelsHeldOut", labeled.holdoutSize());
-    h.put("unlabeledBuffer", window.size());
+    h.put("step", loop.metrics.step.get());
+    h.put("publishedVersion", loop.metrics.publishedVersion);
+    h.put("validationMiou", loop.metrics.lastMiou);
+    h.put("labelsTrain", loop.labeled.trainSize());
+    h.put("labelsHeldOut", loop.labeled.holdoutSize());
+    h.put("unlabeledBuffer", loop.window.size());
     h.put("publicationProblem", p == null ? null : p.problem());
     return Json.write(h);
   }
