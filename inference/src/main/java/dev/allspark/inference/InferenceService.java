@@ -2,6 +2,7 @@ package dev.allspark.inference;
 
 import dev.allspark.ops.Json;
 import dev.allspark.ops.OpsServer;
+import dev.allspark.ops.Service;
 import dev.allspark.ops.ServiceMeters;
 import dev.allspark.ops.ServiceThread;
 import dev.allspark.schemas.kafka.Topic;
@@ -35,7 +36,7 @@ import org.slf4j.LoggerFactory;
  * <p>The {@link ModelFollower} chooses and loads models; the {@link ModelSlot} swaps a loaded one
  * in between micro-batches (one reference exchange; the old model is closed off the serving path).
  */
-public final class InferenceService implements AutoCloseable {
+public final class InferenceService implements Service {
   private static final Logger log = LoggerFactory.getLogger(InferenceService.class);
 
   private final InferenceSettings settings;
@@ -84,6 +85,7 @@ public final class InferenceService implements AutoCloseable {
   }
 
   /** Starts following checkpoints, the HTTP endpoints and, once a model is loaded, consuming. */
+  @Override
   public InferenceService start() {
     follower.start();
     thread.start();
@@ -93,6 +95,22 @@ public final class InferenceService implements AutoCloseable {
   /** Port of /metrics and /health, or -1 without a server. */
   public int httpPort() {
     return thread.httpPort();
+  }
+
+  @Override
+  public String banner() {
+    return String.format(
+        "%s, model %s, http://localhost:%d/health and /metrics",
+        settings.bootstrap(),
+        settings.modelVersion().isPresent()
+            ? "pinned to " + settings.modelVersion().getAsLong()
+            : "latest",
+        httpPort());
+  }
+
+  @Override
+  public String statusLine() {
+    return String.format("%s | %.0f frames", health().status(), framesProcessed());
   }
 
   /** What the health endpoint reports. */

@@ -3,6 +3,7 @@ package dev.allspark.ingest;
 import dev.allspark.ops.Json;
 import dev.allspark.ops.LogContext;
 import dev.allspark.ops.OpsServer;
+import dev.allspark.ops.Service;
 import dev.allspark.ops.ServiceMeters;
 import dev.allspark.ops.ServiceThread;
 import dev.allspark.schemas.CameraFrame;
@@ -33,7 +34,7 @@ import org.slf4j.LoggerFactory;
  * <p>Some 360 lines: three sources (synthetic fleet, folder, HTTP push) share one producer, one
  * delivery window and one set of meters; the sources themselves are their own classes.
  */
-public final class IngestService implements AutoCloseable {
+public final class IngestService implements Service {
   private static final Logger log = LoggerFactory.getLogger(IngestService.class);
 
   /** Where frames come from. */
@@ -68,6 +69,11 @@ public final class IngestService implements AutoCloseable {
   private long handed;
 
   private final Delivery delivery;
+
+  /** A service that reports its progress on standard error. */
+  public IngestService(IngestSettings settings) {
+    this(settings, System.err);
+  }
 
   public IngestService(IngestSettings settings, PrintStream progress) {
     this.s = settings;
@@ -136,6 +142,7 @@ public final class IngestService implements AutoCloseable {
             finished::countDown);
   }
 
+  @Override
   public IngestService start() {
     thread.start();
     return this;
@@ -153,6 +160,21 @@ public final class IngestService implements AutoCloseable {
     return o == null ? status : status + "; " + o;
   }
 
+  @Override
+  public String banner() {
+    return status() + " into " + s.bootstrap();
+  }
+
+  @Override
+  public String statusLine() {
+    return status() + " | " + framesSent() + " frames sent";
+  }
+
+  @Override
+  public int exitCode() {
+    return status().startsWith("failed") ? 1 : 0;
+  }
+
   public long framesSent() {
     return (long) sent.count();
   }
@@ -167,6 +189,7 @@ public final class IngestService implements AutoCloseable {
   }
 
   /** True once a finite source has sent everything (or failed); an HTTP source is never done. */
+  @Override
   public boolean finished() {
     return s.source() != Source.HTTP && finished.getCount() == 0;
   }

@@ -2,6 +2,7 @@ package dev.allspark.bridge;
 
 import dev.allspark.ops.Json;
 import dev.allspark.ops.OpsServer;
+import dev.allspark.ops.Service;
 import dev.allspark.ops.ServiceMeters;
 import dev.allspark.schemas.LabelClaim;
 import dev.allspark.schemas.LabelMask;
@@ -45,7 +46,7 @@ import org.slf4j.LoggerFactory;
  * requests and label outcomes are read from the topology's own stores (interactive queries), so one
  * bridge instance serves every partition; run one instance per labeling site.
  */
-public final class LabelingBridge implements AutoCloseable {
+public final class LabelingBridge implements Service {
   private static final Logger log = LoggerFactory.getLogger(LabelingBridge.class);
 
   private final BridgeSettings s;
@@ -183,6 +184,7 @@ public final class LabelingBridge implements AutoCloseable {
         topics.name(Topic.LABELS_MASKS_DLQ));
   }
 
+  @Override
   public LabelingBridge start() {
     // claims and the review queue are read whole before the API answers anything
     claims.state().restore(client, java.time.Duration.ofSeconds(60));
@@ -205,6 +207,17 @@ public final class LabelingBridge implements AutoCloseable {
 
   public int httpPort() {
     return ops.port();
+  }
+
+  @Override
+  public String banner() {
+    return String.format(
+        "page and API on http://localhost:%d/ (Kafka %s)", httpPort(), s.bootstrap());
+  }
+
+  @Override
+  public String statusLine() {
+    return String.valueOf(state());
   }
 
   ClassSet classes() {

@@ -27,13 +27,12 @@ class ServiceCommandTest {
       super(
           TABLE,
           values -> new dev.allspark.ops.settings.SettingValues(values).text(Key.WHY),
+          why -> {
+            // as a busy port or an unreachable registry makes a service's constructor fail
+            throw new IllegalStateException("cannot start: " + why);
+          },
           120,
           1);
-    }
-
-    @Override
-    protected Running start(String why) {
-      throw new IllegalStateException("cannot start: " + why);
     }
 
     /** What {@code allspark failing} would do: run, print the error, exit with its code. */

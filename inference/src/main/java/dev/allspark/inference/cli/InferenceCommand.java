@@ -7,7 +7,8 @@ import picocli.CommandLine.Command;
 
 /**
  * {@code allspark inference}: runs the segmentation service until Ctrl-C. Every option also comes
- * from its environment variable (see {@code --help}); an option given here wins.
+ * from its environment variable (see {@code --help}); an option given here wins. Ctrl-C / SIGTERM
+ * stops it and holds the JVM until the batch in hand is committed.
  */
 @Command(
     name = "inference",
@@ -16,25 +17,6 @@ import picocli.CommandLine.Command;
     })
 public final class InferenceCommand extends ServiceCommand<InferenceSettings> {
   public InferenceCommand() {
-    super(InferenceSettings.TABLE, InferenceSettings::from, 60, 2);
-  }
-
-  @Override
-  protected Running start(InferenceSettings settings) throws Exception {
-    // Ctrl-C / SIGTERM: stop, and hold the JVM until the batch in hand is committed
-    InferenceService service = new InferenceService(settings);
-    service.start();
-    return Running.of(
-        service,
-        String.format(
-            "%s, model %s, http://localhost:%d/health and /metrics",
-            settings.bootstrap(),
-            settings.modelVersion().isPresent()
-                ? "pinned to " + settings.modelVersion().getAsLong()
-                : "latest",
-            service.httpPort()),
-        () ->
-            String.format(
-                "%s | %.0f frames", service.health().status(), service.framesProcessed()));
+    super(InferenceSettings.TABLE, InferenceSettings::from, InferenceService::new, 60, 2);
   }
 }

@@ -5,7 +5,11 @@ import dev.allspark.ingest.IngestSettings;
 import dev.allspark.ops.ServiceCommand;
 import picocli.CommandLine.Command;
 
-/** {@code allspark ingest}: frames from a source into camera.frames. */
+/**
+ * {@code allspark ingest}: frames from a source into camera.frames. Ctrl-C / SIGTERM stops it and
+ * holds the JVM until the producer has flushed; a folder or synthetic run ends on its own ({@code
+ * --max-frames}, no {@code --loop}).
+ */
 @Command(
     name = "ingest",
     description = {
@@ -14,18 +18,6 @@ import picocli.CommandLine.Command;
     })
 public final class IngestCommand extends ServiceCommand<IngestSettings> {
   public IngestCommand() {
-    super(IngestSettings.TABLE, IngestSettings::from, 30, 10);
-  }
-
-  @Override
-  protected Running start(IngestSettings s) throws Exception {
-    // Ctrl-C / SIGTERM: stop, and hold the JVM until the producer has flushed
-    IngestService service = new IngestService(s, System.err).start();
-    // a folder or synthetic run ends on its own (--max-frames, no --loop)
-    return Running.of(
-            service,
-            service.status() + " into " + s.bootstrap(),
-            () -> service.status() + " | " + service.framesSent() + " frames sent")
-        .endingWhen(service::finished, () -> service.status().startsWith("failed") ? 1 : 0);
+    super(IngestSettings.TABLE, IngestSettings::from, IngestService::new, 30, 10);
   }
 }

@@ -5,7 +5,10 @@ import dev.allspark.bridge.LabelingBridge;
 import dev.allspark.ops.ServiceCommand;
 import picocli.CommandLine.Command;
 
-/** {@code allspark labeling-bridge}: the labelers' API and page, and the mask join. */
+/**
+ * {@code allspark labeling-bridge}: the labelers' API and page, and the mask join. Ctrl-C / SIGTERM
+ * stops it and holds the JVM until the topology has committed and closed.
+ */
 @Command(
     name = "labeling-bridge",
     description = {
@@ -15,17 +18,6 @@ import picocli.CommandLine.Command;
     })
 public final class LabelingBridgeCommand extends ServiceCommand<BridgeSettings> {
   public LabelingBridgeCommand() {
-    super(BridgeSettings.TABLE, BridgeSettings::from, 60, 30);
-  }
-
-  @Override
-  protected Running start(BridgeSettings s) throws Exception {
-    // Ctrl-C / SIGTERM: stop, and hold the JVM until the topology has committed and closed
-    LabelingBridge bridge = new LabelingBridge(s).start();
-    return Running.of(
-        bridge,
-        String.format(
-            "page and API on http://localhost:%d/ (Kafka %s)", bridge.httpPort(), s.bootstrap()),
-        () -> String.valueOf(bridge.state()));
+    super(BridgeSettings.TABLE, BridgeSettings::from, LabelingBridge::new, 60, 30);
   }
 }

@@ -2,6 +2,7 @@ package dev.allspark.trainer.online;
 
 import dev.allspark.ops.Json;
 import dev.allspark.ops.OpsServer;
+import dev.allspark.ops.Service;
 import dev.allspark.ops.ServiceThread;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -36,7 +37,7 @@ import org.slf4j.LoggerFactory;
  * drifting fleet; the publication gate, not a decaying rate, keeps a noisy step from reaching
  * production.
  */
-public final class OnlineTrainer implements AutoCloseable {
+public final class OnlineTrainer implements Service {
   private static final Logger log = LoggerFactory.getLogger(OnlineTrainer.class);
   public static final String STATE_FILE = TrainerState.FILE;
 
@@ -82,6 +83,7 @@ public final class OnlineTrainer implements AutoCloseable {
     return (long) loop.metrics.labelsRejected.count();
   }
 
+  @Override
   public OnlineTrainer start() {
     thread.start();
     return this;
@@ -94,6 +96,29 @@ public final class OnlineTrainer implements AutoCloseable {
   /** What the trainer is doing, for logs and health. */
   public String status() {
     return loop.status();
+  }
+
+  @Override
+  public String banner() {
+    return String.format(
+        "%s, state in %s, http://localhost:%d/health and /metrics",
+        settings.bootstrap(), settings.stateDir(), httpPort());
+  }
+
+  @Override
+  public String statusLine() {
+    return status() + " | published version " + publishedVersion();
+  }
+
+  /** Ends on its own when it fails or reaches its last step ({@code --max-steps}). */
+  @Override
+  public boolean finished() {
+    return status().startsWith("failed") || status().startsWith("stopped");
+  }
+
+  @Override
+  public int exitCode() {
+    return status().startsWith("failed") ? 1 : 0;
   }
 
   public long step() {
