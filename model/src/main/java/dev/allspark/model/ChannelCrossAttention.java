@@ -123,51 +123,8 @@ final class ChannelCrossAttention extends Layer {
         .reshape(shape);
   }
 
-  /**
-   * Inverted dropout, as {@code nn.Dropout}: each value kept with probability 1 - p and scaled by 1
-   * / (1 - p). libtorch's {@code bernoulli_} (what {@code nn.Dropout} draws with) took 55 ms per
-   * training iteration on this CPU for the cross-attention map alone (5.8 M values, one thread) and
-   * {@code uniform_} 28 ms; the mask is drawn here instead, 16 bits a value from a SplittableRandom
-   * seeded by one draw of libtorch's generator (so {@code Engine.setRandomSeed} still makes a run
-   * repeatable), a few milliseconds (model/README.md).
-   */
+  /** {@link Dropout#values} in training. */
   private NDArray drop(NDArray x, boolean training) {
-    return training && dropout > 0 ? dropout(x, dropout) : x;
+    return training && dropout > 0 ? Dropout.values(x, dropout) : x;
   }
-
-  /** {@link #drop}'s inverted dropout at rate {@code p} in (0, 1). */
-  static NDArray dropout(NDArray x, float p) {
-    float keep = 1 - p;
-    ai.djl.ndarray.NDManager m = x.getManager();
-    if (!ai.djl.Device.Type.CPU.equals(x.getDevice().getDeviceType())) {
-      // on a GPU the draw is fast where the tensor is; a host mask would cross the bus each time
-      NDArray uniform = m.randomUniform(0f, 1f, x.getShape());
-      return Scalar.div(x.mul(Scalar.lt(uniform, keep).toType(DT_FLOAT32, false)), keep);
-    }
-    long seed =
-        m.randomInteger(0, Long.MAX_VALUE, new ai.djl.ndarray.types.Shape(1), DT_INT64).getLong();
-    java.util.SplittableRandom rng = new java.util.SplittableRandom(seed);
-    int threshold = Math.round(keep * 65536); // a 16-bit draw below it keeps its value
-    byte[] bits = new byte[Math.toIntExact(x.size())];
-    int i = 0;
-    for (; i + 4 <= bits.length; i += 4) {
-      long r = rng.nextLong();
-      bits[i] = (byte) ((r & 0xFFFF) < threshold ? 1 : 0);
-      bits[i + 1] = (byte) (((r >>> 16) & 0xFFFF) < threshold ? 1 : 0);
-      bits[i + 2] = (byte) (((r >>> 32) & 0xFFFF) < threshold ? 1 : 0);
-      bits[i + 3] = (byte) ((r >>> 48) < threshold ? 1 : 0);
-    }
-    for (; i < bits.length; i++) {
-      bits[i] = (byte) (rng.nextInt(65536) < threshold ? 1 : 0);
-    }
-    // the float mask is libtorch's own copy (toType), kept by autograd for the backward pass
-    NDArray mask =
-        m.create(java.nio.ByteBuffer.wrap(bits), x.getShape(), DT_UINT8).toType(DT_FLOAT32, false);
-    return Scalar.div(x.mul(mask), keep);
-  }
-
-  private static final ai.djl.ndarray.types.DataType DT_INT64 = ai.djl.ndarray.types.DataType.INT64;
-  private static final ai.djl.ndarray.types.DataType DT_UINT8 = ai.djl.ndarray.types.DataType.UINT8;
-  private static final ai.djl.ndarray.types.DataType DT_FLOAT32 =
-      ai.djl.ndarray.types.DataType.FLOAT32;
 }

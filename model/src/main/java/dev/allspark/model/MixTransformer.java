@@ -2,8 +2,6 @@ package dev.allspark.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import java.util.ArrayList;
 import java.util.List;
@@ -127,11 +125,7 @@ public final class MixTransformer extends Layer {
       if (!training || dropPath <= 0) {
         return branch;
       }
-      float keep = 1 - dropPath;
-      long b = branch.getShape().get(0);
-      NDArray uniform = branch.getManager().randomUniform(0f, 1f, new Shape(b, 1, 1));
-      NDArray mask = Scalar.div(Scalar.lt(uniform, keep).toType(DataType.FLOAT32, false), keep);
-      return branch.mul(mask);
+      return Dropout.samples(branch, dropPath);
     }
   }
 

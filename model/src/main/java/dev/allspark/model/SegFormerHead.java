@@ -2,8 +2,6 @@ package dev.allspark.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 
 /**
@@ -78,12 +76,7 @@ public final class SegFormerHead extends Layer {
     NDArray fused = fuse.normAndRelu(sum, training);
     // 3. Dropout2d: whole channels dropped in training
     if (training && dropout > 0) {
-      long b = fused.getShape().get(0);
-      long c = fused.getShape().get(1);
-      float keep = 1 - dropout;
-      NDArray uniform = fused.getManager().randomUniform(0f, 1f, new Shape(b, c, 1, 1));
-      NDArray mask = Scalar.div(Scalar.lt(uniform, keep).toType(DataType.FLOAT32, false), keep);
-      fused = fused.mul(mask);
+      fused = Dropout.channels(fused, dropout);
     }
     // 4. per-pixel classifier
     return pred.apply(fused);

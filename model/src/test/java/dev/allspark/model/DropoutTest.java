@@ -9,7 +9,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import org.junit.jupiter.api.Test;
 
-/** The attention dropout: nn.Dropout's semantics from a uniform draw. */
+/** The attention dropout: nn.Dropout's semantics from a draw of our own. */
 class DropoutTest {
   @Test
   void keepsOneMinusPOfTheValuesScaledAndPassesGradientsThroughTheSameMask() {
@@ -19,7 +19,7 @@ class DropoutTest {
       x.setRequiresGradient(true);
       NDArray y;
       try (GradientCollector g = Engine.getInstance().newGradientCollector()) {
-        y = ChannelCrossAttention.dropout(x, 0.1f);
+        y = Dropout.values(x, 0.1f);
         g.backward(y.sum());
       }
       float[] out = y.toFloatArray();
