@@ -17,6 +17,9 @@ public final class SettingTable {
   /** Every service's Kafka bootstrap servers. */
   public static final String BOOTSTRAP_ENV = "ALLSPARK_BOOTSTRAP";
 
+  /** Every service's class set. */
+  public static final String CLASSES_ENV = "ALLSPARK_CLASSES";
+
   private final String service;
   private final String envPrefix;
   private final List<SettingKey> keys = new ArrayList<>();
@@ -176,7 +179,7 @@ public final class SettingTable {
   /** The deployment's class set: the same variable for every service. */
   public SettingKey classes() {
     return add(
-        "ALLSPARK_CLASSES",
+        CLASSES_ENV,
         "--classes",
         "camvid",
         "class set: camvid (11 classes), cityscapes (19 train ids) or a JSON file; masks,"

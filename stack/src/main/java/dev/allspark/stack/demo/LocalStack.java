@@ -7,17 +7,25 @@ import dev.allspark.inference.InferenceService;
 import dev.allspark.inference.InferenceSettings;
 import dev.allspark.ingest.IngestService;
 import dev.allspark.ingest.IngestSettings;
+import dev.allspark.ops.settings.SettingTable;
+import dev.allspark.ops.settings.SettingsBuilder;
 import dev.allspark.schemas.kafka.TopicCatalog;
 import dev.allspark.schemas.kafka.TopicsInitializer;
 import dev.allspark.schemas.labels.ClassSet;
 import dev.allspark.testkit.EmbeddedKafka;
 import dev.allspark.trainer.online.OnlineSettings;
 import dev.allspark.trainer.online.OnlineTrainer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
 import java.util.UUID;
 import org.apache.kafka.clients.admin.Admin;
 
@@ -75,61 +83,34 @@ public final class LocalStack implements AutoCloseable {
       Files.writeString(labelersFile, dev.allspark.bridge.Labelers.line(yours, "you", true) + "\n");
       bridge =
           new LabelingBridge(
-                  BridgeSettings.builder(bootstrap)
+                  forDemo(BridgeSettings.builder(bootstrap), BridgeSettings.TABLE, topics, classes)
                       .kafka(Map.of("commit.interval.ms", "200"))
-                      .topics(topics)
-                      .set(BridgeSettings.Key.HTTP_PORT, 0)
                       .set(BridgeSettings.Key.TOKEN, token)
                       .set(BridgeSettings.Key.LABELERS_FILE, labelersFile)
-                      .set(BridgeSettings.Key.CLASSES, classes.id())
                       .set(BridgeSettings.Key.STATE_DIR, settings.stateDir().resolve("bridge"))
-                      .set(BridgeSettings.Key.APPLICATION_ID, "allspark-demo-bridge")
-                      // the demo's own cold start below knows when the trainer published
-                      .set(BridgeSettings.Key.COLD_START, 0)
-                      .set(BridgeSettings.Key.COLD_START_EVERY, 1)
                       .build()) // no folder import in the demo
               .start();
       started.add(bridge);
 
       OnlineSettings trainerSettings =
-          OnlineSettings.builder(bootstrap)
-              .topics(topics)
-              .set(OnlineSettings.Key.GROUP, "allspark-demo-trainer")
-              .set(OnlineSettings.Key.CLASSES, classes.id())
-              .set(OnlineSettings.Key.STATE_DIR, settings.stateDir().resolve("trainer").toString())
+          forDemo(OnlineSettings.builder(bootstrap), OnlineSettings.TABLE, topics, classes)
+              .set(OnlineSettings.Key.STATE_DIR, settings.stateDir().resolve("trainer"))
               .set(OnlineSettings.Key.MODEL, settings.model())
               .set(OnlineSettings.Key.TRAIN_SIZE, settings.modelSize())
-              .set(OnlineSettings.Key.CROP, Integer.toString(crop(settings.modelSize())))
-              .set(OnlineSettings.Key.BATCH, "4")
-              .set(OnlineSettings.Key.MIN_LABELS, Integer.toString(settings.minLabels()))
-              .set(OnlineSettings.Key.HOLDOUT_FRACTION, "0.2")
-              .set(OnlineSettings.Key.WINDOW, "128")
-              .set(OnlineSettings.Key.LR, "0.02")
-              .set(OnlineSettings.Key.LR_WARMUP, "20")
-              .set(OnlineSettings.Key.MEMORY_WARMUP, "40")
-              .set(OnlineSettings.Key.EVAL_EVERY, Integer.toString(settings.evalEvery()))
-              .set(OnlineSettings.Key.SAVE_EVERY, Integer.toString(settings.evalEvery()))
-              .set(OnlineSettings.Key.MARGIN, "0.02")
-              .set(OnlineSettings.Key.HTTP_PORT, "0") // /metrics and /health on a free port
-              .set(OnlineSettings.Key.SEED, Long.toString(settings.seed()))
+              .set(OnlineSettings.Key.CROP, crop(settings.modelSize()))
+              .set(OnlineSettings.Key.MIN_LABELS, settings.minLabels())
+              .set(OnlineSettings.Key.EVAL_EVERY, settings.evalEvery())
+              .set(OnlineSettings.Key.SAVE_EVERY, settings.evalEvery())
+              .set(OnlineSettings.Key.SEED, settings.seed())
               .build();
       trainer = new OnlineTrainer(trainerSettings).start();
       started.add(trainer);
 
       InferenceSettings inferenceSettings =
-          InferenceSettings.builder(bootstrap)
-              .topics(topics)
-              .set(InferenceSettings.Key.GROUP, "allspark-demo-inference")
-              .set(InferenceSettings.Key.CLASSES, classes.id())
-              .set(InferenceSettings.Key.INSTANCE_ID, "demo")
+          forDemo(InferenceSettings.builder(bootstrap), InferenceSettings.TABLE, topics, classes)
               .set(InferenceSettings.Key.INPUT_SIZE, settings.modelSize())
-              .set(InferenceSettings.Key.MAX_BATCH, "4")
-              .set(InferenceSettings.Key.LABEL_FRACTION, Double.toString(settings.labelFraction()))
-              .set(
-                  InferenceSettings.Key.AUDIT_FRACTION,
-                  Double.toString(settings.labelFraction() / 10))
-              .set(InferenceSettings.Key.LABEL_REQUESTS_PER_MINUTE, "120")
-              .set(InferenceSettings.Key.HTTP_PORT, "0")
+              .set(InferenceSettings.Key.LABEL_FRACTION, settings.labelFraction())
+              .set(InferenceSettings.Key.AUDIT_FRACTION, settings.labelFraction() / 10)
               .build();
       inference = new InferenceService(inferenceSettings).start();
       started.add(inference);
@@ -163,8 +144,7 @@ public final class LocalStack implements AutoCloseable {
 
       ingest =
           new IngestService(
-                  IngestSettings.builder(bootstrap)
-                      .topics(topics)
+                  forDemo(IngestSettings.builder(bootstrap), IngestSettings.TABLE, topics, classes)
                       .set(
                           IngestSettings.Key.SOURCE,
                           images == null
@@ -172,11 +152,9 @@ public final class LocalStack implements AutoCloseable {
                               : IngestService.Source.FOLDER)
                       .set(IngestSettings.Key.FOLDER, images)
                       .set(IngestSettings.Key.FPS, settings.fps())
-                      .set(IngestSettings.Key.LOOP, true)
                       .set(IngestSettings.Key.CAMERAS, settings.cameras())
                       .set(IngestSettings.Key.SIZE, settings.size())
                       .set(IngestSettings.Key.SEED, settings.seed())
-                      .set(IngestSettings.Key.HTTP_PORT, 0)
                       .build(),
                   null)
               .start();
@@ -185,6 +163,43 @@ public final class LocalStack implements AutoCloseable {
       close();
       throw e;
     }
+  }
+
+  /** The demo's fixed settings ({@code services.properties}), as every service reads them. */
+  static final Map<String, String> FIXED = load("services.properties");
+
+  private static Map<String, String> load(String resource) {
+    Properties p = new Properties();
+    try (InputStream in = LocalStack.class.getResourceAsStream(resource)) {
+      if (in == null) {
+        throw new IllegalStateException("the demo's " + resource + " is not on the class path");
+      }
+      p.load(in);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    Map<String, String> values = new TreeMap<>();
+    p.forEach((k, v) -> values.put(k.toString(), v.toString()));
+    return Collections.unmodifiableMap(values);
+  }
+
+  /** Those of the demo's fixed settings that are settings of this service. */
+  static Map<String, String> fixed(SettingTable service) {
+    Map<String, String> mine = new TreeMap<>(FIXED);
+    mine.keySet().removeIf(env -> service.byEnv(env) == null);
+    return mine;
+  }
+
+  /**
+   * A service's settings as the demo starts it: the demo's topics, class set (as a deployment's
+   * shared config gives it to every service, whether it reads it or not) and fixed values.
+   */
+  private static <S> SettingsBuilder<S> forDemo(
+      SettingsBuilder<S> service, SettingTable table, TopicCatalog topics, ClassSet classes) {
+    return service
+        .topics(topics)
+        .putAll(fixed(table))
+        .putAll(Map.of(SettingTable.CLASSES_ENV, classes.id()));
   }
 
   /** The largest odd crop that fits the model size's shorter side. */
