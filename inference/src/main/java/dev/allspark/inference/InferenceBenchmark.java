@@ -12,6 +12,7 @@ import dev.allspark.schemas.kafka.AvroSerde;
 import dev.allspark.schemas.kafka.CheckpointPublisher;
 import dev.allspark.schemas.kafka.ConsumerLoop;
 import dev.allspark.schemas.kafka.Topic;
+import dev.allspark.schemas.kafka.TopicCatalog;
 import dev.allspark.schemas.kafka.TopicsInitializer;
 import dev.allspark.schemas.labels.ClassSet;
 import java.awt.Color;
@@ -132,9 +133,7 @@ public final class InferenceBenchmark {
     // topics of this run only
     String prefix = "bench-" + UUID.randomUUID().toString().substring(0, 8) + ".";
     Map<String, String> values = InferenceSettings.defaults(s.bootstrap());
-    for (Topic t : Topic.values()) {
-      values.put(t.nameEnvironmentVariable(), prefix + t.defaultName());
-    }
+    values.putAll(TopicCatalog.prefixed(prefix).environment());
     values.put(InferenceSettings.Key.INPUT_SIZE.env(), s.width() + "x" + s.height());
     values.put(InferenceSettings.Key.MAX_BATCH.env(), String.valueOf(s.maxBatch()));
     values.put(InferenceSettings.Key.HTTP_PORT.env(), "-1");

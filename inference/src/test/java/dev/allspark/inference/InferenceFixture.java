@@ -48,6 +48,7 @@ final class InferenceFixture implements AutoCloseable {
   final AvroSerde<CheckpointRecord> checkpoints = new AvroSerde<>(CheckpointRecord.class);
   final AvroSerde<Segmentation> segmentations = new AvroSerde<>(Segmentation.class);
   final AvroSerde<LabelRequest> requests = new AvroSerde<>(LabelRequest.class);
+  private KafkaConsumer<String, byte[]> results;
 
   InferenceFixture(KafkaBroker kafka) throws Exception {
     this.kafka = kafka;
@@ -68,9 +69,7 @@ final class InferenceFixture implements AutoCloseable {
   /** Settings for a service on this fixture's topics: tiny input, quick batches. */
   Map<String, String> settings(String instance) {
     Map<String, String> s = InferenceSettings.defaults(kafka.bootstrapServers());
-    for (Topic t : Topic.values()) {
-      s.put(t.nameEnvironmentVariable(), topics.name(t));
-    }
+    s.putAll(topics.environment());
     s.put(InferenceSettings.Key.GROUP.env(), "inference-" + topics.name(Topic.SEGMENTATIONS));
     s.put(InferenceSettings.Key.INSTANCE_ID.env(), instance);
     s.put(InferenceSettings.Key.INPUT_SIZE.env(), "64x64");
@@ -144,6 +143,17 @@ final class InferenceFixture implements AutoCloseable {
     producer.send(new ProducerRecord<>(topics.name(Topic.CAMERA_FRAMES), key, value));
   }
 
+  /**
+   * The read_committed reader of the results topic from its beginning, opened on the first call and
+   * closed with the fixture.
+   */
+  synchronized KafkaConsumer<String, byte[]> results() {
+    if (results == null) {
+      results = reader(Topic.SEGMENTATIONS);
+    }
+    return results;
+  }
+
   /** A read_committed reader of one topic from its beginning. */
   KafkaConsumer<String, byte[]> reader(Topic topic) {
     KafkaConsumer<String, byte[]> c =
@@ -184,6 +194,10 @@ final class InferenceFixture implements AutoCloseable {
 
   @Override
   public void close() {
-    producer.close();
+    try (producer) {
+      if (results != null) {
+        results.close();
+      }
+    }
   }
 }

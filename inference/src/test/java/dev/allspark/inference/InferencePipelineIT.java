@@ -68,8 +68,7 @@ class InferencePipelineIT {
   @Test
   void everyCommittedFrameIsTracedOnceAndItsStagesAddUpToCaptureToCommit(KafkaBroker kafka)
       throws Exception {
-    try (InferenceFixture f = new InferenceFixture(kafka);
-        KafkaConsumer<String, byte[]> reader = f.reader(Topic.SEGMENTATIONS)) {
+    try (InferenceFixture f = new InferenceFixture(kafka)) {
       f.publishVersion(1);
       Map<String, String> settings = f.settings("pipeline-b");
       settings.put(InferenceSettings.Key.MAX_WAIT_MS.env(), "0");
@@ -85,7 +84,7 @@ class InferencePipelineIT {
         await().atMost(Duration.ofSeconds(60)).until(service::consuming);
         f.sendFrames(0, 30, 3, new Random(4));
         List<ConsumerRecord<String, byte[]>> seen =
-            InferenceFixture.drain(reader, 30, Duration.ofSeconds(120), Duration.ofSeconds(1));
+            InferenceFixture.drain(f.results(), 30, Duration.ofSeconds(120), Duration.ofSeconds(1));
         assertThat(seen).hasSize(30);
         await().atMost(Duration.ofSeconds(10)).until(() -> traces.size() == 30);
         assertThat(twice).isEmpty();

@@ -55,21 +55,20 @@ class InferenceServiceIT {
 
   @Test
   void everyFrameGetsExactlyOneResultAlsoAcrossAnAbruptStop(KafkaBroker kafka) throws Exception {
-    try (InferenceFixture f = new InferenceFixture(kafka);
-        KafkaConsumer<String, byte[]> reader = f.reader(Topic.SEGMENTATIONS)) {
+    try (InferenceFixture f = new InferenceFixture(kafka)) {
       f.publishVersion(1);
       f.sendFrames(0, 500, 5, new Random(1));
       InferenceService first = f.start(f.settings("replica-a"));
       // let it commit part of the stream, then stop it without any clean shutdown
       List<ConsumerRecord<String, byte[]>> seen =
-          InferenceFixture.drain(reader, 120, Duration.ofSeconds(120), Duration.ZERO);
+          InferenceFixture.drain(f.results(), 120, Duration.ofSeconds(120), Duration.ZERO);
       assertThat(seen.size()).isGreaterThanOrEqualTo(120).isLessThan(500);
       first.halt();
       // the replacement (same replica id, as a restarted pod) aborts what was left open
       try (InferenceService second = f.start(f.settings("replica-a"))) {
         seen.addAll(
             InferenceFixture.drain(
-                reader, 500 - seen.size(), Duration.ofSeconds(180), Duration.ofSeconds(3)));
+                f.results(), 500 - seen.size(), Duration.ofSeconds(180), Duration.ofSeconds(3)));
         List<Segmentation> results = results(f, seen);
         assertThat(ids(results)).hasSize(500);
         assertThat(results).as("one committed result per frame, no duplicate").hasSize(500);
@@ -129,8 +128,7 @@ class InferenceServiceIT {
   @Test
   void swapsFiveCheckpointsUnderAStreamWithoutLosingOrRepeatingAFrame(KafkaBroker kafka)
       throws Exception {
-    try (InferenceFixture f = new InferenceFixture(kafka);
-        KafkaConsumer<String, byte[]> reader = f.reader(Topic.SEGMENTATIONS)) {
+    try (InferenceFixture f = new InferenceFixture(kafka)) {
       f.publishVersion(1);
       List<byte[]> files = new ArrayList<>();
       for (int v = 2; v <= 6; v++) {
@@ -168,7 +166,7 @@ class InferenceServiceIT {
             results(
                 f,
                 InferenceFixture.drain(
-                    reader, total, Duration.ofSeconds(120), Duration.ofSeconds(3)));
+                    f.results(), total, Duration.ofSeconds(120), Duration.ofSeconds(3)));
         assertThat(ids(results)).hasSize(total);
         assertThat(results).hasSize(total);
         // per camera, in capture order, versions never go backwards
@@ -212,8 +210,7 @@ class InferenceServiceIT {
   @Test
   void pinnedVersionServesItAndBadCheckpointsAreRefusedWhileServingGoesOn(KafkaBroker kafka)
       throws Exception {
-    try (InferenceFixture f = new InferenceFixture(kafka);
-        KafkaConsumer<String, byte[]> reader = f.reader(Topic.SEGMENTATIONS)) {
+    try (InferenceFixture f = new InferenceFixture(kafka)) {
       // no checkpoint yet: the service waits, says why, and consumes nothing
       // the pinned replica is a deployment of its own: its own group and result topic
       Map<String, String> pinned = f.settings("pinned");
@@ -241,7 +238,7 @@ class InferenceServiceIT {
         HttpResponse<String> health = get(following, "/health");
         assertThat(health.statusCode()).isEqualTo(503);
         assertThat(health.body()).contains("no checkpoint");
-        assertThat(InferenceFixture.drain(reader, 1, Duration.ofSeconds(2), Duration.ZERO))
+        assertThat(InferenceFixture.drain(f.results(), 1, Duration.ofSeconds(2), Duration.ZERO))
             .isEmpty();
 
         f.publishVersion(1);
@@ -286,7 +283,8 @@ class InferenceServiceIT {
         List<Segmentation> results =
             results(
                 f,
-                InferenceFixture.drain(reader, 60, Duration.ofSeconds(60), Duration.ofSeconds(2)));
+                InferenceFixture.drain(
+                    f.results(), 60, Duration.ofSeconds(60), Duration.ofSeconds(2)));
         assertThat(ids(results)).hasSize(60);
         assertThat(results).hasSize(60);
         for (Segmentation s : results) {

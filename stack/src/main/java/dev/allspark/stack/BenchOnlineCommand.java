@@ -162,9 +162,7 @@ public final class BenchOnlineCommand extends SettingsCommand {
       }
 
       Map<String, String> settings = OnlineSettings.defaults(kafka.bootstrapServers());
-      for (Topic t : Topic.values()) {
-        settings.put(t.nameEnvironmentVariable(), topics.name(t));
-      }
+      settings.putAll(topics.environment());
       settings.put("ALLSPARK_TRAINER_STATE_DIR", state.toString());
       settings.put("ALLSPARK_TRAINER_TRAIN_SIZE", width + "x" + height);
       settings.put("ALLSPARK_TRAINER_HOLDOUT_FRACTION", Double.toString(holdout));

@@ -33,11 +33,7 @@ final class VersionFaults {
     Map<String, Object> out = new LinkedHashMap<>();
     byte[] file = tinyModel();
     for (int n : new int[] {5, 200}) {
-      Map<String, String> names = new HashMap<>();
-      for (Topic t : Topic.values()) {
-        names.put(t.nameEnvironmentVariable(), "v" + n + "." + t.defaultName());
-      }
-      TopicCatalog catalog = TopicCatalog.from(names);
+      TopicCatalog catalog = TopicCatalog.prefixed("v" + n + ".");
       String topic = catalog.name(Topic.MODEL_CHECKPOINTS);
       try (Admin admin = Admin.create(Map.of("bootstrap.servers", run.bootstrap))) {
         // small segments so that this run's few megabytes are compacted as a deployment's
@@ -83,7 +79,7 @@ final class VersionFaults {
       }
       int port = freePort();
       Map<String, String> e = run.env();
-      e.putAll(names);
+      e.putAll(catalog.environment());
       e.put("ALLSPARK_INFERENCE_INPUT_SIZE", "96x72");
       e.put("ALLSPARK_INFERENCE_HTTP_PORT", Integer.toString(port));
       e.put("ALLSPARK_INFERENCE_INSTANCE_ID", "versions-" + n);

@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -74,6 +75,13 @@ class HelmChartTest {
   }
 
   /** {@code helm template} of the default values with these {@code --set} values (may fail). */
+  /** The default values with {@code set} fail to render, and the output says {@code why}. */
+  private static void assertRefused(String set, String why) throws Exception {
+    Run r = withDefaults(set);
+    assertThat(r.exit()).as(set + ": " + r.out()).isNotZero();
+    assertThat(r.out()).as(set).contains(why);
+  }
+
   private static Run withDefaults(String... sets) throws Exception {
     List<String> a =
         new ArrayList<>(
@@ -91,7 +99,20 @@ class HelmChartTest {
   }
 
   /** The rendered objects of {@code helm template} with these values files and --set flags. */
+  /** Renderings by their arguments: each values file and set of overrides is rendered once. */
+  private static final Map<List<String>, List<JsonNode>> RENDERED = new ConcurrentHashMap<>();
+
+  /** The documents {@code helm template} renders with these values files and overrides. */
   private static List<JsonNode> template(String... args) throws Exception {
+    List<JsonNode> docs = RENDERED.get(List.of(args));
+    if (docs == null) {
+      docs = List.copyOf(render(args));
+      RENDERED.put(List.of(args), docs);
+    }
+    return docs;
+  }
+
+  private static List<JsonNode> render(String... args) throws Exception {
     List<String> a = new ArrayList<>(List.of("template", "rel", CHART.toString()));
     for (String arg : args) {
       if (arg.endsWith(".yaml")) {
@@ -176,8 +197,7 @@ class HelmChartTest {
     assertThat(count(docs, "HorizontalPodAutoscaler")).isZero();
     assertThat(count(docs, "Ingress")).isZero();
 
-    JsonNode config = find(docs, "ConfigMap", "rel-allspark-stream");
-    assertThat(text(config, "data", "ALLSPARK_BOOTSTRAP"))
+    assertThat(text(shared(docs), "ALLSPARK_BOOTSTRAP"))
         .isEqualTo("kafka-0.kafka:9092,kafka-1.kafka:9092");
 
     for (String service : List.of("ingest", "bridge", "trainer", "inference")) {
@@ -258,9 +278,7 @@ class HelmChartTest {
     assertThat(find(pinned, "Deployment", "rel-allspark-stream-trainer").path("spec"))
         .isEqualTo(find(latest, "Deployment", "rel-allspark-stream-trainer").path("spec"));
 
-    Run bad = withDefaults("inference.model.version=newest");
-    assertThat(bad.exit()).isNotZero();
-    assertThat(bad.out()).contains("/inference/model/version");
+    assertRefused("inference.model.version=newest", "/inference/model/version");
   }
 
   @Test
@@ -275,9 +293,7 @@ class HelmChartTest {
             "rel-allspark-stream-inference");
     assertThat(env(container(half), "ALLSPARK_INFERENCE_INPUT_SCALE")).isEqualTo("0.5");
     for (String wrong : List.of("2", "0", "half")) {
-      Run bad = withDefaults("inference.inputScale=" + wrong);
-      assertThat(bad.exit()).as(wrong).isNotZero();
-      assertThat(bad.out()).as(wrong).contains("/inference/inputScale");
+      assertRefused("inference.inputScale=" + wrong, "/inference/inputScale");
     }
   }
 
@@ -332,12 +348,7 @@ class HelmChartTest {
     assertThat(env(c, "ALLSPARK_KAFKA_SSL_TRUSTSTORE_PASSWORD")).contains("kafka-truststore");
     assertThat(env(c, "ALLSPARK_KAFKA_SSL_TRUSTSTORE_LOCATION"))
         .isEqualTo("/etc/allspark/kafka-tls/truststore.p12");
-    assertThat(
-            text(
-                find(docs, "ConfigMap", "rel-allspark-stream"),
-                "data",
-                "ALLSPARK_KAFKA_SECURITY_PROTOCOL"))
-        .isEqualTo("SASL_SSL");
+    assertThat(text(shared(docs), "ALLSPARK_KAFKA_SECURITY_PROTOCOL")).isEqualTo("SASL_SSL");
     // the bridge behind an Ingress with TLS, its token from the operator's Secret
     JsonNode ingress = find(docs, "Ingress", "rel-allspark-stream-bridge");
     assertThat(ingress.path("spec").path("rules").path(0).path("host").asText())
@@ -401,8 +412,7 @@ class HelmChartTest {
             "default-values.yaml",
             "schemaRegistry.url=http://registry:8081",
             "schemaRegistry.basicAuth.existingSecret=registry-auth");
-    JsonNode config = find(docs, "ConfigMap", "rel-allspark-stream");
-    assertThat(text(config, "data", "ALLSPARK_SCHEMA_REGISTRY_URL"))
+    assertThat(text(shared(docs), "ALLSPARK_SCHEMA_REGISTRY_URL"))
         .isEqualTo("http://registry:8081");
     for (String service : List.of("ingest", "bridge", "trainer", "inference")) {
       JsonNode c = container(find(docs, "Deployment", "rel-allspark-stream-" + service));
@@ -418,30 +428,17 @@ class HelmChartTest {
     assertThat(env(jobContainer, "ALLSPARK_SCHEMA_REGISTRY_URL")).isEqualTo("http://registry:8081");
     assertThat(env(jobContainer, "ALLSPARK_SCHEMA_REGISTRY_BASIC_AUTH")).contains("registry-auth");
     // off by default: single-object encoding, nothing about a registry
-    List<JsonNode> plain = template("default-values.yaml");
-    assertThat(
-            find(plain, "ConfigMap", "rel-allspark-stream")
-                .path("data")
-                .has("ALLSPARK_SCHEMA_REGISTRY_URL"))
+    assertThat(shared(template("default-values.yaml")).has("ALLSPARK_SCHEMA_REGISTRY_URL"))
         .isFalse();
-    Run bad = withDefaults("schemaRegistry.url=registry:8081");
-    assertThat(bad.exit()).isNotZero();
-    assertThat(bad.out()).contains("/schemaRegistry/url");
+    assertRefused("schemaRegistry.url=registry:8081", "/schemaRegistry/url");
   }
 
   @Test
   void theClassSetIsOneValueForEveryService() throws Exception {
-    JsonNode config =
-        find(
-            template("default-values.yaml", "classes=cityscapes"),
-            "ConfigMap",
-            "rel-allspark-stream");
-    assertThat(text(config, "data", "ALLSPARK_CLASSES")).isEqualTo("cityscapes");
     assertThat(
-            find(template("default-values.yaml"), "ConfigMap", "rel-allspark-stream")
-                .path("data")
-                .path("ALLSPARK_CLASSES")
-                .asText())
+            text(shared(template("default-values.yaml", "classes=cityscapes")), "ALLSPARK_CLASSES"))
+        .isEqualTo("cityscapes");
+    assertThat(text(shared(template("default-values.yaml")), "ALLSPARK_CLASSES"))
         .isEqualTo("camvid");
   }
 
@@ -563,8 +560,7 @@ class HelmChartTest {
         .isEqualTo(1);
     assertThat(count(docs, "ServiceMonitor") + count(docs, "ScaledObject")).isZero();
     assertThat(count(docs, "KafkaTopic") + count(docs, "KafkaUser")).isZero();
-    JsonNode config = find(docs, "ConfigMap", "rel-allspark-stream");
-    assertThat(text(config, "data", "ALLSPARK_LOG_FORMAT")).isEqualTo("text");
+    assertThat(text(shared(docs), "ALLSPARK_LOG_FORMAT")).isEqualTo("text");
     // the generated token is read back on upgrades and kept on uninstall
     assertThat(
             text(
@@ -675,14 +671,13 @@ class HelmChartTest {
     JsonNode sa = find(docs, "ServiceAccount", "rel-allspark-stream");
     assertThat(text(sa, "metadata", "annotations", "eks.amazonaws.com/role-arn"))
         .startsWith("arn:aws:iam::");
-    assertThat(text(find(docs, "ConfigMap", "rel-allspark-stream"), "data", "ALLSPARK_LOG_FORMAT"))
-        .isEqualTo("json");
+    assertThat(text(shared(docs), "ALLSPARK_LOG_FORMAT")).isEqualTo("json");
   }
 
   @Test
   void theGrafanaDashboardShipsAndAsksOnlyForSeriesTheServicesExport() throws Exception {
-    List<JsonNode> docs = template("operator-values.yaml");
-    JsonNode cm = find(docs, "ConfigMap", "rel-allspark-stream-dashboard");
+    JsonNode cm =
+        find(template("operator-values.yaml"), "ConfigMap", "rel-allspark-stream-dashboard");
     assertThat(text(cm, "metadata", "labels", "grafana_dashboard")).isEqualTo("1");
     JsonNode dashboard = new ObjectMapper().readTree(text(cm, "data", "allspark-stream.json"));
     assertThat(dashboard.path("uid").asText()).isEqualTo("allspark-stream");
@@ -716,13 +711,12 @@ class HelmChartTest {
     assertThat(container(job).path("args"))
         .extracting(JsonNode::asText)
         .containsSubsequence("--partitions", "camera.frames=9");
-    Run compacted = withDefaults("partitions.labels\\.masks=6");
-    assertThat(compacted.exit()).isNotZero();
-    assertThat(compacted.out()).contains("partitions.labels.masks: a compacted topic keeps");
-    Run unknown = withDefaults("partitions.frames=6");
-    assertThat(unknown.out()).contains("partitions.frames: no topic is named 'frames'");
-    Run users = withDefaults("strimzi.enabled=true,strimzi.users=true");
-    assertThat(users.out()).contains("strimzi.users signs every service in as a SCRAM-SHA-512");
+    assertRefused(
+        "partitions.labels\\.masks=6", "partitions.labels.masks: a compacted topic keeps");
+    assertRefused("partitions.frames=6", "partitions.frames: no topic is named 'frames'");
+    assertRefused(
+        "strimzi.enabled=true,strimzi.users=true",
+        "strimzi.users signs every service in as a SCRAM-SHA-512");
   }
 
   /** Every main Java source of the project, concatenated. */
@@ -751,6 +745,11 @@ class HelmChartTest {
   }
 
   /** The text at {@code path} below {@code node} ("" where there is none). */
+  /** The shared ConfigMap's data: the settings every service reads. */
+  private static JsonNode shared(List<JsonNode> docs) {
+    return find(docs, "ConfigMap", "rel-allspark-stream").path("data");
+  }
+
   private static String text(JsonNode node, String... path) {
     for (String key : path) {
       node = node.path(key);

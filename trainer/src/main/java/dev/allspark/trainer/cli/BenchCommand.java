@@ -48,7 +48,6 @@ public final class BenchCommand implements Runnable {
 
   @Command(
       name = "train-step",
-      mixinStandardHelpOptions = true,
       description =
           "Seconds per AllSpark training iteration of the default model (crop 129; 2+2 and 4+4).")
   static final class TrainStep extends SettingsCommand {
@@ -120,7 +119,6 @@ public final class BenchCommand implements Runnable {
 
   @Command(
       name = "infer",
-      mixinStandardHelpOptions = true,
       description =
           "Inference frames/s at 480x360 (model forward + up-sampled class map), batch 1 and 8.")
   static final class Infer extends SettingsCommand {

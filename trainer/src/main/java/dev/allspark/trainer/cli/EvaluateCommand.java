@@ -26,7 +26,6 @@ import picocli.CommandLine.Command;
 /** {@code allspark evaluate}: mIoU and per-class IoU of a checkpoint on a folder pair. */
 @Command(
     name = "evaluate",
-    mixinStandardHelpOptions = true,
     description = {
       "mIoU and per-class IoU of a checkpoint over every image in --images that has a label map",
       "of the same name in --labels (full resolution, one confusion matrix, void ignored)."

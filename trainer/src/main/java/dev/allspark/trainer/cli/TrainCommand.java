@@ -16,7 +16,6 @@ import picocli.CommandLine.Command;
 /** {@code allspark train}: offline training on a CamVid-layout folder. */
 @Command(
     name = "train",
-    mixinStandardHelpOptions = true,
     description = {
       "Train offline on a CamVid-layout folder (train/, trainannot/, val/, valannot/, splits/),",
       "evaluate on val/ every --eval-every iterations and at the end, write a checkpoint."

@@ -69,9 +69,7 @@ class OnlineTrainerIT {
 
     Map<String, String> settings(Path state) {
       Map<String, String> s = OnlineSettings.defaults(kafka.bootstrapServers());
-      for (Topic t : Topic.values()) {
-        s.put(t.nameEnvironmentVariable(), topics.name(t));
-      }
+      s.putAll(topics.environment());
       s.put("ALLSPARK_TRAINER_GROUP", "trainer-" + topics.name(Topic.CAMERA_FRAMES));
       s.put("ALLSPARK_TRAINER_STATE_DIR", state.toString());
       s.put("ALLSPARK_TRAINER_MODEL", "tiny");
@@ -90,6 +88,15 @@ class OnlineTrainerIT {
       s.put("ALLSPARK_TRAINER_MARGIN", "1");
       s.put("ALLSPARK_TRAINER_HTTP_PORT", "0");
       return s;
+    }
+
+    /** A trainer on these topics, its state in {@code state}; {@code overrides} are env, value. */
+    OnlineTrainer trainer(Path state, String... overrides) {
+      Map<String, String> s = settings(state);
+      for (int i = 0; i < overrides.length; i += 2) {
+        s.put(overrides[i], overrides[i + 1]);
+      }
+      return new OnlineTrainer(OnlineSettings.from(s)).start();
     }
 
     /** A street scene and its exact label map: sky 0, building 1, road 3, car 8. */
@@ -237,8 +244,7 @@ class OnlineTrainerIT {
                 stream.labeled.encode(bad)));
       }
       stream.producer.flush();
-      try (OnlineTrainer trainer =
-          new OnlineTrainer(OnlineSettings.from(stream.settings(state))).start()) {
+      try (OnlineTrainer trainer = stream.trainer(state)) {
         await().atMost(Duration.ofMinutes(4)).until(() -> trainer.published().size() >= 2);
         assertThat(trainer.refusedCount()).as("updates the gradient guard refused").isZero();
       }
@@ -305,10 +311,8 @@ class OnlineTrainerIT {
       throws Exception {
     try (Stream stream = new Stream(kafka)) {
       stream.send(30, 25, 2);
-      Map<String, String> settings = stream.settings(state);
       // every checkpoint after the first must beat the last published mIoU by 1.0: impossible
-      settings.put("ALLSPARK_TRAINER_MARGIN", "-1");
-      try (OnlineTrainer trainer = new OnlineTrainer(OnlineSettings.from(settings)).start()) {
+      try (OnlineTrainer trainer = stream.trainer(state, "ALLSPARK_TRAINER_MARGIN", "-1")) {
         await().atMost(Duration.ofMinutes(4)).until(() -> trainer.withheldCount() >= 2);
         assertThat(trainer.published()).hasSize(1);
       }
@@ -321,8 +325,7 @@ class OnlineTrainerIT {
       KafkaBroker kafka, @TempDir Path state) throws Exception {
     try (Stream stream = new Stream(kafka)) {
       stream.send(40, 30, 3);
-      Map<String, String> settings = stream.settings(state);
-      OnlineTrainer first = new OnlineTrainer(OnlineSettings.from(settings)).start();
+      OnlineTrainer first = stream.trainer(state);
       await().atMost(Duration.ofMinutes(4)).until(() -> !first.published().isEmpty());
       long firstVersion = first.published().get(0);
       // the state saved after the publication (every 5 steps) records it
@@ -338,7 +341,7 @@ class OnlineTrainerIT {
       Checkpoint saved = Checkpoint.read(state.resolve(OnlineTrainer.STATE_FILE));
       assertThat(saved.step()).isGreaterThanOrEqualTo(15);
       assertThat(saved.info().get("publishedVersion")).isEqualTo(Long.toString(firstVersion));
-      try (OnlineTrainer second = new OnlineTrainer(OnlineSettings.from(settings)).start()) {
+      try (OnlineTrainer second = stream.trainer(state)) {
         await().atMost(Duration.ofMinutes(1)).until(() -> second.resumedStep() >= 0);
         assertThat(second.resumedStep()).isEqualTo(saved.step());
         assertThat(second.resumedMemory()).containsExactly(saved.memoryQueue());
@@ -360,10 +363,13 @@ class OnlineTrainerIT {
       throws Exception {
     try (Stream stream = new Stream(kafka)) {
       stream.send(40, 30, 4);
-      Map<String, String> settings = stream.settings(state);
-      settings.put("ALLSPARK_TRAINER_EVAL_EVERY", "1000");
-      settings.put("ALLSPARK_TRAINER_SAVE_EVERY", "1000");
-      try (OnlineTrainer trainer = new OnlineTrainer(OnlineSettings.from(settings)).start()) {
+      try (OnlineTrainer trainer =
+          stream.trainer(
+              state,
+              "ALLSPARK_TRAINER_EVAL_EVERY",
+              "1000",
+              "ALLSPARK_TRAINER_SAVE_EVERY",
+              "1000")) {
         await().atMost(Duration.ofMinutes(2)).until(() -> trainer.step() >= 5);
         long before = trainer.labelsSeen();
         Random rng = new Random(5);
