@@ -99,13 +99,11 @@ public final class InferenceService implements Service {
 
   @Override
   public String banner() {
-    return String.format(
-        "%s, model %s, http://localhost:%d/health and /metrics",
-        settings.bootstrap(),
+    String model =
         settings.modelVersion().isPresent()
             ? "pinned to " + settings.modelVersion().getAsLong()
-            : "latest",
-        httpPort());
+            : "latest";
+    return settings.bootstrap() + ", model " + model + ", " + thread.endpoints();
   }
 
   @Override

@@ -31,7 +31,7 @@ import org.slf4j.LoggerFactory;
  * camera.frames}, with {@code /metrics} and {@code /health} (and {@code /frames} for HTTP push) on
  * one port.
  *
- * <p>Some 360 lines: three sources (synthetic fleet, folder, HTTP push) share one producer, one
+ * <p>Some 390 lines: three sources (synthetic fleet, folder, HTTP push) share one producer, one
  * delivery window and one set of meters; the sources themselves are their own classes.
  */
 public final class IngestService implements Service {
@@ -162,7 +162,7 @@ public final class IngestService implements Service {
 
   @Override
   public String banner() {
-    return status() + " into " + s.bootstrap();
+    return status() + " into " + s.bootstrap() + ", " + thread.endpoints();
   }
 
   @Override

@@ -53,6 +53,14 @@ public final class ServiceThread {
     return ops.port();
   }
 
+  /** For a banner: where /health and /metrics are, or that there is no HTTP server (port -1). */
+  public String endpoints() {
+    int port = httpPort();
+    return port == OpsServer.NONE
+        ? "no HTTP endpoints"
+        : "http://localhost:" + port + "/health and /metrics";
+  }
+
   /** True while the thread runs. */
   public boolean alive() {
     return thread.isAlive();

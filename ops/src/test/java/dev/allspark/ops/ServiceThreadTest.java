@@ -57,6 +57,7 @@ class ServiceThreadTest {
     int port = t.httpPort();
     assertThat(port).isPositive();
     new Socket("127.0.0.1", port).close(); // listening
+    assertThat(t.endpoints()).isEqualTo("http://localhost:" + port + "/health and /metrics");
 
     t.close();
 
@@ -78,6 +79,8 @@ class ServiceThreadTest {
             "test-loop", loop::run, server(OpsServer.NONE), loop::stop, Duration.ofSeconds(10));
     t.start();
     assertThat(loop.started.await(10, TimeUnit.SECONDS)).isTrue();
+    // a banner never shows a URL on port -1
+    assertThat(t.endpoints()).isEqualTo("no HTTP endpoints");
     t.halt();
     assertThat(loop.events).containsExactly("halt", "thread ended");
   }

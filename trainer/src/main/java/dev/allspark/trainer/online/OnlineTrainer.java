@@ -100,9 +100,7 @@ public final class OnlineTrainer implements Service {
 
   @Override
   public String banner() {
-    return String.format(
-        "%s, state in %s, http://localhost:%d/health and /metrics",
-        settings.bootstrap(), settings.stateDir(), httpPort());
+    return settings.bootstrap() + ", state in " + settings.stateDir() + ", " + thread.endpoints();
   }
 
   @Override
