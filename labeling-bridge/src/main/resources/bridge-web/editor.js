@@ -86,19 +86,15 @@ class Editor {
     this.redoStack = [];
   }
 
-  undo() {
-    if (!this.undoStack.length) return;
-    this.redoStack.push(this.ids);
-    this.ids = this.undoStack.pop();
-    this.paintOverlay(0, 0, this.w, this.h);
-    this.render();
-    this.changed();
-  }
+  undo() { this.travel(this.undoStack, this.redoStack); }
 
-  redo() {
-    if (!this.redoStack.length) return;
-    this.undoStack.push(this.ids);
-    this.ids = this.redoStack.pop();
+  redo() { this.travel(this.redoStack, this.undoStack); }
+
+  // Shows the newest state of `from`, keeping the one on screen on `to` (undo and redo).
+  travel(from, to) {
+    if (!from.length) return;
+    to.push(this.ids);
+    this.ids = from.pop();
     this.paintOverlay(0, 0, this.w, this.h);
     this.render();
     this.changed();

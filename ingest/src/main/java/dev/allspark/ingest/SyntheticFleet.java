@@ -1,5 +1,6 @@
 package dev.allspark.ingest;
 
+import dev.allspark.schemas.labels.ClassSet;
 import java.awt.Color;
 import java.awt.Graphics2D;
 import java.awt.Polygon;
@@ -26,17 +27,18 @@ import java.util.Random;
  * share that pair of canvases and the scene's random draws, which a split would pass around.
  */
 public final class SyntheticFleet {
-  public static final int SKY = 0;
-  public static final int BUILDING = 1;
-  public static final int POLE = 2;
-  public static final int ROAD = 3;
-  public static final int SIDEWALK = 4;
-  public static final int TREE = 5;
-  public static final int SIGN = 6;
-  public static final int FENCE = 7;
-  public static final int CAR = 8;
-  public static final int PEDESTRIAN = 9;
-  public static final int BICYCLIST = 10;
+  // the CamVid class ids it draws, by the class set's names
+  public static final int SKY = ClassSet.CAMVID.index("Sky");
+  public static final int BUILDING = ClassSet.CAMVID.index("Building");
+  public static final int POLE = ClassSet.CAMVID.index("Pole");
+  public static final int ROAD = ClassSet.CAMVID.index("Road");
+  public static final int SIDEWALK = ClassSet.CAMVID.index("Sidewalk");
+  public static final int TREE = ClassSet.CAMVID.index("Tree");
+  public static final int SIGN = ClassSet.CAMVID.index("SignSymbol");
+  public static final int FENCE = ClassSet.CAMVID.index("Fence");
+  public static final int CAR = ClassSet.CAMVID.index("Car");
+  public static final int PEDESTRIAN = ClassSet.CAMVID.index("Pedestrian");
+  public static final int BICYCLIST = ClassSet.CAMVID.index("Bicyclist");
 
   /** One drawn object, in drawing order (later ones cover earlier ones). */
   public record DrawnObject(int classId, Shape shape) {}

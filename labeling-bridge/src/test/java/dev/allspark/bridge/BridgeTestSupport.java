@@ -70,6 +70,17 @@ final class BridgeTestSupport {
         .set(BridgeSettings.Key.COLD_START_EVERY, 1);
   }
 
+  /** The team of the workflow tests: alice and bob label, rita reviews. */
+  static final String ALICE = "alice-token-0001";
+
+  static final String BOB = "bob-token-00002";
+  static final String RITA = "rita-token-0003";
+
+  /** The team's labelers file. */
+  static Path team(Path file) throws java.io.IOException {
+    return labelers(file, ALICE, "alice", false, BOB, "bob", false, RITA, "rita", true);
+  }
+
   /** A labelers file with these (token, name, reviewer?) entries. */
   static Path labelers(Path file, Object... tokenNameReviewer) throws java.io.IOException {
     java.util.List<String> lines = new java.util.ArrayList<>();

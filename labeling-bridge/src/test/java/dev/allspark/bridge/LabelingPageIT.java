@@ -1,5 +1,8 @@
 package dev.allspark.bridge;
 
+import static dev.allspark.bridge.BridgeTestSupport.ALICE;
+import static dev.allspark.bridge.BridgeTestSupport.BOB;
+import static dev.allspark.bridge.BridgeTestSupport.RITA;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.allspark.schemas.LabelMask;
@@ -49,22 +52,18 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 class LabelingPageIT {
   private static final int W = 64;
   private static final int H = 48;
-  private static final int SKY = 0;
-  private static final int BUILDING = 1;
-  private static final int ROAD = 3;
-  private static final int CAR = 8;
-  private static final String ALICE = "alice-token-0001";
-  private static final String BOB = "bob-token-00002";
-  private static final String RITA = "rita-token-0003";
 
   private final HttpClient http = HttpClient.newHttpClient();
+
+  /** A CamVid class id by its name. */
+  private static int camvid(String name) {
+    return ClassSet.CAMVID.index(name);
+  }
 
   @Test
   void labelersClaimEditAndSubmitAndAReviewerDecides(KafkaBroker kafka, @TempDir Path tmp)
       throws Exception {
-    Path labelers =
-        BridgeTestSupport.labelers(
-            tmp.resolve("labelers"), ALICE, "alice", false, BOB, "bob", false, RITA, "rita", true);
+    Path labelers = BridgeTestSupport.team(tmp.resolve("labelers"));
     MutableClock clock = new MutableClock();
     WebDriver browser = HeadlessChromium.start(tmp.resolve("profile"));
     TopicCatalog topics = BridgeTestSupport.topics(kafka);
@@ -83,7 +82,7 @@ class LabelingPageIT {
       BridgeTestSupport.request(
           kafka,
           topics,
-          Fixtures.predicted("cam-p/0001", W, H, 1_000, SKY, ROAD),
+          Fixtures.predicted("cam-p/0001", W, H, 1_000, camvid("Sky"), camvid("Road")),
           Fixtures.request("cam-p/0002", W, H, 2_000));
       String base = "http://localhost:" + bridge.httpPort();
       // the page redraws its queue (every 10 s and after each action): an element found just
@@ -123,7 +122,8 @@ class LabelingPageIT {
       assertThat(bobs.statusCode()).isEqualTo(409);
       assertThat(bobs.body()).contains("claimed by alice").contains("override=true");
 
-      // alice paints: a Car stroke, a Pedestrian stroke she undoes, and a Building fill of the road
+      // alice paints: a Car stroke, a Pedestrian stroke she undoes (redoes, undoes), a Building
+      // fill
       signIn(browser, wait, ALICE, "signed in as alice");
       open(browser, wait, "cam-p/0001");
       wait.until(ExpectedConditions.attributeToBe(By.id("view"), "data-claim", "mine"));
@@ -131,10 +131,14 @@ class LabelingPageIT {
       body.sendKeys("b", "[", "["); // the brush, size 9 -> 5
       assertThat(browser.findElement(By.id("size-value")).getText()).isEqualTo("5");
       body.sendKeys("9"); // Car (class 8) on key 9
-      assertThat(view(browser).getAttribute("data-class")).isEqualTo(String.valueOf(CAR));
+      assertThat(view(browser).getAttribute("data-class")).isEqualTo(String.valueOf(camvid("Car")));
       drag(browser, 10.5, 10.5, 30.5, 10.5);
       body.sendKeys("0"); // Pedestrian
       drag(browser, 40.5, 5.5, 50.5, 15.5);
+      browser.findElement(By.id("undo")).click();
+      // redo brings the stroke back and undo takes it off again: were redo a no-op, that undo
+      // would take the Car stroke and the mask would differ
+      browser.findElement(By.id("redo")).click();
       browser.findElement(By.id("undo")).click();
       body.sendKeys("2", "f"); // Building, the fill tool
       click(browser, 40.5, 40.5);
@@ -172,16 +176,16 @@ class LabelingPageIT {
           LabelMaps.read(LabelingBridgeIT.bytes(sent.getMask()), ClassSet.CAMVID);
       assertThat(m.ids()).isEqualTo(expected);
       long[] counts = m.histogram();
-      assertThat(counts[BUILDING]).isEqualTo(W * H / 2);
-      assertThat(counts[CAR]).isEqualTo(capsule().size());
-      assertThat(counts[SKY]).isEqualTo(W * H / 2 - capsule().size());
-      assertThat(counts[ROAD]).isZero();
+      assertThat(counts[camvid("Building")]).isEqualTo(W * H / 2);
+      assertThat(counts[camvid("Car")]).isEqualTo(capsule().size());
+      assertThat(counts[camvid("Sky")]).isEqualTo(W * H / 2 - capsule().size());
+      assertThat(counts[camvid("Road")]).isZero();
       assertThat(sent.getLabeler()).isEqualTo("alice");
       assertThat(sent.getReviewer()).isEqualTo("rita");
       assertThat(sent.getPredictionVersion()).isEqualTo(3L);
       assertThat(sent.getChangedShare()).isEqualTo((float) painted / (W * H));
-      assertThat(sent.getChangedByClass().get(ROAD)).isEqualTo(W * H / 2);
-      assertThat(sent.getChangedByClass().get(SKY)).isEqualTo(capsule().size());
+      assertThat(sent.getChangedByClass().get(camvid("Road"))).isEqualTo(W * H / 2);
+      assertThat(sent.getChangedByClass().get(camvid("Sky"))).isEqualTo(capsule().size());
       assertThat(sent.getSecondsSpent()).isNotNull().isGreaterThanOrEqualTo(0f);
 
       // bob claims the cold-start frame, which opens empty; his claim expires and it is free again
@@ -234,10 +238,10 @@ class LabelingPageIT {
   private static byte[] expectedMask() {
     byte[] ids = new byte[W * H];
     for (int i = 0; i < ids.length; i++) {
-      ids[i] = (byte) (i / W < H / 2 ? SKY : BUILDING);
+      ids[i] = (byte) (i / W < H / 2 ? camvid("Sky") : camvid("Building"));
     }
     for (int i : capsule()) {
-      ids[i] = (byte) CAR;
+      ids[i] = (byte) camvid("Car");
     }
     return ids;
   }
@@ -267,7 +271,7 @@ class LabelingPageIT {
   private static long changed(byte[] expected) {
     long n = 0;
     for (int i = 0; i < expected.length; i++) {
-      if (expected[i] != (byte) (i / W < H / 2 ? SKY : ROAD)) {
+      if (expected[i] != (byte) (i / W < H / 2 ? camvid("Sky") : camvid("Road"))) {
         n++;
       }
     }

@@ -1,5 +1,8 @@
 package dev.allspark.bridge;
 
+import static dev.allspark.bridge.BridgeTestSupport.ALICE;
+import static dev.allspark.bridge.BridgeTestSupport.BOB;
+import static dev.allspark.bridge.BridgeTestSupport.RITA;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -35,9 +38,6 @@ import org.junit.jupiter.api.io.TempDir;
 class LabelingWorkflowIT {
   private static final int W = 40;
   private static final int H = 30;
-  private static final String ALICE = "alice-token-0001";
-  private static final String BOB = "bob-token-00002";
-  private static final String RITA = "rita-token-0003";
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final HttpClient http = HttpClient.newHttpClient();
@@ -193,8 +193,7 @@ class LabelingWorkflowIT {
   }
 
   private static Path labelers(Path tmp) throws Exception {
-    return BridgeTestSupport.labelers(
-        tmp.resolve("labelers"), ALICE, "alice", false, BOB, "bob", false, RITA, "rita", true);
+    return BridgeTestSupport.team(tmp.resolve("labelers"));
   }
 
   private static LabelingBridge bridge(

@@ -159,6 +159,17 @@ public record ClassSet(
     return names.size();
   }
 
+  /** The class id of the class with this name (case ignored), or an error naming the set's. */
+  public int index(String name) {
+    for (int i = 0; i < names.size(); i++) {
+      if (names.get(i).equalsIgnoreCase(name)) {
+        return i;
+      }
+    }
+    throw new IllegalArgumentException(
+        "class set " + id + " has no class '" + name + "': it has " + names);
+  }
+
   /** True for values that are ignored: the void label and anything outside the classes. */
   public boolean ignored(int label) {
     return label < 0 || label >= names.size();

@@ -84,4 +84,14 @@ class ClassSetTest {
     assertThatThrownBy(() -> ClassSet.named(f.toString(), "--classes"))
         .hasMessageContaining("raw id 3 maps to 7");
   }
+
+  @Test
+  void aClassIsFoundByItsNameAndAnUnknownNameIsRefusedWithTheSetsNames() {
+    assertThat(ClassSet.CAMVID.index("Sky")).isZero();
+    assertThat(ClassSet.CAMVID.index("car")).isEqualTo(8);
+    assertThat(ClassSet.CITYSCAPES.index("rider")).isEqualTo(12);
+    assertThatThrownBy(() -> ClassSet.CAMVID.index("lorry"))
+        .hasMessageContaining("camvid-11 has no class 'lorry'")
+        .hasMessageContaining("Bicyclist");
+  }
 }
