@@ -5,6 +5,7 @@ import dev.allspark.model.AllSparkNet;
 import dev.allspark.model.Checkpoint;
 import dev.allspark.model.ModelConfig;
 import dev.allspark.schemas.CameraFrame;
+import dev.allspark.schemas.CameraFrames;
 import dev.allspark.schemas.CheckpointRecord;
 import dev.allspark.schemas.ImageEncoding;
 import dev.allspark.schemas.Segmentation;
@@ -19,11 +20,9 @@ import java.awt.Color;
 import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
 import java.io.PrintStream;
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -289,16 +288,8 @@ public final class InferenceBenchmark {
   private void send(KafkaProducer<String, byte[]> producer, String topic, String id, byte[] jpeg) {
     String camera = "cam" + (Math.abs(id.hashCode()) % 6);
     CameraFrame frame =
-        CameraFrame.newBuilder()
-            .setFrameId(id)
-            .setVehicleId("bench")
-            .setCameraId(camera)
-            .setCaptureTime(Instant.now())
-            .setWidth(s.width())
-            .setHeight(s.height())
-            .setEncoding(ImageEncoding.JPEG)
-            .setImage(ByteBuffer.wrap(jpeg))
-            .build();
+        CameraFrames.capturedNow(
+            id, "bench", camera, ImageEncoding.JPEG, jpeg, s.width(), s.height());
     producer.send(new ProducerRecord<>(topic, camera, frames.encode(topic, frame)));
   }
 

@@ -5,6 +5,7 @@ import dev.allspark.model.AllSparkNet;
 import dev.allspark.model.Checkpoint;
 import dev.allspark.model.ModelConfig;
 import dev.allspark.schemas.CameraFrame;
+import dev.allspark.schemas.CameraFrames;
 import dev.allspark.schemas.CheckpointRecord;
 import dev.allspark.schemas.ImageEncoding;
 import dev.allspark.schemas.LabelRequest;
@@ -18,9 +19,7 @@ import dev.allspark.schemas.kafka.TopicsInitializer;
 import dev.allspark.schemas.labels.ClassSet;
 import dev.allspark.testkit.KafkaBroker;
 import java.awt.image.BufferedImage;
-import java.nio.ByteBuffer;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -116,16 +115,8 @@ final class InferenceFixture implements AutoCloseable {
   }
 
   static CameraFrame frame(String id, String camera, byte[] image, int w, int h) {
-    return CameraFrame.newBuilder()
-        .setFrameId(id)
-        .setVehicleId("vehicle-" + camera)
-        .setCameraId(camera)
-        .setCaptureTime(Instant.now())
-        .setWidth(w)
-        .setHeight(h)
-        .setEncoding(ImageEncoding.PNG)
-        .setImage(ByteBuffer.wrap(image))
-        .build();
+    return CameraFrames.capturedNow(
+        id, "vehicle-" + camera, camera, ImageEncoding.PNG, image, w, h);
   }
 
   /** Frame ids are camera/sequence; frames of a camera share a key, hence a partition. */

@@ -10,6 +10,7 @@ import dev.allspark.ops.settings.SettingTable;
 import dev.allspark.ops.settings.SettingValues;
 import dev.allspark.ops.settings.SettingsCommand;
 import dev.allspark.schemas.CameraFrame;
+import dev.allspark.schemas.CameraFrames;
 import dev.allspark.schemas.ImageEncoding;
 import dev.allspark.schemas.LabelMask;
 import dev.allspark.schemas.LabeledFrame;
@@ -241,15 +242,6 @@ public final class BenchOnlineCommand extends SettingsCommand {
   }
 
   private static CameraFrame frame(String id, byte[] png) {
-    return CameraFrame.newBuilder()
-        .setFrameId(id)
-        .setVehicleId("camvid")
-        .setCameraId("camvid")
-        .setCaptureTime(Instant.now())
-        .setWidth(480)
-        .setHeight(360)
-        .setEncoding(ImageEncoding.PNG)
-        .setImage(ByteBuffer.wrap(png))
-        .build();
+    return CameraFrames.capturedNow(id, "camvid", "camvid", ImageEncoding.PNG, png, 480, 360);
   }
 }

@@ -1,6 +1,7 @@
 package dev.allspark.stack.chaos;
 
 import dev.allspark.schemas.CameraFrame;
+import dev.allspark.schemas.CameraFrames;
 import dev.allspark.schemas.ImageEncoding;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
@@ -8,23 +9,13 @@ import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.time.Instant;
 
 /** Frames and images that are wrong in one way each, for the malformed-input part. */
 final class BadInputs {
   private BadInputs() {}
 
   static CameraFrame frame(String id, byte[] image, int w, int h, ImageEncoding enc) {
-    return CameraFrame.newBuilder()
-        .setFrameId(id)
-        .setVehicleId("chaos")
-        .setCameraId("chaos-cam")
-        .setCaptureTime(Instant.now())
-        .setWidth(w)
-        .setHeight(h)
-        .setEncoding(enc)
-        .setImage(ByteBuffer.wrap(image))
-        .build();
+    return CameraFrames.capturedNow(id, "chaos", "chaos-cam", enc, image, w, h);
   }
 
   static byte[] png(BufferedImage image) {

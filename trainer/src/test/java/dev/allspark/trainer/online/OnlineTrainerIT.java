@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import ai.djl.ndarray.NDManager;
 import dev.allspark.model.Checkpoint;
 import dev.allspark.schemas.CameraFrame;
+import dev.allspark.schemas.CameraFrames;
 import dev.allspark.schemas.CheckpointManifest;
 import dev.allspark.schemas.ImageEncoding;
 import dev.allspark.schemas.LabelMask;
@@ -149,16 +150,7 @@ class OnlineTrainerIT {
     }
 
     static CameraFrame frame(String id, byte[] png, int w, int h) {
-      return CameraFrame.newBuilder()
-          .setFrameId(id)
-          .setVehicleId("v1")
-          .setCameraId("front")
-          .setCaptureTime(Instant.now())
-          .setWidth(w)
-          .setHeight(h)
-          .setEncoding(ImageEncoding.PNG)
-          .setImage(ByteBuffer.wrap(png))
-          .build();
+      return CameraFrames.capturedNow(id, "v1", "front", ImageEncoding.PNG, png, w, h);
     }
 
     static LabeledFrame labeledFrame(String id, byte[] image, byte[] mask, int w, int h) {
