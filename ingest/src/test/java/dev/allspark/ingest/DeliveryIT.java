@@ -38,40 +38,17 @@ class DeliveryIT {
     c.put("request.timeout.ms", 1000);
     c.put("delivery.timeout.ms", 1500);
     c.put("linger.ms", 0);
-    byte[] png = IngestService.encode(new SyntheticFleet(1, 64, 48).scene(0, 0).image(), false);
-    AtomicLong acked = new AtomicLong();
-    List<String> problems = new CopyOnWriteArrayList<>();
-    AtomicReference<Throwable> failure = new AtomicReference<>();
-    Delivery[] delivery = new Delivery[1];
     try (FrameProducer producer = new FrameProducer(c, topic, 1 << 20, 1)) {
-      delivery[0] =
-          new Delivery(producer, 8, (f, md) -> acked.incrementAndGet(), p -> problems.add("" + p));
-      Thread source =
-          new Thread(
-              () -> {
-                try {
-                  for (int i = 0; i < 30; i++) {
-                    delivery[0].send(producer.validate(frame("f-" + i, "cam-" + (i % 3), i, png)));
-                  }
-                  delivery[0].drain();
-                } catch (Throwable t) {
-                  failure.set(t);
-                }
-              });
-      source.start();
-      await()
-          .atMost(Duration.ofSeconds(30))
-          .until(() -> problems.stream().anyMatch(p -> p.contains("not acknowledged by Kafka")));
-      assertThat(acked.get()).isZero();
+      Source source = new Source(producer, "f-", 30, 3);
+      await().atMost(Duration.ofSeconds(30)).until(() -> source.told("not acknowledged by Kafka"));
+      assertThat(source.acked.get()).isZero();
       try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
         admin.createTopics(List.of(new NewTopic(topic, 3, (short) 1))).all().get();
       }
-      source.join(90_000);
-      assertThat(failure.get()).isNull();
-      assertThat(source.isAlive()).isFalse();
-      assertThat(acked.get()).isEqualTo(30);
-      assertThat(delivery[0].resent()).isPositive();
-      assertThat(problems.get(problems.size() - 1)).isEqualTo("null"); // the outage ended
+      source.finishes(90_000);
+      assertThat(source.acked.get()).isEqualTo(30);
+      assertThat(source.delivery.resent()).isPositive();
+      assertThat(source.lastProblem()).isEqualTo("null"); // the outage ended
     }
     Set<String> ids = new HashSet<>();
     int records = 0;
@@ -90,7 +67,6 @@ class DeliveryIT {
     try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
       admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get();
     }
-    byte[] png = IngestService.encode(new SyntheticFleet(1, 64, 48).scene(0, 0).image(), false);
     AtomicLong acked = new AtomicLong();
     try (FrameProducer producer =
         new FrameProducer(
@@ -100,19 +76,7 @@ class DeliveryIT {
             1)) {
       Delivery delivery = new Delivery(producer, 256, (f, md) -> acked.incrementAndGet(), p -> {});
       for (int i = 0; i < 5; i++) {
-        delivery.send(
-            producer.validate(
-                new SourceFrame(
-                    "p-" + i,
-                    "v",
-                    "cam",
-                    1000L + i,
-                    ImageEncoding.PNG,
-                    png,
-                    64,
-                    48,
-                    Map.of(),
-                    null)));
+        delivery.send(producer.validate(frame("p-" + i, "cam", i, PNG)));
       }
       // five frames in a window of 256: each counts once the broker has it, the window never fills
       await()
@@ -122,6 +86,57 @@ class DeliveryIT {
                 delivery.settle();
                 return acked.get() == 5;
               });
+    }
+  }
+
+  private static final byte[] PNG =
+      IngestService.encode(new SyntheticFleet(1, 64, 48).scene(0, 0).image(), false);
+
+  /**
+   * A source thread sending frames {@code <prefix>0..count-1} of {@code cameras} cameras through a
+   * {@link Delivery} (a window of 8) and draining it; what the delivery told it is kept.
+   */
+  private static final class Source {
+    final AtomicLong acked = new AtomicLong();
+    final List<String> problems = new CopyOnWriteArrayList<>();
+    final AtomicReference<Throwable> failure = new AtomicReference<>();
+    final Delivery delivery;
+    final Thread thread;
+
+    Source(FrameProducer producer, String prefix, int count, int cameras) {
+      delivery =
+          new Delivery(producer, 8, (f, md) -> acked.incrementAndGet(), p -> problems.add("" + p));
+      thread =
+          new Thread(
+              () -> {
+                try {
+                  for (int i = 0; i < count; i++) {
+                    String camera = "cam-" + (i % cameras);
+                    delivery.send(producer.validate(frame(prefix + i, camera, i, PNG)));
+                  }
+                  delivery.drain();
+                } catch (Throwable t) {
+                  failure.set(t);
+                }
+              });
+      thread.start();
+    }
+
+    /** True once the delivery has reported a problem containing {@code text}. */
+    boolean told(String text) {
+      return problems.stream().anyMatch(p -> p.contains(text));
+    }
+
+    /** The last report: "null" once a problem has ended. */
+    String lastProblem() {
+      return problems.get(problems.size() - 1);
+    }
+
+    /** Waits for the source to have sent and drained everything, without a failure. */
+    void finishes(long millis) throws InterruptedException {
+      thread.join(millis);
+      assertThat(failure.get()).isNull();
+      assertThat(thread.isAlive()).as("the source has finished").isFalse();
     }
   }
 
@@ -140,10 +155,6 @@ class DeliveryIT {
             new dev.allspark.testkit.RegistryStandIn()) {
       admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get();
       registry.unavailable(true);
-      byte[] png = IngestService.encode(new SyntheticFleet(1, 64, 48).scene(0, 0).image(), false);
-      AtomicLong acked = new AtomicLong();
-      List<String> problems = new CopyOnWriteArrayList<>();
-      AtomicReference<Throwable> failure = new AtomicReference<>();
       try (FrameProducer producer =
           new FrameProducer(
               Map.of("bootstrap.servers", kafka.bootstrapServers(), "linger.ms", 0),
@@ -153,32 +164,14 @@ class DeliveryIT {
               dev.allspark.schemas.kafka.AvroSerde.confluent(
                   CameraFrame.class,
                   new dev.allspark.schemas.kafka.SchemaRegistry(registry.url(), null)))) {
-        Delivery delivery =
-            new Delivery(
-                producer, 8, (f, md) -> acked.incrementAndGet(), p -> problems.add("" + p));
-        Thread source =
-            new Thread(
-                () -> {
-                  try {
-                    for (int i = 0; i < 3; i++) {
-                      delivery.send(producer.validate(frame("r-" + i, "cam", i, png)));
-                    }
-                    delivery.drain();
-                  } catch (Throwable t) {
-                    failure.set(t);
-                  }
-                });
-        source.start();
-        await()
-            .atMost(Duration.ofSeconds(30))
-            .until(() -> problems.stream().anyMatch(p -> p.contains("HTTP 503")));
-        assertThat(acked.get()).isZero();
-        assertThat(source.isAlive()).as("the source waits, it does not fail").isTrue();
+        Source source = new Source(producer, "r-", 3, 1);
+        await().atMost(Duration.ofSeconds(30)).until(() -> source.told("HTTP 503"));
+        assertThat(source.acked.get()).isZero();
+        assertThat(source.thread.isAlive()).as("the source waits, it does not fail").isTrue();
         registry.unavailable(false);
-        source.join(60_000);
-        assertThat(failure.get()).isNull();
-        assertThat(acked.get()).isEqualTo(3);
-        assertThat(problems.get(problems.size() - 1)).isEqualTo("null");
+        source.finishes(60_000);
+        assertThat(source.acked.get()).isEqualTo(3);
+        assertThat(source.lastProblem()).isEqualTo("null");
       }
       List<org.apache.kafka.clients.consumer.ConsumerRecord<String, byte[]>> records =
           dev.allspark.testkit.TopicReader.readToEnd(kafka.bootstrapServers(), topic);

@@ -45,6 +45,10 @@ import org.slf4j.LoggerFactory;
  * API and page ({@link BridgeApi}) with {@code /metrics} and {@code /health} on one port. The open
  * requests and label outcomes are read from the topology's own stores (interactive queries), so one
  * bridge instance serves every partition; run one instance per labeling site.
+ *
+ * <p>Some 310 lines: what the routes share (the topology's stores, the mask producer, the labelers,
+ * claims and reviews, the meters) is made, started and closed here together, in one order; the
+ * routes, authentication and mask import are their own classes.
  */
 public final class LabelingBridge implements Service {
   private static final Logger log = LoggerFactory.getLogger(LabelingBridge.class);

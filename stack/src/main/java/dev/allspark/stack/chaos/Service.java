@@ -17,7 +17,6 @@ final class Service {
   private final Map<String, String> env;
   private final Path log;
   private Process process;
-  private int starts;
 
   Service(String name, List<String> args, Map<String, String> env, Path dir, String heap) {
     this.name = name;
@@ -48,7 +47,6 @@ final class Service {
     b.redirectErrorStream(true);
     b.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
     process = b.start();
-    starts++;
     return this;
   }
 
@@ -92,10 +90,6 @@ final class Service {
   /** Waits for the process to end by itself; returns its exit code, or -1 after the timeout. */
   int await(long seconds) throws InterruptedException {
     return process.waitFor(seconds, TimeUnit.SECONDS) ? process.exitValue() : -1;
-  }
-
-  int starts() {
-    return starts;
   }
 
   String name() {

@@ -37,7 +37,8 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 class LocalStackIT {
   /**
    * A demo small enough for a test: the tiny model at 96x72, 3 frames per second a camera, the
-   * simulated labelers answering in 0.2 s for 30 % of the frames, the dashboard on a free port.
+   * simulated labelers answering in 0.2 s for 30 % of the frames, the dashboard on a free port; one
+   * camera of 96x72 frames, a checkpoint every 10 steps from 4 labels, seed 11.
    */
   static SettingsBuilder<DemoSettings> small(Path state) {
     return DemoSettings.builder(state)
@@ -46,7 +47,12 @@ class LocalStackIT {
         .set(DemoSettings.Key.FPS, 3)
         .set(DemoSettings.Key.LABEL_DELAY, 0.2)
         .set(DemoSettings.Key.LABEL_FRACTION, 0.3)
-        .set(DemoSettings.Key.PORT, 0);
+        .set(DemoSettings.Key.PORT, 0)
+        .set(DemoSettings.Key.CAMERAS, 1)
+        .set(DemoSettings.Key.SIZE, "96x72")
+        .set(DemoSettings.Key.MIN_LABELS, 4)
+        .set(DemoSettings.Key.EVAL_EVERY, 10)
+        .set(DemoSettings.Key.SEED, 11);
   }
 
   @Test

@@ -36,13 +36,7 @@ class RegistryWireIT {
       Map<String, List<ConsumerRecord<String, byte[]>>> topics = new HashMap<>();
       try {
         DemoSettings settings =
-            LocalStackIT.small(tmp.resolve("state"))
-                .set(DemoSettings.Key.CAMERAS, 1)
-                .set(DemoSettings.Key.SIZE, "96x72")
-                .set(DemoSettings.Key.MIN_LABELS, 4)
-                .set(DemoSettings.Key.EVAL_EVERY, 10)
-                .set(DemoSettings.Key.SEED, 11)
-                .build();
+            LocalStackIT.small(tmp.resolve("state")).build(); // one camera, 96x72 frames
         try (LocalStack stack = new LocalStack(settings)) {
           await()
               .atMost(Duration.ofMinutes(5))
