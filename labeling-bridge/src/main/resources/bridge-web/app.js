@@ -1,6 +1,8 @@
 // The labelers' page: the queue of requested frames (with who holds each), claiming, the mask
 // editor started from the model's own prediction, submitting, and the reviewers' queue. Talks
 // only to the bridge's /api; the token says who you are.
+// Some 420 lines: one page's state (the queue, the frame in hand, the mode) and its handlers;
+// the editor itself is editor.js.
 'use strict';
 
 const $ = (id) => document.getElementById(id);

@@ -3,6 +3,8 @@
 // (pan tool, middle button, space + drag, two fingers); overlay opacity. Mouse, pen and touch
 // all arrive as pointer events. The mask is a Uint8Array of class ids (void = the class set's
 // void id) and leaves as an 8-bit gray PNG, the format the bridge's API takes.
+// Some 350 lines: every tool paints the same two canvases (frame and overlay) through the same
+// view transform and undo stack, so they share this one class.
 'use strict';
 
 class Editor {
