@@ -25,4 +25,8 @@ public interface Service extends AutoCloseable {
   default int exitCode() {
     return 0;
   }
+
+  /** Stops it (within its grace) and releases what it holds; no checked exception. */
+  @Override
+  void close();
 }
