@@ -14,7 +14,7 @@ import picocli.CommandLine.Option;
  * also comes from its environment variable, and {@link #serve} runs the service until Ctrl-C /
  * SIGTERM, {@code --minutes}, or the {@link Service}'s own end, holding the JVM until it has
  * closed. A subclass names itself and its description in its own {@code @Command} (the attributes
- * here are inherited) and gives the table, the parser and the starter.
+ * here are inherited) and gives the table, the parser and the factory.
  */
 public abstract class ServiceCommand<S> extends SettingsCommand {
   private final Function<Map<String, String>, S> parse;

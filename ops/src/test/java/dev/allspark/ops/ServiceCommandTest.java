@@ -4,11 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.allspark.ops.settings.SettingName;
 import dev.allspark.ops.settings.SettingTable;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -80,5 +84,74 @@ class ServiceCommandTest {
     assertThat(out).contains("failing: cannot start: port 8083 is in use");
     // a JVM starts and stops in a few seconds even on a loaded machine; the grace is 120 s
     assertThat(seconds).as(out).isLessThan(60);
+  }
+
+  /** A service that ends on its own (as a finite replay, {@code --max-steps} or a failure). */
+  static final class EndsOnItsOwn implements Service {
+    final AtomicInteger closes = new AtomicInteger();
+    private volatile long startedAt = Long.MAX_VALUE;
+
+    @Override
+    public EndsOnItsOwn start() {
+      startedAt = System.nanoTime();
+      return this;
+    }
+
+    @Override
+    public String banner() {
+      return "reading nothing, no HTTP endpoints";
+    }
+
+    @Override
+    public String statusLine() {
+      return finished() ? "done" : "working";
+    }
+
+    @Override
+    public boolean finished() {
+      return System.nanoTime() - startedAt > 300_000_000L;
+    }
+
+    @Override
+    public int exitCode() {
+      return 3;
+    }
+
+    @Override
+    public void close() {
+      closes.incrementAndGet();
+    }
+  }
+
+  @Command(name = "ending")
+  static final class Ending extends ServiceCommand<String> {
+    Ending(EndsOnItsOwn service) {
+      super(Failing.TABLE, values -> "made", settings -> service, 120, 1);
+    }
+  }
+
+  /**
+   * The command prints what the service says of itself, returns when the service has ended on its
+   * own (no signal, no --minutes: a command that ignored {@code finished()} would hang here until
+   * the timeout), closes it once and exits with the service's code.
+   */
+  @Test
+  @Timeout(60)
+  void aServiceThatEndsOnItsOwnEndsItsCommandWithItsExitCode() {
+    EndsOnItsOwn service = new EndsOnItsOwn();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    PrintStream before = System.err;
+    int code;
+    System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+    try {
+      code = new CommandLine(new Ending(service)).execute();
+    } finally {
+      System.setErr(before);
+    }
+    String out = err.toString(StandardCharsets.UTF_8);
+    assertThat(code).as(out).isEqualTo(3);
+    assertThat(service.closes.get()).isEqualTo(1);
+    assertThat(out).contains("failing: reading nothing, no HTTP endpoints");
+    assertThat(out.strip()).endsWith("failing: done");
   }
 }
