@@ -54,10 +54,10 @@ final class ChannelCrossAttention extends Layer {
     NDArray k = kU.apply(e).reshape(b, n, heads, channels).transpose(0, 2, 1, 3);
     NDArray vT = vU.apply(e).reshape(b, n, heads, channels).transpose(0, 2, 3, 1);
     // 2. channel-to-channel logits [B, H, C, C], instance-normalised, softmax over keys
-    NDArray attention = drop(instanceNorm(qT.matMul(k)).softmax(-1), training);
+    NDArray attention = Dropout.values(instanceNorm(qT.matMul(k)).softmax(-1), dropout, training);
     // 3. weighted values [B, H, C, N], merged back in the order c*H + h
     NDArray merged = attention.matMul(vT).transpose(0, 3, 2, 1).reshape(b, n, channels * heads);
-    return drop(outU.apply(merged), training);
+    return Dropout.values(outU.apply(merged), dropout, training);
   }
 
   /**
@@ -75,10 +75,10 @@ final class ChannelCrossAttention extends Layer {
     NDArray k = kL2u.apply(source).transpose(1, 0, 2).reshape(n, m * width);
     NDArray v = vL2u.apply(source).transpose(1, 0, 2).reshape(n, m * width);
     // 3. logits [B, HC, M*HC], instance-normalised, softmax over keys
-    NDArray attention = drop(instanceNorm(qT.matMul(k)).softmax(-1), training);
+    NDArray attention = Dropout.values(instanceNorm(qT.matMul(k)).softmax(-1), dropout, training);
     // 4. weighted values [B, HC, N] -> tokens [B, N, HC] -> output projection
     NDArray out = attention.matMul(v.transpose(1, 0)).transpose(0, 2, 1);
-    return drop(outL2u.apply(out), training);
+    return Dropout.values(outL2u.apply(out), dropout, training);
   }
 
   /** Labeled branch where each image attends to its own channels only: [B, N, C] -> [B, N, C]. */
@@ -88,9 +88,9 @@ final class ChannelCrossAttention extends Layer {
     NDArray k = kL2u.apply(e);
     NDArray vT = vL2u.apply(e).transpose(0, 2, 1);
     // 2. logits [B, HC, HC], instance-normalised, softmax over keys
-    NDArray attention = drop(instanceNorm(qT.matMul(k)).softmax(-1), training);
+    NDArray attention = Dropout.values(instanceNorm(qT.matMul(k)).softmax(-1), dropout, training);
     // 3. weighted values back to tokens, output projection
-    return drop(outL2u.apply(attention.matMul(vT).transpose(0, 2, 1)), training);
+    return Dropout.values(outL2u.apply(attention.matMul(vT).transpose(0, 2, 1)), dropout, training);
   }
 
   /**
@@ -121,10 +121,5 @@ final class ChannelCrossAttention extends Layer {
             true)
         .singletonOrThrow()
         .reshape(shape);
-  }
-
-  /** {@link Dropout#values} in training. */
-  private NDArray drop(NDArray x, boolean training) {
-    return training && dropout > 0 ? Dropout.values(x, dropout) : x;
   }
 }

@@ -11,8 +11,8 @@ import java.util.SplittableRandom;
 /**
  * The network's three inverted dropouts, each kept value scaled by 1 / (1 - p): of single values
  * ({@code nn.Dropout}: the cross-attention map), of whole channels ({@code Dropout2d}: the decode
- * head) and of a whole sample's residual branch ({@code DropPath}: the encoder's blocks). Call them
- * in training only; every rate is in (0, 1).
+ * head) and of a whole sample's residual branch ({@code DropPath}: the encoder's blocks). Each is
+ * the identity outside training and at rate 0; a rate is below 1.
  */
 final class Dropout {
   private Dropout() {}
@@ -25,7 +25,10 @@ final class Dropout {
    * {@code Engine.setRandomSeed} still makes a run repeatable), a few milliseconds
    * (model/README.md).
    */
-  static NDArray values(NDArray x, float p) {
+  static NDArray values(NDArray x, float p, boolean training) {
+    if (!training || p <= 0) {
+      return x;
+    }
     float keep = 1 - p;
     NDManager m = x.getManager();
     if (!Device.Type.CPU.equals(x.getDevice().getDeviceType())) {
@@ -55,13 +58,19 @@ final class Dropout {
   }
 
   /** Each channel of {@code x} (B, C, H, W) kept whole with probability 1 - p. */
-  static NDArray channels(NDArray x, float p) {
+  static NDArray channels(NDArray x, float p, boolean training) {
+    if (!training || p <= 0) {
+      return x;
+    }
     Shape s = x.getShape();
     return x.mul(mask(x.getManager(), new Shape(s.get(0), s.get(1), 1, 1), 1 - p));
   }
 
   /** Each sample's branch {@code x} (B, N, C) kept whole with probability 1 - p. */
-  static NDArray samples(NDArray x, float p) {
+  static NDArray samples(NDArray x, float p, boolean training) {
+    if (!training || p <= 0) {
+      return x;
+    }
     return x.mul(mask(x.getManager(), new Shape(x.getShape().get(0), 1, 1), 1 - p));
   }
 

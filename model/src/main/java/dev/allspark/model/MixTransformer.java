@@ -115,17 +115,9 @@ public final class MixTransformer extends Layer {
 
     NDArray apply(NDArray x, int h, int w, boolean training) {
       // 1. x + DropPath(Attention(LN(x)))
-      x = x.add(dropPath(attn.apply(norm1.apply(x), h, w), training));
+      x = x.add(Dropout.samples(attn.apply(norm1.apply(x), h, w), dropPath, training));
       // 2. x + DropPath(MixFFN(LN(x)))
-      return x.add(dropPath(mlp.apply(norm2.apply(x), h, w), training));
-    }
-
-    /** Drops the whole residual branch of a sample with probability p, rescaling the others. */
-    private NDArray dropPath(NDArray branch, boolean training) {
-      if (!training || dropPath <= 0) {
-        return branch;
-      }
-      return Dropout.samples(branch, dropPath);
+      return x.add(Dropout.samples(mlp.apply(norm2.apply(x), h, w), dropPath, training));
     }
   }
 

@@ -75,9 +75,7 @@ public final class SegFormerHead extends Layer {
     // 3. BatchNorm, ReLU
     NDArray fused = fuse.normAndRelu(sum, training);
     // 3. Dropout2d: whole channels dropped in training
-    if (training && dropout > 0) {
-      fused = Dropout.channels(fused, dropout);
-    }
+    fused = Dropout.channels(fused, dropout, training);
     // 4. per-pixel classifier
     return pred.apply(fused);
   }

@@ -19,7 +19,7 @@ class DropoutTest {
       x.setRequiresGradient(true);
       NDArray y;
       try (GradientCollector g = Engine.getInstance().newGradientCollector()) {
-        y = Dropout.values(x, 0.1f);
+        y = Dropout.values(x, 0.1f, true);
         g.backward(y.sum());
       }
       float[] out = y.toFloatArray();
